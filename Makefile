@@ -1,0 +1,83 @@
+# mlreg: one flat Makefile, no configure step.
+#   make                 build ./mlreg
+#   make test            install what the tests need (when missing) and run them
+#   make deps            install the Debian build dependencies (sudo when not root)
+#   make demo            deps + build + a real session on a scratch store
+#   make install PREFIX=/usr/local DESTDIR=
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
+
+PKGS     = yaml-0.1 libgit2 zlib libcjson libcurl libcrypto
+DEB_BUILD_DEPS = build-essential pkg-config libyaml-dev libgit2-dev zlib1g-dev \
+	libcjson-dev libcurl4-openssl-dev libssl-dev
+DEB_TEST_DEPS  = git perl python3 mandoc
+
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+	-Wno-unused-parameter -Wshadow -Wstrict-prototypes -Ilib \
+	-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS)
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+LIB_OBJ = $(LIB_SRC:.c=.o)
+CMD_OBJ = $(CMD_SRC:.c=.o)
+HDRS    = $(wildcard lib/*.h cmd/*.h)
+MANS    = $(wildcard man/*.1 man/*.5)
+
+all: check-pkgs mlreg
+
+check-pkgs:
+	@missing=; for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "error: missing build dependencies:$$missing (run 'make deps')" >&2; exit 1; fi
+
+libmlreg.a: $(LIB_OBJ)
+	$(AR) rcs $@ $(LIB_OBJ)
+
+mlreg: $(CMD_OBJ) libmlreg.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) libmlreg.a $(LDLIBS)
+
+%.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+deps:
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists $(PKGS) 2>/dev/null; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_BUILD_DEPS) >/dev/null; fi
+
+test-deps: deps
+	@missing=; for c in git prove python3 mandoc; do command -v $$c >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_TEST_DEPS) >/dev/null; fi
+
+test: test-deps
+	$(MAKE) all
+	prove -j2 t/*.t
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MANS)
+
+demo: deps
+	$(MAKE) all
+	bash contrib/demo.sh ./mlreg
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR)
+	install -m 755 mlreg $(DESTDIR)$(BINDIR)/mlreg
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 contrib/completion/mlreg.bash $(DESTDIR)$(COMPDIR)/mlreg
+
+clean:
+	rm -f mlreg libmlreg.a lib/*.o cmd/*.o
+
+.PHONY: all check-pkgs deps test-deps test lint-man demo install clean

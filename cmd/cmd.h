@@ -1,0 +1,95 @@
+/*
+ * The mlreg tool: a thin layer over lib/ that parses arguments, prints and
+ * chooses exit codes.
+ *
+ * Adding a command FOO:
+ *   1. cmd/FOO.c defines int cmd_FOO(int argc, char **argv, struct mlreg_store *store);
+ *   2. declare it below and add it, alphabetically, to commands[] in
+ *      cmd/main.c with its flags, summary and usage text;
+ *   3. the Makefile picks every cmd file up by itself;
+ *   4. a test t/tNNNN-FOO.t for its success and failure paths;
+ *   5. a man page man/mlreg-FOO.1 and a line in man/mlreg.1;
+ *   6. its options in contrib/completion/mlreg.bash.
+ */
+#ifndef MLREG_CMD_H
+#define MLREG_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "checkout.h"
+#include "doc.h"
+#include "error.h"
+#include "name.h"
+#include "registry.h"
+#include "store.h"
+#include "util.h"
+
+/* Exit codes, as git's. */
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_FATAL 128
+#define EXIT_USAGE 129
+
+#define NEED_STORE 1	/* main() opens the store before calling the command */
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct mlreg_store *store);
+	unsigned flags;
+	const char *summary;	/* one line for 'mlreg help' */
+	const char *usage;	/* synopsis and options for 'mlreg CMD -h' */
+};
+
+extern const struct cmd *current_cmd;
+extern const char *store_option;	/* --store PATH, or NULL */
+
+int cmd_checkout(int argc, char **argv, struct mlreg_store *store);
+int cmd_create(int argc, char **argv, struct mlreg_store *store);
+int cmd_describe(int argc, char **argv, struct mlreg_store *store);
+int cmd_fsck(int argc, char **argv, struct mlreg_store *store);
+int cmd_help(int argc, char **argv, struct mlreg_store *store);
+int cmd_init(int argc, char **argv, struct mlreg_store *store);
+int cmd_list(int argc, char **argv, struct mlreg_store *store);
+int cmd_list_versions(int argc, char **argv, struct mlreg_store *store);
+int cmd_metadata(int argc, char **argv, struct mlreg_store *store);
+int cmd_register(int argc, char **argv, struct mlreg_store *store);
+
+/* Returns the command named name, or NULL. */
+const struct cmd *cmd_lookup(const char *name);
+
+/* Prints the usage of c on f. */
+void cmd_print_usage(const struct cmd *c, FILE *f);
+
+/*
+ * Returns the exit code for the library's last error (code err) after
+ * printing its message as one line: "error: ..." (1, 129) or "fatal: ..." (128).
+ */
+int cmd_fail(int err);
+
+/* Prints "error: <formatted> (see 'mlreg CMD -h')" and returns EXIT_USAGE. */
+int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * getopt_long() that reports unknown options and missing arguments as one
+ * line; returns the option, -1 at the end, or '?' after printing the error
+ * (the caller returns EXIT_USAGE).  -h/--help is returned as 'h'.
+ */
+int cmd_getopt(int argc, char **argv, const char *optstring, const struct option *longopts);
+
+/* Prints item as indented JSON plus a newline on stdout. */
+void cmd_print_json(const cJSON *item);
+
+/*
+ * Returns 0 and in *out a new object made from a JSON/YAML mapping file (when
+ * file is not NULL) with each "KEY=VALUE" / "KEY:=JSON" of kv set on top; an
+ * exit code after printing the error otherwise.
+ */
+int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv);
+
+/* Returns a string column from a record, "" when absent. */
+const char *cmd_str(const cJSON *obj, const char *key);
+
+#endif

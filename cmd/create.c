@@ -1,0 +1,58 @@
+/*
+ * mlreg create NAME: a new model without versions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+int cmd_create(int argc, char **argv, struct mlreg_store *store)
+{
+	enum { OPT_FILE = 256, OPT_JSON };
+	static const struct option opts[] = {
+		{ "description", required_argument, NULL, 'd' },
+		{ "metadata", required_argument, NULL, 'm' },
+		{ "metadata-file", required_argument, NULL, OPT_FILE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 }
+	};
+	const char *desc = NULL, *file = NULL;
+	char **kv = xcalloc((size_t)argc, sizeof(*kv));
+	size_t nkv = 0;
+	cJSON *meta = NULL, *model = NULL;
+	int c, err, json = 0, ret = EXIT_OK;
+
+	while ((c = cmd_getopt(argc, argv, "d:m:", opts)) != -1) {
+		switch (c) {
+		case 'd': desc = optarg; break;
+		case 'm': kv[nkv++] = optarg; break;
+		case OPT_FILE: file = optarg; break;
+		case OPT_JSON: json = 1; break;
+		default: free(kv); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		free(kv);
+		return cmd_usage_error(argc - optind ? "too many arguments" : "missing model name");
+	}
+	if ((err = mlreg_name_validate(argv[optind])) < 0) {
+		free(kv);
+		return cmd_fail(err);
+	}
+	if ((ret = cmd_build_object(&meta, file, kv, nkv)) != 0)
+		goto done;
+	if ((err = mlreg_model_create(&model, store, argv[optind], desc, meta)) < 0) {
+		ret = cmd_fail(err);
+		goto done;
+	}
+	if (json) {
+		cJSON *pub = mlreg_model_public(model);
+		cmd_print_json(pub);
+		cJSON_Delete(pub);
+	}
+done:
+	cJSON_Delete(meta);
+	cJSON_Delete(model);
+	free(kv);
+	return ret;
+}

@@ -1,0 +1,46 @@
+/*
+ * mlreg fsck: verify the store; quiet when all is well, one line per problem
+ * on stdout and exit status 1 otherwise.
+ */
+#include "cmd.h"
+
+static void print_line(void *ctx, const char *problem)
+{
+	if (ctx)
+		cJSON_AddItemToArray((cJSON *)ctx, cJSON_CreateString(problem));
+	else
+		puts(problem);
+}
+
+int cmd_fsck(int argc, char **argv, struct mlreg_store *store)
+{
+	enum { OPT_JSON = 256 };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 }
+	};
+	unsigned long problems = 0;
+	cJSON *out = NULL, *arr = NULL;
+	int c, err;
+
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (c != OPT_JSON)
+			return EXIT_USAGE;
+		out = cJSON_CreateObject();
+		arr = cJSON_AddArrayToObject(out, "problems");
+	}
+	if (argc - optind != 0) {
+		cJSON_Delete(out);
+		return cmd_usage_error("too many arguments");
+	}
+	err = mlreg_fsck(store, print_line, arr, &problems);
+	if (err < 0) {
+		cJSON_Delete(out);
+		return cmd_fail(err);
+	}
+	if (out) {
+		cmd_print_json(out);
+		cJSON_Delete(out);
+	}
+	return problems ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,43 @@
+/*
+ * mlreg list-versions NAME: a model's versions, newest first.
+ */
+#include <stdlib.h>
+
+#include "cmd.h"
+
+int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
+{
+	enum { OPT_JSON = 256 };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 }
+	};
+	cJSON *list = NULL, *v;
+	int c, err, json = 0;
+
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (c == OPT_JSON)
+			json = 1;
+		else
+			return EXIT_USAGE;
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(argc - optind ? "too many arguments" : "missing model name");
+	if ((err = mlreg_name_validate(argv[optind])) < 0)
+		return cmd_fail(err);
+	if ((err = mlreg_version_list(&list, store, argv[optind])) < 0)
+		return cmd_fail(err);
+	if (json) {
+		cmd_print_json(list);
+	} else if (cJSON_GetArraySize(list) > 0) {
+		printf("%-7s  %-12s  %-27s  %10s  %s\n", "VERSION", "ID", "CREATED", "SIZE", "MESSAGE");
+		cJSON_ArrayForEach(v, list) {
+			char size[32];
+			mlreg_human_size(size, sizeof(size), (uint64_t)mlreg_doc_int(v, "size", 0));
+			printf("%-7lld  %.12s  %-27s  %10s  %s\n", mlreg_doc_int(v, "version", 0),
+			       cmd_str(v, "id"), cmd_str(v, "created"), size, cmd_str(v, "message"));
+		}
+	}
+	cJSON_Delete(list);
+	return EXIT_OK;
+}

@@ -1,0 +1,113 @@
+/*
+ * What the commands share: error reporting with stable exit codes, option
+ * parsing with one-line errors, and JSON printing.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+int cmd_fail(int err)
+{
+	const char *msg = mlreg_error_message();
+	int code;
+
+	if (!*msg)
+		msg = "unknown error";
+	switch (err) {
+	case MLREG_EUSAGE:
+		code = EXIT_USAGE;
+		break;
+	case MLREG_ENOTFOUND:
+	case MLREG_EEXISTS:
+	case MLREG_ECORRUPT:
+	case MLREG_ELOCKED:
+	case MLREG_ECONFLICT:
+		code = EXIT_FAIL;
+		break;
+	default:
+		code = EXIT_FATAL;
+		break;
+	}
+	fprintf(stderr, "%s: %s\n", code == EXIT_FATAL ? "fatal" : "error", msg);
+	return code;
+}
+
+int cmd_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'mlreg %s -h')\n", current_cmd ? current_cmd->name : "");
+	return EXIT_USAGE;
+}
+
+int cmd_getopt(int argc, char **argv, const char *optstring, const struct option *longopts)
+{
+	int prev = optind ? optind : 1, c;
+	char spec[128];
+
+	opterr = 0;
+	snprintf(spec, sizeof(spec), ":%s", optstring);
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == '?' || c == ':') {
+		const char *arg = argv[optind - 1 >= prev ? optind - 1 : prev];
+		char shortopt[3] = { '-', (char)optopt, 0 };
+		const char *what = optopt ? shortopt : arg;
+		if (!optopt) {
+			/* long option: argv entry, without any "=value" */
+			const char *eq = strchr(arg, '=');
+			static char buf[256];
+			snprintf(buf, sizeof(buf), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+			what = buf;
+		}
+		if (c == '?')
+			cmd_usage_error("unknown option '%s'", what);
+		else
+			cmd_usage_error("option '%s' needs a value", what);
+		return '?';
+	}
+	return c;
+}
+
+void cmd_print_json(const cJSON *item)
+{
+	char *s = mlreg_doc_print_pretty(item);
+
+	fputs(s, stdout);
+	free(s);
+}
+
+const char *cmd_str(const cJSON *obj, const char *key)
+{
+	return mlreg_doc_str(obj, key, "");
+}
+
+/*
+ * Returns 0 after adding each KEY=VALUE of kv (and first the file, when
+ * given) to a new object in *out; an exit code after printing the error.
+ */
+int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv)
+{
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if (file) {
+		if ((err = mlreg_doc_parse_object_file(out, file)) < 0)
+			return cmd_fail(err);
+	} else {
+		*out = cJSON_CreateObject();
+	}
+	for (i = 0; i < nkv; i++)
+		if ((err = mlreg_doc_set_kv(*out, kv[i])) < 0) {
+			cJSON_Delete(*out);
+			*out = NULL;
+			return cmd_usage_error("%s", mlreg_error_message());
+		}
+	return 0;
+}

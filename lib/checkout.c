@@ -1,0 +1,412 @@
+/*
+ * checkout and fsck.  A version record may come from elsewhere (a remote, a
+ * hand edit), so checkout trusts none of it: every path is checked to stay
+ * relative and below the target, directories are opened one component at a
+ * time with O_NOFOLLOW, and object bytes are verified while they are copied.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checkout.h"
+#include "doc.h"
+#include "error.h"
+#include "fs.h"
+#include "name.h"
+#include "object.h"
+#include "registry.h"
+#include "util.h"
+
+/*
+ * Returns an fd on the directory holding rel (below dirfd), creating missing
+ * directories when create is set; -1 with the error set otherwise, or -2
+ * when a component is missing and create is not set.  *base points at the
+ * last component of rel.
+ */
+static int open_parent(int dirfd, const char *rel, int create, const char **base)
+{
+	const char *s = rel, *slash;
+	int fd = dup(dirfd);
+
+	if (fd < 0)
+		return mlreg_error_os("cannot open the checkout directory"), -1;
+	while ((slash = strchr(s, '/')) != NULL) {
+		char *seg = xstrndup(s, (size_t)(slash - s));
+		int next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, seg, 0777) < 0 && errno != EEXIST) {
+				mlreg_error_os("cannot create directory for '%s'", rel);
+				free(seg);
+				close(fd);
+				return -1;
+			}
+			next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			int missing = errno == ENOENT;
+			if (errno == ELOOP || errno == ENOTDIR)
+				mlreg_error_set(MLREG_ECONFLICT, "cannot write '%s': '%s' in its path "
+						"is a symlink or not a directory", rel, seg);
+			else
+				mlreg_error_os("cannot open directory for '%s'", rel);
+			free(seg);
+			close(fd);
+			return missing && !create ? -2 : -1;
+		}
+		free(seg);
+		close(fd);
+		fd = next;
+		s = slash + 1;
+	}
+	*base = s;
+	return fd;
+}
+
+/* Returns 0 when the file at base in pfd may be replaced by an object hex. */
+static int check_target(int pfd, const char *base, const char *rel, const char *hex, int force)
+{
+	struct stat st;
+	char actual[MLREG_HEX_LEN + 1];
+	struct mlreg_sha256 h;
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : mlreg_error_os("cannot stat '%s'", rel);
+	if (!S_ISREG(st.st_mode))
+		return mlreg_error_set(MLREG_ECONFLICT, "cannot write '%s': something other than "
+				       "a regular file is in the way", rel);
+	if (force)
+		return 0;
+	fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return mlreg_error_os("cannot open '%s'", rel);
+	mlreg_sha256_init(&h);
+	while ((n = mlreg_read_retry(fd, buf, sizeof(buf))) > 0)
+		mlreg_sha256_update(&h, buf, (size_t)n);
+	mlreg_sha256_final_hex(&h, actual);
+	close(fd);
+	if (n < 0)
+		return mlreg_error_os("cannot read '%s'", rel);
+	if (strcmp(actual, hex) != 0)
+		return mlreg_error_set(MLREG_ECONFLICT, "'%s' exists with other content; "
+				       "use --force to overwrite it", rel);
+	return 0;
+}
+
+/* Returns 0 when the files array of a version is well formed and safe. */
+static int check_files(const cJSON *files)
+{
+	const cJSON *f;
+
+	if (!cJSON_IsArray(files))
+		return mlreg_error_set(MLREG_ECORRUPT, "the version record has no file list");
+	cJSON_ArrayForEach(f, files) {
+		const char *path = mlreg_doc_str(f, "path", NULL);
+		const char *hex = mlreg_doc_str(f, "sha256", NULL);
+		const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
+		if (!path || !mlreg_path_is_safe(path))
+			return mlreg_error_set(MLREG_ECORRUPT, "the version record lists an unsafe "
+					       "path '%s'", path ? path : "(none)");
+		if (!hex || !mlreg_is_hex64(hex) || !cJSON_IsNumber(size) || size->valuedouble < 0)
+			return mlreg_error_set(MLREG_ECORRUPT, "the version record's entry for '%s' "
+					       "is malformed", path);
+	}
+	return 0;
+}
+
+int mlreg_checkout(const struct mlreg_store *store, const cJSON *version, const char *dir,
+		   int force)
+{
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(version, "files"), *f;
+	mode_t mask = umask(0);
+	int dirfd, err;
+	unsigned long counter = 0;
+
+	umask(mask);
+	if ((err = check_files(files)) < 0)
+		return err;
+	if ((err = mlreg_fs_mkdirs(dir, 0777)) < 0)
+		return err;
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return mlreg_error_os("cannot open '%s'", dir);
+
+	/* First pass: refuse before writing anything. */
+	cJSON_ArrayForEach(f, files) {
+		const char *path = mlreg_doc_str(f, "path", ""), *base;
+		int pfd = open_parent(dirfd, path, 0, &base);
+		if (pfd == -2)
+			continue;
+		if (pfd < 0) {
+			err = mlreg_error_code();
+			goto done;
+		}
+		err = check_target(pfd, base, path, mlreg_doc_str(f, "sha256", ""), force);
+		close(pfd);
+		if (err < 0)
+			goto done;
+	}
+
+	cJSON_ArrayForEach(f, files) {
+		const char *path = mlreg_doc_str(f, "path", ""), *base;
+		const char *hex = mlreg_doc_str(f, "sha256", "");
+		const char *mode = mlreg_doc_str(f, "mode", "0644");
+		uint64_t size = (uint64_t)mlreg_doc_int(f, "size", 0);
+		char tmp[64];
+		int pfd, fd;
+
+		if ((pfd = open_parent(dirfd, path, 1, &base)) < 0) {
+			err = mlreg_error_code();
+			goto done;
+		}
+		snprintf(tmp, sizeof(tmp), ".mlreg-checkout-%ld-%lu", (long)getpid(), counter++);
+		fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			err = mlreg_error_os("cannot create a file for '%s'", path);
+			close(pfd);
+			goto done;
+		}
+		err = mlreg_object_copy_to_fd(store, hex, size, fd, path);
+		if (!err && fchmod(fd, (!strcmp(mode, "0755") ? 0777 : 0666) & ~mask) < 0)
+			err = mlreg_error_os("cannot set the mode of '%s'", path);
+		if (close(fd) < 0 && !err)
+			err = mlreg_error_os("cannot write '%s'", path);
+		if (!err && renameat(pfd, tmp, pfd, base) < 0)
+			err = mlreg_error_os("cannot write '%s'", path);
+		if (err) {
+			if (err == MLREG_ENOTFOUND)
+				err = mlreg_error_set(MLREG_ECORRUPT, "cannot write '%s': %s; "
+						      "run 'mlreg fsck'", path, mlreg_error_message());
+			else if (err == MLREG_ECORRUPT)
+				err = mlreg_error_set(MLREG_ECORRUPT, "cannot write '%s': %s",
+						      path, mlreg_error_message());
+			unlinkat(pfd, tmp, 0);
+			close(pfd);
+			goto done;
+		}
+		close(pfd);
+	}
+done:
+	close(dirfd);
+	return err;
+}
+
+struct fsck_state {
+	const struct mlreg_store *store;
+	mlreg_fsck_fn report;
+	void *ctx;
+	unsigned long problems;
+};
+
+static void problem(struct fsck_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct fsck_state *st, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	st->problems++;
+	st->report(st->ctx, line);
+}
+
+static int fsck_objects(struct fsck_state *st)
+{
+	char *root = mlreg_store_path(st->store, "objects");
+	struct dirent *de;
+	DIR *d = opendir(root);
+
+	if (!d) {
+		int err = mlreg_error_os("cannot read '%s'", root);
+		free(root);
+		return err;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct dirent *fe;
+		char *sub;
+		DIR *sd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = xasprintf("%s/%s", root, de->d_name);
+		sd = opendir(sub);
+		if (!sd || strlen(de->d_name) != 2) {
+			problem(st, "unexpected entry 'objects/%s'", de->d_name);
+			if (sd)
+				closedir(sd);
+			free(sub);
+			continue;
+		}
+		while ((fe = readdir(sd)) != NULL) {
+			char hex[320], actual[MLREG_HEX_LEN + 1];
+			uint64_t size;
+			int err;
+
+			if (!strcmp(fe->d_name, ".") || !strcmp(fe->d_name, ".."))
+				continue;
+			snprintf(hex, sizeof(hex), "%s%s", de->d_name, fe->d_name);
+			if (!mlreg_is_hex64(hex)) {
+				problem(st, "unexpected entry 'objects/%s/%s'", de->d_name, fe->d_name);
+				continue;
+			}
+			err = mlreg_object_hash(st->store, hex, actual, &size);
+			if (err < 0)
+				problem(st, "unreadable object %s: %s", hex, mlreg_error_message());
+			else if (strcmp(hex, actual) != 0)
+				problem(st, "corrupt object %s: content hashes to %s", hex, actual);
+		}
+		closedir(sd);
+		free(sub);
+	}
+	closedir(d);
+	free(root);
+	return 0;
+}
+
+/* Checks one version record; returns its parent id (malloc'd) or NULL. */
+static char *fsck_version(struct fsck_state *st, const char *name, const char *enc, long n,
+			  const char *expect_id)
+{
+	char hex[MLREG_HEX_LEN + 1], *buf, *parent = NULL;
+	const cJSON *files, *f, *p;
+	size_t len;
+	cJSON *rec;
+	int err;
+
+	err = mlreg_version_read_raw(&buf, &len, hex, st->store, enc, n);
+	if (err < 0) {
+		problem(st, "missing version record '%s'@%ld: %s", name, n, mlreg_error_message());
+		return NULL;
+	}
+	rec = cJSON_ParseWithLength(buf, len);
+	free(buf);
+	if (expect_id && strcmp(expect_id, hex) != 0)
+		problem(st, "version record '%s'@%ld hashes to %s, expected %s (modified or "
+			"replaced)", name, n, hex, expect_id);
+	if (!rec || !cJSON_IsObject(rec)) {
+		problem(st, "corrupt version record '%s'@%ld: not a JSON object", name, n);
+		cJSON_Delete(rec);
+		return NULL;
+	}
+	if (strcmp(mlreg_doc_str(rec, "model", ""), name) || mlreg_doc_int(rec, "version", -1) != n)
+		problem(st, "corrupt version record '%s'@%ld: it names another model or version",
+			name, n);
+	p = cJSON_GetObjectItemCaseSensitive(rec, "parent");
+	if (n > 1 && !(cJSON_IsString(p) && mlreg_is_hex64(p->valuestring)))
+		problem(st, "corrupt version record '%s'@%ld: no parent id", name, n);
+	else if (n == 1 && !cJSON_IsNull(p))
+		problem(st, "corrupt version record '%s'@1: version 1 has a parent", name);
+	else if (n > 1)
+		parent = xstrdup(p->valuestring);
+	files = cJSON_GetObjectItemCaseSensitive(rec, "files");
+	if (check_files(files) < 0) {
+		problem(st, "corrupt version record '%s'@%ld: %s", name, n, mlreg_error_message());
+	} else {
+		cJSON_ArrayForEach(f, files) {
+			const char *path = mlreg_doc_str(f, "path", "");
+			const char *h = mlreg_doc_str(f, "sha256", "");
+			char *op = mlreg_object_path(st->store, h);
+			struct stat sb;
+			if (stat(op, &sb) < 0)
+				problem(st, "missing object %s (model '%s' version %ld file '%s')",
+					h, name, n, path);
+			else if ((long long)sb.st_size != mlreg_doc_int(f, "size", -1))
+				problem(st, "object %s has %lld bytes but '%s'@%ld lists '%s' with %lld",
+					h, (long long)sb.st_size, name, n, path,
+					mlreg_doc_int(f, "size", -1));
+			free(op);
+		}
+	}
+	cJSON_Delete(rec);
+	return parent;
+}
+
+static int fsck_models(struct fsck_state *st)
+{
+	char *root = mlreg_store_path(st->store, "models");
+	struct dirent *de;
+	DIR *d = opendir(root);
+
+	if (!d) {
+		int err = mlreg_error_os("cannot read '%s'", root);
+		free(root);
+		return err;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *name, *path, *buf, *id = NULL;
+		cJSON *rec;
+		long latest, n;
+		int err;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!(name = mlreg_name_decode(de->d_name))) {
+			problem(st, "unexpected entry 'models/%s'", de->d_name);
+			continue;
+		}
+		path = xasprintf("%s/%s/model.json", root, de->d_name);
+		err = mlreg_fs_read_file(&buf, NULL, path, MLREG_RECORD_MAX, path);
+		free(path);
+		if (err == MLREG_ENOTFOUND) {	/* an interrupted create: invisible */
+			free(name);
+			continue;
+		}
+		if (err < 0) {
+			problem(st, "unreadable model record '%s': %s", name, mlreg_error_message());
+			free(name);
+			continue;
+		}
+		rec = cJSON_Parse(buf);
+		free(buf);
+		if (!rec || !cJSON_IsObject(rec)) {
+			problem(st, "corrupt model record '%s': not a JSON object", name);
+		} else if (strcmp(mlreg_doc_str(rec, "name", ""), name) != 0) {
+			problem(st, "corrupt model record '%s': it names model '%s'", name,
+				mlreg_doc_str(rec, "name", ""));
+		} else if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "latest_version")) ||
+			   (latest = (long)mlreg_doc_int(rec, "latest_version", 0)) < 0) {
+			problem(st, "corrupt model record '%s': bad latest_version", name);
+		} else {
+			const char *lid = mlreg_doc_str(rec, "latest_id", NULL);
+			if (latest > 0 && !(lid && mlreg_is_hex64(lid)))
+				problem(st, "corrupt model record '%s': bad latest_id", name);
+			else if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(rec, "metadata")))
+				problem(st, "corrupt model record '%s': metadata is not an object", name);
+			id = lid && latest > 0 ? xstrdup(lid) : NULL;
+			for (n = latest; n >= 1; n--) {
+				char *parent = fsck_version(st, name, de->d_name, n, id);
+				free(id);
+				id = parent;
+			}
+		}
+		free(id);
+		cJSON_Delete(rec);
+		free(name);
+	}
+	closedir(d);
+	free(root);
+	return 0;
+}
+
+int mlreg_fsck(const struct mlreg_store *store, mlreg_fsck_fn report, void *ctx,
+	       unsigned long *problems)
+{
+	struct fsck_state st = { store, report, ctx, 0 };
+	int err;
+
+	if ((err = fsck_objects(&st)) == 0)
+		err = fsck_models(&st);
+	*problems = st.problems;
+	return err;
+}

@@ -1,0 +1,409 @@
+/*
+ * JSON and YAML into cJSON.  JSON goes through cJSON; YAML through libyaml's
+ * event parser, building the tree ourselves so that nesting depth and node
+ * count stay bounded and aliases (the "billion laughs" expansion) are
+ * refused.  Plain YAML scalars are typed by the YAML 1.2 core schema (null,
+ * booleans, integers, floats); quoted scalars are always strings.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "doc.h"
+#include "error.h"
+#include "fs.h"
+#include "util.h"
+
+static int json_line(const char *text, const char *at)
+{
+	int line = 1;
+
+	for (; text < at; text++)
+		if (*text == '\n')
+			line++;
+	return line;
+}
+
+static int depth_ok(const cJSON *item, int depth)
+{
+	const cJSON *c;
+
+	if (depth > MLREG_DOC_MAX_DEPTH)
+		return 0;
+	for (c = item->child; c; c = c->next)
+		if (!depth_ok(c, depth + 1))
+			return 0;
+	return 1;
+}
+
+static int parse_json(cJSON **out, const char *text, size_t len, const char *what)
+{
+	const char *end = NULL;
+	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 1);
+
+	if (!doc) {
+		const char *at = cJSON_GetErrorPtr();
+		if (!at || at < text || at > text + len)
+			at = text + len;
+		return mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s' at line %d",
+				       what, json_line(text, at));
+	}
+	if (!depth_ok(doc, 0)) {
+		cJSON_Delete(doc);
+		return mlreg_error_set(MLREG_EINVALID, "'%s' nests deeper than %d levels",
+				       what, MLREG_DOC_MAX_DEPTH);
+	}
+	*out = doc;
+	return 0;
+}
+
+/* Returns a cJSON for a plain scalar, typed by the YAML 1.2 core schema. */
+static cJSON *plain_scalar(const char *v)
+{
+	char *end;
+
+	if (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL"))
+		return cJSON_CreateNull();
+	if (!strcmp(v, "true") || !strcmp(v, "True") || !strcmp(v, "TRUE"))
+		return cJSON_CreateTrue();
+	if (!strcmp(v, "false") || !strcmp(v, "False") || !strcmp(v, "FALSE"))
+		return cJSON_CreateFalse();
+	if (strchr("+-0123456789.", v[0])) {
+		errno = 0;
+		long long ll = strtoll(v, &end, 0);
+		if (!*end && !errno && !(v[0] == '0' && v[1] && v[1] != 'x' && v[1] != 'o'))
+			return cJSON_CreateNumber((double)ll);
+		if (!strncmp(v, "0o", 2)) {
+			ll = strtoll(v + 2, &end, 8);
+			if (!*end && v[2])
+				return cJSON_CreateNumber((double)ll);
+		}
+		double d = strtod(v, &end);
+		if (!*end && end != v && isfinite(d) && !strchr(v, 'x') && !strchr(v, 'X') &&
+		    strcmp(v, ".") != 0)
+			return cJSON_CreateNumber(d);
+	}
+	return cJSON_CreateString(v);
+}
+
+struct yframe {
+	cJSON *node;	/* mapping (object) or sequence (array) being filled */
+	char *key;	/* pending mapping key, NULL when a key is expected */
+};
+
+static int yaml_err(const char *what, int line, const char *msg)
+{
+	return mlreg_error_set(MLREG_EINVALID, "malformed YAML in '%s' at line %d: %s",
+			       what, line, msg);
+}
+
+/* Adds item to the innermost container (or makes it the root); returns 0 or an error. */
+static int yadd(struct yframe *st, int depth, cJSON **root, cJSON *item,
+		const char *what, int line)
+{
+	struct yframe *top;
+
+	if (depth == 0) {
+		*root = item;
+		return 0;
+	}
+	top = &st[depth - 1];
+	if (cJSON_IsArray(top->node)) {
+		cJSON_AddItemToArray(top->node, item);
+		return 0;
+	}
+	if (!top->key) {
+		/* item is a key: only scalars may be keys */
+		if (!cJSON_IsString(item) && !cJSON_IsNumber(item) && !cJSON_IsBool(item) &&
+		    !cJSON_IsNull(item)) {
+			cJSON_Delete(item);
+			return yaml_err(what, line, "a mapping key must be a scalar");
+		}
+		if (cJSON_IsString(item))
+			top->key = xstrdup(item->valuestring);
+		else if (cJSON_IsNull(item))
+			top->key = xstrdup("null");
+		else
+			top->key = cJSON_PrintUnformatted(item);
+		cJSON_Delete(item);
+		if (cJSON_GetObjectItemCaseSensitive(top->node, top->key))
+			return yaml_err(what, line, "duplicate mapping key");
+		return 0;
+	}
+	cJSON_AddItemToObject(top->node, top->key, item);
+	free(top->key);
+	top->key = NULL;
+	return 0;
+}
+
+static int parse_yaml(cJSON **out, const char *text, size_t len, const char *what)
+{
+	struct yframe st[MLREG_DOC_MAX_DEPTH + 1];
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	cJSON *root = NULL;
+	int depth = 0, err = 0, done = 0, docs = 0;
+	long nodes = 0;
+
+	memset(st, 0, sizeof(st));
+	if (!yaml_parser_initialize(&parser))
+		return mlreg_error_set(MLREG_ERROR, "cannot initialize the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && !err) {
+		int line;
+		cJSON *item = NULL;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			err = yaml_err(what, (int)parser.problem_mark.line + 1,
+				       parser.problem ? parser.problem : "syntax error");
+			break;
+		}
+		line = (int)ev.start_mark.line + 1;
+		if (++nodes > MLREG_DOC_MAX_NODES) {
+			err = yaml_err(what, line, "too many nodes");
+			yaml_event_delete(&ev);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1)
+				err = yaml_err(what, line, "more than one document");
+			break;
+		case YAML_ALIAS_EVENT:
+			err = yaml_err(what, line, "aliases are not supported");
+			break;
+		case YAML_SCALAR_EVENT: {
+			const char *v = (const char *)ev.data.scalar.value;
+			if (ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			    !(ev.data.scalar.tag && !strcmp((char *)ev.data.scalar.tag,
+							    "tag:yaml.org,2002:str")))
+				item = plain_scalar(v);
+			else
+				item = cJSON_CreateString(v);
+			err = yadd(st, depth, &root, item, what, line);
+			break;
+		}
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (depth >= MLREG_DOC_MAX_DEPTH) {
+				err = yaml_err(what, line, "nested too deeply");
+				break;
+			}
+			item = ev.type == YAML_SEQUENCE_START_EVENT ? cJSON_CreateArray()
+								    : cJSON_CreateObject();
+			if ((err = yadd(st, depth, &root, item, what, line)) < 0)
+				break;
+			st[depth].node = item;
+			st[depth].key = NULL;
+			depth++;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			free(st[depth].key);
+			st[depth].key = NULL;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	while (depth > 0) {
+		depth--;
+		free(st[depth].key);
+	}
+	yaml_parser_delete(&parser);
+	if (err) {
+		cJSON_Delete(root);
+		return err;
+	}
+	*out = root ? root : cJSON_CreateNull();
+	return 0;
+}
+
+int mlreg_doc_parse(cJSON **out, const char *text, size_t len, const char *what)
+{
+	size_t i = 0;
+
+	*out = NULL;
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
+	if (memchr(text, '\0', len))
+		return mlreg_error_set(MLREG_EINVALID, "'%s' is not a text file (contains NUL bytes)",
+				       what);
+	while (i < len && strchr(" \t\r\n", text[i]))
+		i++;
+	if (i < len && (text[i] == '{' || text[i] == '['))
+		return parse_json(out, text + i, len - i, what);
+	return parse_yaml(out, text, len, what);
+}
+
+int mlreg_doc_parse_file(cJSON **out, const char *path)
+{
+	char *buf;
+	size_t len;
+	int err;
+
+	*out = NULL;
+	if ((err = mlreg_fs_read_file(&buf, &len, path, MLREG_DOC_MAX_BYTES, path)) < 0)
+		return err == MLREG_ENOTFOUND ? mlreg_error_set(MLREG_EOS, "%s",
+						mlreg_error_message()) : err;
+	err = mlreg_doc_parse(out, buf, len, path);
+	free(buf);
+	return err;
+}
+
+int mlreg_doc_parse_object_file(cJSON **out, const char *path)
+{
+	int err = mlreg_doc_parse_file(out, path);
+
+	if (err < 0)
+		return err;
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return mlreg_error_set(MLREG_EINVALID,
+			"'%s' must hold a mapping of keys to values at its top level", path);
+	}
+	return 0;
+}
+
+void mlreg_doc_set(cJSON *obj, const char *key, cJSON *item)
+{
+	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
+	else
+		cJSON_AddItemToObject(obj, key, item);
+}
+
+int mlreg_doc_set_kv(cJSON *obj, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char *key;
+	cJSON *val;
+
+	if (!eq)
+		return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': expected KEY=VALUE", arg);
+	if (eq > arg && eq[-1] == ':') {
+		key = xstrndup(arg, (size_t)(eq - 1 - arg));
+		val = cJSON_Parse(eq + 1);
+		if (!val) {
+			free(key);
+			return mlreg_error_set(MLREG_EUSAGE,
+				"malformed '%s': the value after ':=' is not valid JSON", arg);
+		}
+	} else {
+		key = xstrndup(arg, (size_t)(eq - arg));
+		val = cJSON_CreateString(eq + 1);
+	}
+	if (!*key) {
+		free(key);
+		cJSON_Delete(val);
+		return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': empty key", arg);
+	}
+	mlreg_doc_set(obj, key, val);
+	free(key);
+	return 0;
+}
+
+char *mlreg_doc_print(const cJSON *item)
+{
+	char *s = cJSON_PrintUnformatted(item), *r;
+
+	if (!s) {
+		fputs("fatal: out of memory\n", stderr);
+		abort();
+	}
+	r = xasprintf("%s\n", s);
+	cJSON_free(s);
+	return r;
+}
+
+const char *mlreg_doc_str(const cJSON *obj, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+long long mlreg_doc_int(const cJSON *obj, const char *key, long long dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
+}
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_indent(struct sbuf *b, int depth)
+{
+	int i;
+
+	sb_add(b, "\n", 1);
+	for (i = 0; i < depth; i++)
+		sb_add(b, "  ", 2);
+}
+
+static void pretty(struct sbuf *b, const cJSON *item, int depth)
+{
+	const cJSON *c;
+	int obj = cJSON_IsObject(item);
+
+	if (!obj && !cJSON_IsArray(item)) {
+		char *s = cJSON_PrintUnformatted(item);
+		sb_add(b, s, strlen(s));
+		cJSON_free(s);
+		return;
+	}
+	if (!item->child) {
+		sb_add(b, obj ? "{}" : "[]", 2);
+		return;
+	}
+	sb_add(b, obj ? "{" : "[", 1);
+	for (c = item->child; c; c = c->next) {
+		sb_indent(b, depth + 1);
+		if (obj) {
+			cJSON *k = cJSON_CreateString(c->string);
+			char *s = cJSON_PrintUnformatted(k);
+			sb_add(b, s, strlen(s));
+			sb_add(b, ": ", 2);
+			cJSON_free(s);
+			cJSON_Delete(k);
+		}
+		pretty(b, c, depth + 1);
+		if (c->next)
+			sb_add(b, ",", 1);
+	}
+	sb_indent(b, depth);
+	sb_add(b, obj ? "}" : "]", 1);
+}
+
+char *mlreg_doc_print_pretty(const cJSON *item)
+{
+	struct sbuf b = { NULL, 0, 0 };
+
+	pretty(&b, item, 0);
+	sb_add(&b, "\n", 1);
+	return b.p;
+}

@@ -1,0 +1,50 @@
+/*
+ * Structured documents: JSON and YAML files read into cJSON trees, with
+ * bounds on size, depth and node count so a hostile file gets an error, not
+ * a crash or a huge allocation; and the KEY=VALUE / KEY:=JSON arguments.
+ */
+#ifndef MLREG_DOC_H
+#define MLREG_DOC_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#define MLREG_DOC_MAX_BYTES (64u << 20)	/* largest metadata/metrics file */
+#define MLREG_DOC_MAX_DEPTH 64		/* deepest nesting accepted */
+#define MLREG_DOC_MAX_NODES 1000000	/* most YAML nodes accepted */
+
+/*
+ * Returns 0 and the parsed document in *out; MLREG_EINVALID when the text is
+ * not valid JSON (when it starts with '{' or '[') or YAML, the message naming
+ * what (a file name) and the line.
+ */
+int mlreg_doc_parse(cJSON **out, const char *text, size_t len, const char *what);
+
+/* Returns 0 and the file's document in *out (a JSON or YAML file), or an error. */
+int mlreg_doc_parse_file(cJSON **out, const char *path);
+
+/* Like mlreg_doc_parse_file() but the top level must be a mapping. */
+int mlreg_doc_parse_object_file(cJSON **out, const char *path);
+
+/*
+ * Returns 0 after setting one key of obj from "KEY=VALUE" (a string) or
+ * "KEY:=JSON" (a typed value); MLREG_EUSAGE when arg is malformed.
+ */
+int mlreg_doc_set_kv(cJSON *obj, const char *arg);
+
+/* Replaces (or adds) key in obj with item, which obj then owns. */
+void mlreg_doc_set(cJSON *obj, const char *key, cJSON *item);
+
+/* Returns a new compact JSON text of item followed by '\n' (malloc'd). */
+char *mlreg_doc_print(const cJSON *item);
+
+/* Returns a new indented JSON text of item (two spaces, as jq) plus '\n' (malloc'd). */
+char *mlreg_doc_print_pretty(const cJSON *item);
+
+/* Returns the string value of key in obj, or dflt. */
+const char *mlreg_doc_str(const cJSON *obj, const char *key, const char *dflt);
+
+/* Returns the integer value of key in obj, or dflt when absent or not a number. */
+long long mlreg_doc_int(const cJSON *obj, const char *key, long long dflt);
+
+#endif

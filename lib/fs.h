@@ -1,0 +1,64 @@
+/*
+ * Filesystem primitives with the durability rules of the store: data reaches
+ * a name only through a fully written, fsynced temporary file renamed over
+ * it, and the directory is fsynced when a new name must survive a crash.
+ * Lock files follow git's protocol (<file>.lock, renamed over <file> on
+ * commit) and are also held with flock(2), so a process killed while it held
+ * one never leaves a lock that blocks the next run.
+ */
+#ifndef MLREG_FS_H
+#define MLREG_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Returns 0 after creating path and its missing parents, or MLREG_EOS. */
+int mlreg_fs_mkdirs(const char *path, mode_t mode);
+
+/* Returns 0 after fsyncing the directory dir, or MLREG_EOS. */
+int mlreg_fs_fsync_dir(const char *dir);
+
+/* Returns 0 after fsyncing the directory that holds path, or MLREG_EOS. */
+int mlreg_fs_fsync_parent(const char *path);
+
+/*
+ * Returns 0 and a NUL-terminated malloc'd copy of the file in *out (length in
+ * *len, may be NULL), MLREG_ENOTFOUND when it does not exist, MLREG_EINVALID
+ * when it is larger than max bytes, or MLREG_EOS.  what names it in errors.
+ */
+int mlreg_fs_read_file(char **out, size_t *len, const char *path, size_t max,
+		       const char *what);
+
+/*
+ * Returns 0 after writing buf to a temporary file beside path, fsyncing it,
+ * renaming it over path and fsyncing the directory; MLREG_EOS otherwise,
+ * with no temporary file left behind.
+ */
+int mlreg_fs_write_atomic(const char *path, const void *buf, size_t len);
+
+/* A held lock on <path>.lock. */
+struct mlreg_lock {
+	char *path;	/* the file the lock protects */
+	char *lockpath;	/* path + ".lock" */
+	int fd;		/* open on lockpath, flock(LOCK_EX) held; -1 when free */
+};
+
+/*
+ * Returns 0 once lk holds the lock for path, waiting up to timeout_ms for
+ * another holder; MLREG_ELOCKED after that, MLREG_EOS on I/O errors.
+ */
+int mlreg_lock_acquire(struct mlreg_lock *lk, const char *path, int timeout_ms);
+
+/* Returns 0 after replacing the lock file's content with buf, or MLREG_EOS. */
+int mlreg_lock_write(struct mlreg_lock *lk, const void *buf, size_t len);
+
+/* Returns 0 after fsync + rename of the lock file over the target, or MLREG_EOS. */
+int mlreg_lock_commit(struct mlreg_lock *lk);
+
+/* Releases the lock without changing the target; safe to call twice. */
+void mlreg_lock_release(struct mlreg_lock *lk);
+
+/* Returns the lock wait in milliseconds: $MLREG_LOCK_TIMEOUT or 60000. */
+int mlreg_lock_timeout(void);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * Loose object reading and writing (see object.h).  A new object is written
+ * to tmp/ in the store, fsynced, then renamed to its address, so an object
+ * file is always complete; a process killed mid-copy leaves only a file in
+ * tmp/, never a visible object.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "fs.h"
+#include "object.h"
+
+#define CHUNK (1u << 20)
+
+char *mlreg_object_path(const struct mlreg_store *store, const char *hex)
+{
+	return xasprintf("%s/objects/%.2s/%s", store->path, hex, hex + 2);
+}
+
+int mlreg_object_exists(const struct mlreg_store *store, const char *hex)
+{
+	char *p = mlreg_object_path(store, hex);
+	int r = access(p, F_OK) == 0;
+
+	free(p);
+	return r;
+}
+
+/* Returns 0 after moving the finished temporary file tmp to object hex. */
+static int install(struct mlreg_store *store, const char *tmp, const char *hex)
+{
+	char *path = mlreg_object_path(store, hex);
+	char *dir = xasprintf("%s/objects/%.2s", store->path, hex);
+	int err = 0;
+
+	if (access(path, F_OK) == 0) {
+		/* Already stored: identical bytes by construction. */
+		unlink(tmp);
+		goto done;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		err = mlreg_error_os("cannot create directory '%s'", dir);
+		unlink(tmp);
+		goto done;
+	}
+	if (rename(tmp, path) < 0) {
+		err = mlreg_error_os("cannot store object '%s'", hex);
+		unlink(tmp);
+		goto done;
+	}
+	err = mlreg_fs_fsync_dir(dir);
+done:
+	free(path);
+	free(dir);
+	return err;
+}
+
+static int open_tmp(struct mlreg_store *store, char **tmp)
+{
+	int fd;
+
+	*tmp = mlreg_store_path(store, "tmp/obj-XXXXXX");
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int err = mlreg_error_os("cannot create a temporary file in '%s/tmp'", store->path);
+		free(*tmp);
+		*tmp = NULL;
+		return err;
+	}
+	fchmod(fd, 0444);
+	return fd;
+}
+
+int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
+			  char *hex, uint64_t *size, mlreg_progress_fn progress, void *ctx)
+{
+	struct mlreg_sha256 h;
+	char *tmp, *buf;
+	uint64_t total = 0;
+	int out, err = 0;
+
+	if ((out = open_tmp(store, &tmp)) < 0)
+		return out;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	buf = xmalloc(CHUNK);
+	mlreg_sha256_init(&h);
+	for (;;) {
+		ssize_t n = mlreg_read_retry(fd, buf, CHUNK);
+		if (n < 0) {
+			err = mlreg_error_os("cannot read '%s'", what);
+			break;
+		}
+		if (n == 0)
+			break;
+		mlreg_sha256_update(&h, buf, (size_t)n);
+		if ((err = mlreg_write_all(out, buf, (size_t)n, tmp)) < 0) {
+			err = mlreg_error_set(err, "cannot store '%s': %s", what,
+					      mlreg_error_message());
+			break;
+		}
+		total += (uint64_t)n;
+		if (progress)
+			progress(ctx, total);
+	}
+	mlreg_sha256_final_hex(&h, hex);
+	free(buf);
+	if (!err && fsync(out) < 0)
+		err = mlreg_error_os("cannot store '%s': sync failed", what);
+	if (close(out) < 0 && !err)
+		err = mlreg_error_os("cannot store '%s'", what);
+	if (err) {
+		unlink(tmp);
+		free(tmp);
+		return err;
+	}
+	err = install(store, tmp, hex);
+	free(tmp);
+	if (!err)
+		*size = total;
+	return err;
+}
+
+int mlreg_object_write_buf(struct mlreg_store *store, const void *buf, size_t len, char *hex)
+{
+	char *tmp;
+	int out, err;
+
+	mlreg_sha256_hex(buf, len, hex);
+	if (mlreg_object_exists(store, hex))
+		return 0;
+	if ((out = open_tmp(store, &tmp)) < 0)
+		return out;
+	err = mlreg_write_all(out, buf, len, tmp);
+	if (!err && fsync(out) < 0)
+		err = mlreg_error_os("cannot sync '%s'", tmp);
+	close(out);
+	if (err) {
+		unlink(tmp);
+		free(tmp);
+		return err;
+	}
+	err = install(store, tmp, hex);
+	free(tmp);
+	return err;
+}
+
+/* Returns 0 after streaming object hex through h and, when fd >= 0, into fd. */
+static int stream(const struct mlreg_store *store, const char *hex, int fd,
+		  const char *dest, char *actual, uint64_t *size)
+{
+	char *path = mlreg_object_path(store, hex), *buf;
+	struct mlreg_sha256 h;
+	uint64_t total = 0;
+	int in, err = 0;
+
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		if (errno == ENOENT)
+			err = mlreg_error_set(MLREG_ENOTFOUND, "object %s is missing", hex);
+		else
+			err = mlreg_error_os("cannot open object %s", hex);
+		free(path);
+		return err;
+	}
+	posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
+	buf = xmalloc(CHUNK);
+	mlreg_sha256_init(&h);
+	for (;;) {
+		ssize_t n = mlreg_read_retry(in, buf, CHUNK);
+		if (n < 0) {
+			err = mlreg_error_os("cannot read object %s", hex);
+			break;
+		}
+		if (n == 0)
+			break;
+		mlreg_sha256_update(&h, buf, (size_t)n);
+		if (fd >= 0 && (err = mlreg_write_all(fd, buf, (size_t)n, dest)) < 0)
+			break;
+		total += (uint64_t)n;
+	}
+	mlreg_sha256_final_hex(&h, actual);
+	free(buf);
+	close(in);
+	free(path);
+	*size = total;
+	return err;
+}
+
+int mlreg_object_hash(const struct mlreg_store *store, const char *hex, char *actual,
+		      uint64_t *size)
+{
+	return stream(store, hex, -1, NULL, actual, size);
+}
+
+int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
+			    uint64_t size, int fd, const char *dest)
+{
+	char actual[MLREG_HEX_LEN + 1];
+	uint64_t got;
+	int err = stream(store, hex, fd, dest, actual, &got);
+
+	if (err < 0)
+		return err;
+	if (strcmp(actual, hex) != 0 || got != size)
+		return mlreg_error_set(MLREG_ECORRUPT,
+			"object %s is corrupt: its content hashes to %s (%llu bytes, expected %llu); "
+			"run 'mlreg fsck'", hex, actual, (unsigned long long)got,
+			(unsigned long long)size);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * Loose objects: files stored once under objects/XX/YYYY... where XXYYYY...
+ * is the SHA-256 of their bytes.  Content is kept raw, so an object can be
+ * checked with sha256sum and copied out without decoding.  Bytes are
+ * streamed: read, hashed and written in one pass in constant memory.
+ */
+#ifndef MLREG_OBJECT_H
+#define MLREG_OBJECT_H
+
+#include <stdint.h>
+
+#include "store.h"
+#include "util.h"
+
+/* Called during long copies with the bytes done so far in this object. */
+typedef void (*mlreg_progress_fn)(void *ctx, uint64_t done);
+
+/*
+ * Returns 0 after storing everything readable from fd as an object, its hex
+ * address in hex (65 bytes) and its size in *size; what names the source in
+ * errors.  A store that already has the object keeps its copy.
+ */
+int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
+			  char *hex, uint64_t *size, mlreg_progress_fn progress, void *ctx);
+
+/* Returns 0 after storing len bytes of buf as an object (hex as above). */
+int mlreg_object_write_buf(struct mlreg_store *store, const void *buf, size_t len, char *hex);
+
+/* Returns the malloc'd path of object hex. */
+char *mlreg_object_path(const struct mlreg_store *store, const char *hex);
+
+/* Returns 1 when the store has object hex, else 0. */
+int mlreg_object_exists(const struct mlreg_store *store, const char *hex);
+
+/*
+ * Returns 0 after copying object hex to fd while verifying it has the
+ * expected size and hash; MLREG_ENOTFOUND when missing, MLREG_ECORRUPT when
+ * its content does not match, MLREG_EOS on I/O errors.
+ */
+int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
+			    uint64_t size, int fd, const char *dest);
+
+/*
+ * Returns 0 after hashing object hex into actual (65 bytes) and its size
+ * into *size; MLREG_ENOTFOUND or MLREG_EOS otherwise.  It does not compare.
+ */
+int mlreg_object_hash(const struct mlreg_store *store, const char *hex, char *actual,
+		      uint64_t *size);
+
+#endif

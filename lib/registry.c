@@ -1,0 +1,571 @@
+/*
+ * Models and versions (see registry.h for the layout and the commit rule).
+ *
+ * Registering a version:
+ *   1. check every path (walk.c) and read every input file: no write yet;
+ *   2. stream each file into an object (objects are immutable and shared,
+ *      so this needs no lock and is safe to repeat after a crash);
+ *   3. take models/<enc>/model.json.lock, reread model.json, allocate
+ *      N = latest_version + 1, write versions/N.json (temp file, fsync,
+ *      rename), then write model.json with latest_version = N through the
+ *      lock file and rename it into place: the commit point;
+ *   4. release the lock.
+ * Concurrent registrations of one model serialise on step 3 only.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "doc.h"
+#include "error.h"
+#include "fs.h"
+#include "name.h"
+#include "provenance.h"
+#include "registry.h"
+#include "util.h"
+#include "walk.h"
+
+static char *model_dir(const struct mlreg_store *store, const char *name)
+{
+	char *enc = mlreg_name_encode(name);
+	char *p = mlreg_store_path(store, "models/%s", enc);
+
+	free(enc);
+	return p;
+}
+
+/* Returns 0 and the parsed record at path in *out; what names it in errors. */
+static int read_record(cJSON **out, const char *path, const char *what)
+{
+	char *buf;
+	size_t len;
+	int err;
+
+	*out = NULL;
+	if ((err = mlreg_fs_read_file(&buf, &len, path, MLREG_RECORD_MAX, what)) < 0)
+		return err;
+	*out = cJSON_ParseWithLength(buf, len);
+	free(buf);
+	if (!*out || !cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return mlreg_error_set(MLREG_ECORRUPT, "%s is not a valid JSON record; "
+				       "run 'mlreg fsck'", what);
+	}
+	return 0;
+}
+
+static int load_at(cJSON **out, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/model.json", dir);
+	char *what = xasprintf("the record of model '%s'", name);
+	int err = read_record(out, path, what);
+
+	free(path);
+	free(what);
+	if (err == MLREG_ENOTFOUND)
+		return mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
+	if (err < 0)
+		return err;
+	if (strcmp(mlreg_doc_str(*out, "name", ""), name) != 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return mlreg_error_set(MLREG_ECORRUPT, "the record of model '%s' names another "
+				       "model; run 'mlreg fsck'", name);
+	}
+	return 0;
+}
+
+int mlreg_model_load(cJSON **out, const struct mlreg_store *store, const char *name)
+{
+	char *dir;
+	int err;
+
+	*out = NULL;
+	if ((err = mlreg_name_validate(name)) < 0)
+		return err;
+	dir = model_dir(store, name);
+	err = load_at(out, dir, name);
+	free(dir);
+	return err;
+}
+
+/* Returns 0 after writing rec through the held lock and committing it. */
+static int commit_record(struct mlreg_lock *lk, const cJSON *rec)
+{
+	char *text = mlreg_doc_print(rec);
+	int err = mlreg_lock_write(lk, text, strlen(text));
+
+	free(text);
+	if (!err)
+		err = mlreg_lock_commit(lk);
+	return err;
+}
+
+int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
+		       const char *description, const cJSON *metadata)
+{
+	struct mlreg_lock lk = { 0 };
+	char *dir = NULL, *vdir = NULL, *rec_path = NULL;
+	char now[40];
+	cJSON *rec = NULL;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if ((err = mlreg_name_validate(name)) < 0)
+		return err;
+	dir = model_dir(store, name);
+	vdir = xasprintf("%s/versions", dir);
+	rec_path = xasprintf("%s/model.json", dir);
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(vdir, 0755) < 0 && errno != EEXIST)) {
+		err = mlreg_error_os("cannot create model '%s'", name);
+		goto done;
+	}
+	if ((err = mlreg_lock_acquire(&lk, rec_path, mlreg_lock_timeout())) < 0)
+		goto done;
+	if (access(rec_path, F_OK) == 0) {
+		err = mlreg_error_set(MLREG_EEXISTS, "model '%s' already exists", name);
+		goto done;
+	}
+	mlreg_time_now(now, sizeof(now));
+	rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "name", name);
+	cJSON_AddStringToObject(rec, "description", description ? description : "");
+	cJSON_AddItemToObject(rec, "metadata", metadata ? cJSON_Duplicate(metadata, 1)
+							: cJSON_CreateObject());
+	cJSON_AddStringToObject(rec, "creation_time", now);
+	cJSON_AddStringToObject(rec, "last_updated_time", now);
+	cJSON_AddNumberToObject(rec, "latest_version", 0);
+	cJSON_AddNullToObject(rec, "latest_id");
+	if ((err = commit_record(&lk, rec)) < 0)
+		goto done;
+	err = mlreg_fs_fsync_dir(dir);
+	if (!err)
+		err = mlreg_fs_fsync_parent(dir);
+	if (!err && out) {
+		*out = rec;
+		rec = NULL;
+	}
+done:
+	mlreg_lock_release(&lk);
+	cJSON_Delete(rec);
+	free(dir);
+	free(vdir);
+	free(rec_path);
+	return err;
+}
+
+int mlreg_model_list(cJSON **out, const struct mlreg_store *store)
+{
+	char *root = mlreg_store_path(store, "models");
+	cJSON *arr = cJSON_CreateArray();
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	*out = NULL;
+	d = opendir(root);
+	if (!d) {
+		err = mlreg_error_os("cannot read '%s'", root);
+		free(root);
+		cJSON_Delete(arr);
+		return err;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *name, *dir;
+		cJSON *rec;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (!(name = mlreg_name_decode(de->d_name)))
+			continue;
+		dir = xasprintf("%s/%s", root, de->d_name);
+		err = load_at(&rec, dir, name);
+		free(dir);
+		free(name);
+		if (err == MLREG_ENOTFOUND) {
+			/* a create interrupted before its commit: not a model */
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			break;
+		cJSON_AddItemToArray(arr, rec);
+	}
+	closedir(d);
+	free(root);
+	if (err < 0) {
+		cJSON_Delete(arr);
+		return err;
+	}
+	*out = arr;
+	return 0;
+}
+
+/*
+ * Returns 0 with lk holding model name's lock and *rec its current record;
+ * the caller releases lk and frees *rec.
+ */
+static int lock_model(struct mlreg_lock *lk, cJSON **rec, const struct mlreg_store *store,
+		      const char *name)
+{
+	char *dir = model_dir(store, name);
+	char *rec_path = xasprintf("%s/model.json", dir);
+	int err;
+
+	*rec = NULL;
+	if (access(rec_path, F_OK) < 0) {
+		err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
+	} else if ((err = mlreg_lock_acquire(lk, rec_path, mlreg_lock_timeout())) == 0) {
+		if ((err = load_at(rec, dir, name)) < 0)
+			mlreg_lock_release(lk);
+	}
+	free(dir);
+	free(rec_path);
+	return err;
+}
+
+static void touch(cJSON *rec)
+{
+	char now[40];
+
+	mlreg_time_now(now, sizeof(now));
+	mlreg_doc_set(rec, "last_updated_time", cJSON_CreateString(now));
+}
+
+int mlreg_model_update_metadata(cJSON **out, struct mlreg_store *store, const char *name,
+				const cJSON *add, char *const *remove, size_t nremove)
+{
+	struct mlreg_lock lk = { 0 };
+	cJSON *rec = NULL, *meta;
+	const cJSON *item;
+	size_t i;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if ((err = mlreg_name_validate(name)) < 0)
+		return err;
+	if ((err = lock_model(&lk, &rec, store, name)) < 0)
+		return err;
+	meta = cJSON_GetObjectItemCaseSensitive(rec, "metadata");
+	if (!cJSON_IsObject(meta)) {
+		meta = cJSON_CreateObject();
+		mlreg_doc_set(rec, "metadata", meta);
+	}
+	cJSON_ArrayForEach(item, add)
+		mlreg_doc_set(meta, item->string, cJSON_Duplicate(item, 1));
+	for (i = 0; i < nremove; i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, remove[i]);
+	touch(rec);
+	err = commit_record(&lk, rec);
+	mlreg_lock_release(&lk);
+	if (!err && out) {
+		*out = rec;
+		rec = NULL;
+	}
+	cJSON_Delete(rec);
+	return err;
+}
+
+cJSON *mlreg_model_public(const cJSON *model)
+{
+	cJSON *c = cJSON_Duplicate(model, 1);
+
+	cJSON_DeleteItemFromObjectCaseSensitive(c, "latest_id");
+	return c;
+}
+
+static cJSON *framework_json(const char *spec)
+{
+	cJSON *f;
+	const char *colon;
+
+	if (!spec || !*spec)
+		return cJSON_CreateNull();
+	f = cJSON_CreateObject();
+	colon = strchr(spec, ':');
+	if (colon) {
+		char *n = xstrndup(spec, (size_t)(colon - spec));
+		cJSON_AddStringToObject(f, "name", n);
+		free(n);
+		if (colon[1])
+			cJSON_AddStringToObject(f, "version", colon + 1);
+		else
+			cJSON_AddNullToObject(f, "version");
+	} else {
+		cJSON_AddStringToObject(f, "name", spec);
+		cJSON_AddNullToObject(f, "version");
+	}
+	return f;
+}
+
+/* Returns a new version object: rec's fields with "id" after "version". */
+static cJSON *with_id(const cJSON *rec, const char *hex)
+{
+	cJSON *out = cJSON_CreateObject();
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, rec) {
+		cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
+		if (!strcmp(item->string, "version"))
+			cJSON_AddStringToObject(out, "id", hex);
+	}
+	if (!cJSON_GetObjectItemCaseSensitive(out, "id"))
+		cJSON_AddStringToObject(out, "id", hex);
+	return out;
+}
+
+/* Returns 0 after storing every entry as an object and filling files/size. */
+static int store_files(struct mlreg_store *store, const struct mlreg_entries *e,
+		       const struct mlreg_register_opts *o, cJSON *files, uint64_t *total)
+{
+	size_t i;
+
+	*total = 0;
+	for (i = 0; i < e->n; i++) {
+		char hex[MLREG_HEX_LEN + 1];
+		uint64_t size = 0;
+		cJSON *f;
+		int fd, err;
+		struct stat st;
+
+		fd = open(e->v[i].src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return mlreg_error_os("cannot open '%s'", e->v[i].src);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return mlreg_error_set(MLREG_EINVALID, "'%s' is not a regular file",
+					       e->v[i].src);
+		}
+		if (o->file_start)
+			o->file_start(o->ctx, e->v[i].path, (uint64_t)st.st_size);
+		err = mlreg_object_write_fd(store, fd, e->v[i].src, hex, &size, o->progress, o->ctx);
+		close(fd);
+		if (err < 0)
+			return err;
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "path", e->v[i].path);
+		cJSON_AddNumberToObject(f, "size", (double)size);
+		cJSON_AddStringToObject(f, "sha256", hex);
+		cJSON_AddStringToObject(f, "mode", e->v[i].exec ? "0755" : "0644");
+		cJSON_AddItemToArray(files, f);
+		*total += size;
+	}
+	return 0;
+}
+
+int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_register_opts *o)
+{
+	struct mlreg_entries entries = { 0 };
+	struct mlreg_lock lk = { 0 };
+	cJSON *model = NULL, *rec = NULL, *files = NULL, *prov = NULL;
+	char *dir = NULL, *vpath = NULL, *text = NULL;
+	char hex[MLREG_HEX_LEN + 1], now[40];
+	uint64_t total;
+	long n;
+	int err, missing;
+
+	*out = NULL;
+	if ((err = mlreg_name_validate(o->name)) < 0)
+		return err;
+	err = mlreg_model_load(&model, store, o->name);
+	cJSON_Delete(model);
+	model = NULL;
+	if (err == MLREG_ENOTFOUND && !o->create)
+		return mlreg_error_set(MLREG_ENOTFOUND,
+			"model '%s' not found (create it with 'mlreg create %s' or use --create)",
+			o->name, o->name);
+	missing = err == MLREG_ENOTFOUND;
+	if (err < 0 && !missing)
+		return err;
+	if ((err = mlreg_walk(&entries, o->paths, o->npaths)) < 0)
+		return err;
+
+	files = cJSON_CreateArray();
+	if ((err = store_files(store, &entries, o, files, &total)) < 0)
+		goto done;
+	mlreg_provenance_collect(&prov, o->paths, o->npaths, store->path);
+	if (missing) {
+		/* Only now, so a failed --create registration leaves no model. */
+		err = mlreg_model_create(NULL, store, o->name, NULL, NULL);
+		if (err == MLREG_EEXISTS)	/* created meanwhile by another process */
+			err = 0;
+		if (err < 0)
+			goto done;
+	}
+
+	if ((err = lock_model(&lk, &model, store, o->name)) < 0)
+		goto done;
+	n = (long)mlreg_doc_int(model, "latest_version", 0) + 1;
+	mlreg_time_now(now, sizeof(now));
+	rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "model", o->name);
+	cJSON_AddNumberToObject(rec, "version", (double)n);
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(model, "latest_id")))
+		cJSON_AddStringToObject(rec, "parent", mlreg_doc_str(model, "latest_id", ""));
+	else
+		cJSON_AddNullToObject(rec, "parent");
+	cJSON_AddStringToObject(rec, "created", now);
+	cJSON_AddStringToObject(rec, "message", o->message ? o->message : "");
+	cJSON_AddNumberToObject(rec, "size", (double)total);
+	cJSON_AddItemToObject(rec, "files", files);
+	files = NULL;
+	cJSON_AddItemToObject(rec, "framework", framework_json(o->framework));
+	cJSON_AddItemToObject(rec, "metadata", o->metadata ? cJSON_Duplicate(o->metadata, 1)
+							   : cJSON_CreateObject());
+	cJSON_AddItemToObject(rec, "metrics", o->metrics ? cJSON_Duplicate(o->metrics, 1)
+							 : cJSON_CreateObject());
+	cJSON_AddItemToObject(rec, "hparams", o->hparams ? cJSON_Duplicate(o->hparams, 1)
+							 : cJSON_CreateObject());
+	cJSON_AddItemToObject(rec, "provenance", prov);
+	prov = NULL;
+
+	text = mlreg_doc_print(rec);
+	mlreg_sha256_hex(text, strlen(text), hex);
+	dir = model_dir(store, o->name);
+	vpath = xasprintf("%s/versions/%ld.json", dir, n);
+	if ((err = mlreg_fs_write_atomic(vpath, text, strlen(text))) < 0)
+		goto done;
+	mlreg_doc_set(model, "latest_version", cJSON_CreateNumber((double)n));
+	mlreg_doc_set(model, "latest_id", cJSON_CreateString(hex));
+	mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(now));
+	if ((err = commit_record(&lk, model)) < 0)
+		goto done;
+	*out = with_id(rec, hex);
+done:
+	mlreg_lock_release(&lk);
+	mlreg_entries_free(&entries);
+	cJSON_Delete(model);
+	cJSON_Delete(rec);
+	cJSON_Delete(files);
+	cJSON_Delete(prov);
+	free(dir);
+	free(vpath);
+	free(text);
+	return err;
+}
+
+int mlreg_version_read_raw(char **buf, size_t *len, char *hex,
+			   const struct mlreg_store *store, const char *enc, long n)
+{
+	char *path = mlreg_store_path(store, "models/%s/versions/%ld.json", enc, n);
+	char *what = xasprintf("models/%s/versions/%ld.json", enc, n);
+	int err = mlreg_fs_read_file(buf, len, path, MLREG_RECORD_MAX, what);
+
+	if (!err)
+		mlreg_sha256_hex(*buf, *len, hex);
+	free(path);
+	free(what);
+	return err;
+}
+
+/* Returns 0 and version n of the model in directory enc, with its id. */
+static int load_version(cJSON **out, const struct mlreg_store *store, const char *name,
+			const char *enc, long n)
+{
+	char hex[MLREG_HEX_LEN + 1], *buf;
+	size_t len;
+	cJSON *rec;
+	int err;
+
+	*out = NULL;
+	if ((err = mlreg_version_read_raw(&buf, &len, hex, store, enc, n)) < 0) {
+		if (err == MLREG_ENOTFOUND)
+			return mlreg_error_set(MLREG_ECORRUPT, "the record of version %ld of model "
+					       "'%s' is missing; run 'mlreg fsck'", n, name);
+		return err;
+	}
+	rec = cJSON_ParseWithLength(buf, len);
+	free(buf);
+	if (!rec || !cJSON_IsObject(rec) || strcmp(mlreg_doc_str(rec, "model", ""), name) ||
+	    mlreg_doc_int(rec, "version", -1) != n) {
+		cJSON_Delete(rec);
+		return mlreg_error_set(MLREG_ECORRUPT, "the record of version %ld of model '%s' "
+				       "is corrupt; run 'mlreg fsck'", n, name);
+	}
+	*out = with_id(rec, hex);
+	cJSON_Delete(rec);
+	return 0;
+}
+
+int mlreg_version_load(cJSON **out, const struct mlreg_store *store, const char *name, long n)
+{
+	cJSON *model;
+	long latest;
+	char *enc;
+	int err;
+
+	*out = NULL;
+	if ((err = mlreg_model_load(&model, store, name)) < 0)
+		return err;
+	latest = (long)mlreg_doc_int(model, "latest_version", 0);
+	cJSON_Delete(model);
+	if (n == 0 && latest == 0)
+		return mlreg_error_set(MLREG_ENOTFOUND, "model '%s' has no versions", name);
+	if (n == 0)
+		n = latest;
+	if (n > latest)
+		return mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found",
+				       n, name);
+	enc = mlreg_name_encode(name);
+	err = load_version(out, store, name, enc, n);
+	free(enc);
+	return err;
+}
+
+int mlreg_version_list(cJSON **out, const struct mlreg_store *store, const char *name)
+{
+	cJSON *model, *arr;
+	long n;
+	char *enc;
+	int err = 0;
+
+	*out = NULL;
+	if ((err = mlreg_model_load(&model, store, name)) < 0)
+		return err;
+	n = (long)mlreg_doc_int(model, "latest_version", 0);
+	cJSON_Delete(model);
+	enc = mlreg_name_encode(name);
+	arr = cJSON_CreateArray();
+	for (; n >= 1; n--) {
+		cJSON *v;
+		if ((err = load_version(&v, store, name, enc, n)) < 0)
+			break;
+		cJSON_AddItemToArray(arr, v);
+	}
+	free(enc);
+	if (err < 0) {
+		cJSON_Delete(arr);
+		return err;
+	}
+	*out = arr;
+	return 0;
+}
+
+int mlreg_path_is_safe(const char *rel)
+{
+	const char *seg = rel, *s;
+
+	if (!*rel || *rel == '/')
+		return 0;
+	for (s = rel;; s++) {
+		if (*s == '/' || *s == '\0') {
+			size_t len = (size_t)(s - seg);
+			if (len == 0 || (len == 1 && seg[0] == '.') ||
+			    (len == 2 && seg[0] == '.' && seg[1] == '.'))
+				return 0;
+			if (*s == '\0')
+				return 1;
+			seg = s + 1;
+		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			return 0;
+		}
+	}
+}

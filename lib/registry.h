@@ -1,0 +1,90 @@
+/*
+ * Models and versions: the registry proper.  Records are JSON documents (as
+ * cJSON trees here); their fields are fixed by mlreg(1) and store-format.md.
+ *
+ * A model lives in models/<encoded name>/: model.json (replaced under its
+ * lock) and versions/<N>.json (immutable).  Version N is visible only once
+ * model.json's latest_version reaches N; that rename is the commit point of
+ * a registration, so a killed process never leaves a partial version.
+ */
+#ifndef MLREG_REGISTRY_H
+#define MLREG_REGISTRY_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "object.h"
+#include "store.h"
+
+/* Largest record read back (a version listing 100,000s of files fits). */
+#define MLREG_RECORD_MAX (256u << 20)
+
+/*
+ * Returns 0 after creating model name; *out (may be NULL) gets its record.
+ * metadata (may be NULL) is copied.  MLREG_EEXISTS when it exists.
+ */
+int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
+		       const char *description, const cJSON *metadata);
+
+/* Returns 0 and the record of model name in *out; MLREG_ENOTFOUND when absent. */
+int mlreg_model_load(cJSON **out, const struct mlreg_store *store, const char *name);
+
+/* Returns 0 and an array of every model record in *out, in no particular order. */
+int mlreg_model_list(cJSON **out, const struct mlreg_store *store);
+
+/*
+ * Returns 0 after merging add's top-level keys into the model's metadata
+ * (a new value replaces the old one) and then deleting the keys in remove;
+ * *out (may be NULL) gets the updated record.
+ */
+int mlreg_model_update_metadata(cJSON **out, struct mlreg_store *store, const char *name,
+				const cJSON *add, char *const *remove, size_t nremove);
+
+/* Returns a new copy of a model record shaped for output (internal fields removed). */
+cJSON *mlreg_model_public(const cJSON *model);
+
+struct mlreg_register_opts {
+	const char *name;		/* model name */
+	char *const *paths;		/* files and directories to store */
+	size_t npaths;
+	const char *message;		/* may be NULL */
+	const char *framework;		/* "name[:version]", may be NULL */
+	const cJSON *metadata;		/* may be NULL; copied */
+	const cJSON *metrics;		/* may be NULL; copied */
+	const cJSON *hparams;		/* may be NULL; copied */
+	int create;			/* create the model when missing */
+	mlreg_progress_fn progress;	/* per-file progress, may be NULL */
+	void (*file_start)(void *ctx, const char *path, uint64_t size); /* may be NULL */
+	void *ctx;
+};
+
+/*
+ * Returns 0 after storing the paths as the next version of the model; *out
+ * gets the version object (with its id).  Nothing is visible on failure.
+ */
+int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_register_opts *o);
+
+/*
+ * Returns 0 and version n (0: latest) of model name, with its "id", in *out;
+ * MLREG_ENOTFOUND when the model or version does not exist (a model without
+ * versions and n == 0 also gives MLREG_ENOTFOUND).
+ */
+int mlreg_version_load(cJSON **out, const struct mlreg_store *store, const char *name, long n);
+
+/* Returns 0 and an array of the model's versions, newest first, in *out. */
+int mlreg_version_list(cJSON **out, const struct mlreg_store *store, const char *name);
+
+/*
+ * Returns 0 and the raw record of version n of the model's directory enc in
+ * buf and len with its id in hex; for fsck, which must see bytes as stored.
+ */
+int mlreg_version_read_raw(char **buf, size_t *len, char *hex,
+			   const struct mlreg_store *store, const char *enc, long n);
+
+/*
+ * Returns 0 when rel is a safe relative path to write under a directory: not
+ * empty, not absolute, no "." or ".." or empty segment, no NUL/control bytes.
+ */
+int mlreg_path_is_safe(const char *rel);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The store: a directory (normally ".mlreg") holding content-addressed
+ * objects and model records.  Layout, encodings and locking are specified in
+ * store-format.md; this module creates, finds and opens one.
+ */
+#ifndef MLREG_STORE_H
+#define MLREG_STORE_H
+
+#define MLREG_STORE_FORMAT 1
+#define MLREG_STORE_DIRNAME ".mlreg"
+
+struct mlreg_store {
+	char *path;	/* absolute path of the store directory */
+	int format;	/* format version read from <path>/format */
+};
+
+/* Returns 0 after creating a store at path (a no-op on an existing store), or an error. */
+int mlreg_store_init(const char *path);
+
+/* Returns 0 and an open store in *out for the store directory path, or an error. */
+int mlreg_store_open(struct mlreg_store **out, const char *path);
+
+/*
+ * Returns 0 and, in *out (malloc'd), the nearest "<dir>/.mlreg" store found
+ * from start upwards; MLREG_ENOTFOUND when there is none.
+ */
+int mlreg_store_discover(char **out, const char *start);
+
+/* Frees the store handle. */
+void mlreg_store_free(struct mlreg_store *store);
+
+/* Returns a malloc'd path inside the store: "<store>/<formatted>". */
+char *mlreg_store_path(const struct mlreg_store *store, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Small helpers shared by the library: allocation that aborts on exhaustion
+ * (as git's xmalloc: a registry cannot do anything useful without memory),
+ * formatted strings, RFC 3339 times, hex and SHA-256 through OpenSSL's EVP.
+ */
+#ifndef MLREG_UTIL_H
+#define MLREG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MLREG_HASH_LEN 32		/* SHA-256 digest bytes */
+#define MLREG_HEX_LEN 64		/* SHA-256 digest as lowercase hex */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes the current UTC time as RFC 3339 with microseconds into buf (>= 32 bytes). */
+void mlreg_time_now(char *buf, size_t len);
+
+/* Writes len bytes of in as lowercase hex plus NUL into out. */
+void mlreg_hex(char *out, const unsigned char *in, size_t len);
+
+/* Returns 1 when s is exactly 64 lowercase hex digits. */
+int mlreg_is_hex64(const char *s);
+
+/* Streaming SHA-256. */
+struct mlreg_sha256 {
+	void *ctx;	/* EVP_MD_CTX */
+};
+void mlreg_sha256_init(struct mlreg_sha256 *h);
+void mlreg_sha256_update(struct mlreg_sha256 *h, const void *data, size_t len);
+/* Finishes the hash, writes the hex digest into hex (65 bytes) and frees the context. */
+void mlreg_sha256_final_hex(struct mlreg_sha256 *h, char *hex);
+/* Hashes one buffer into hex (65 bytes). */
+void mlreg_sha256_hex(const void *data, size_t len, char *hex);
+
+/* Writes a human size ("1.5 MiB", "512 B") into buf. */
+void mlreg_human_size(char *buf, size_t len, uint64_t n);
+
+/* Returns 0 after writing all of buf to fd, or MLREG_EOS naming what. */
+int mlreg_write_all(int fd, const void *buf, size_t len, const char *what);
+
+/* Returns bytes read (0 at EOF) or -1 with errno set; retries on EINTR. */
+ssize_t mlreg_read_retry(int fd, void *buf, size_t len);
+
+#endif

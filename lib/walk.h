@@ -1,0 +1,34 @@
+/*
+ * Collecting the files of a registration: file arguments by their base name,
+ * directory arguments by their contents relative to the directory.  Nothing
+ * is stored until every path has been checked, so a missing, unreadable or
+ * escaping path fails the command with the store untouched.
+ */
+#ifndef MLREG_WALK_H
+#define MLREG_WALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mlreg_entry {
+	char *path;	/* relative path in the version, '/'-separated */
+	char *src;	/* path to read the content from */
+	int exec;	/* 1 when the owner may execute it */
+};
+
+struct mlreg_entries {
+	struct mlreg_entry *v;
+	size_t n, alloc;
+};
+
+/*
+ * Returns 0 and the sorted entries for the given paths; MLREG_EOS for a
+ * missing or unreadable path, MLREG_EINVALID for a special file, a symlink
+ * leading outside its directory, a symlink loop or a duplicate path.
+ */
+int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n);
+
+/* Frees the entries. */
+void mlreg_entries_free(struct mlreg_entries *e);
+
+#endif
