@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -74,7 +77,42 @@ static int open_tmp(struct mlreg_store *store, char **tmp)
 		return err;
 	}
 	fchmod(fd, 0444);
+	/* Held until the file is renamed or removed: see mlreg_object_prune_tmp(). */
+	flock(fd, LOCK_EX | LOCK_NB);
 	return fd;
+}
+
+int mlreg_object_prune_tmp(struct mlreg_store *store, unsigned *removed)
+{
+	char *dir = mlreg_store_path(store, "tmp");
+	struct dirent *de;
+	time_t now = time(NULL);
+	DIR *d = opendir(dir);
+
+	*removed = 0;
+	if (!d) {
+		int err = mlreg_error_os("cannot read '%s'", dir);
+		free(dir);
+		return err;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		int fd;
+
+		if (strncmp(de->d_name, "obj-", 4) != 0)
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		/* Unlocked and untouched for a minute: its writer is gone. */
+		if (fstat(fd, &st) == 0 && now - st.st_mtime > 60 &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			(*removed)++;
+		close(fd);
+	}
+	closedir(d);
+	free(dir);
+	return 0;
 }
 
 int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,

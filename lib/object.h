@@ -47,4 +47,11 @@ int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
 int mlreg_object_hash(const struct mlreg_store *store, const char *hex, char *actual,
 		      uint64_t *size);
 
+/*
+ * Returns 0 after removing the temporary files of writers that died (files
+ * in tmp/ that nobody holds locked and that did not change for a minute);
+ * *removed counts them.
+ */
+int mlreg_object_prune_tmp(struct mlreg_store *store, unsigned *removed);
+
 #endif

@@ -387,6 +387,10 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		return err;
 	if ((err = mlreg_walk(&entries, o->paths, o->npaths)) < 0)
 		return err;
+	{
+		unsigned pruned;
+		mlreg_object_prune_tmp(store, &pruned);	/* best effort */
+	}
 
 	files = cJSON_CreateArray();
 	if ((err = store_files(store, &entries, o, files, &total)) < 0)
