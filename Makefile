@@ -59,8 +59,11 @@ test-deps: deps
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_TEST_DEPS) >/dev/null; fi
 
+t/unit/lib-test: t/unit/lib-test.c libmlreg.a $(HDRS)
+	$(CC) $(CFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(LDLIBS)
+
 test: test-deps
-	$(MAKE) all
+	$(MAKE) all t/unit/lib-test
 	prove -j2 t/*.t
 
 lint-man:
@@ -78,6 +81,6 @@ install: all
 	install -m 644 contrib/completion/mlreg.bash $(DESTDIR)$(COMPDIR)/mlreg
 
 clean:
-	rm -f mlreg libmlreg.a lib/*.o cmd/*.o
+	rm -f mlreg libmlreg.a lib/*.o cmd/*.o t/unit/lib-test
 
 .PHONY: all check-pkgs deps test-deps test lint-man demo install clean

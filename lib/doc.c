@@ -43,8 +43,17 @@ static int depth_ok(const cJSON *item, int depth)
 static int parse_json(cJSON **out, const char *text, size_t len, const char *what)
 {
 	const char *end = NULL;
-	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 1);
+	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 
+	/* cJSON's own trailing-garbage check fails whenever len is exact. */
+	while (doc && end && end < text + len && strchr(" \t\r\n", *end))
+		end++;
+	if (doc && end && end < text + len) {
+		cJSON_Delete(doc);
+		return mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s' at line %d: "
+				       "text after the end of the document", what,
+				       json_line(text, end));
+	}
 	if (!doc) {
 		const char *at = cJSON_GetErrorPtr();
 		if (!at || at < text || at > text + len)

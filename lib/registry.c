@@ -385,7 +385,7 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	missing = err == MLREG_ENOTFOUND;
 	if (err < 0 && !missing)
 		return err;
-	if ((err = mlreg_walk(&entries, o->paths, o->npaths)) < 0)
+	if ((err = mlreg_walk(&entries, o->paths, o->npaths, store->path)) < 0)
 		return err;
 	{
 		unsigned pruned;

@@ -51,12 +51,17 @@ static int inside(const char *path, const char *root)
 	return !strncmp(path, root, n) && (path[n] == '\0' || path[n] == '/');
 }
 
+/* The store's own directory (resolved), never walked into; may be NULL. */
+static const char *skip_dir;
+
 static int walk_dir(struct mlreg_entries *out, const char *root, const char *rootreal,
 		    const char *dir, const char *dirreal, const char *rel, int depth)
 {
 	struct dirent **names = NULL;
 	int n, i, err = 0;
 
+	if (skip_dir && !strcmp(dirreal, skip_dir))
+		return 0;
 	if (depth > MAX_DEPTH)
 		return mlreg_error_set(MLREG_EINVALID, "'%s' nests deeper than %d directories",
 				       dir, MAX_DEPTH);
@@ -122,11 +127,13 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct mlreg_entry *)a)->path, ((const struct mlreg_entry *)b)->path);
 }
 
-int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n)
+int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n, const char *skip)
 {
+	char skipreal[PATH_MAX];
 	size_t i;
 	int err = 0;
 
+	skip_dir = skip && realpath(skip, skipreal) ? skipreal : NULL;
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n && !err; i++) {
 		const char *p = paths[i];
@@ -164,6 +171,7 @@ int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n)
 				break;
 			}
 	}
+	skip_dir = NULL;
 	if (!err && out->n == 0)
 		err = mlreg_error_set(MLREG_EINVALID, "no files to register (empty directories only)");
 	if (err)

@@ -1,0 +1,221 @@
+/*
+ * Unit tests of lib/'s pure functions (names, references, URLs, paths,
+ * JSON/YAML reading, KEY=VALUE), printing TAP for prove through
+ * t/t0100-lib-unit.t.  Behaviour through the binary is tested by the
+ * shell tests beside it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc.h"
+#include "error.h"
+#include "name.h"
+#include "provenance.h"
+#include "registry.h"
+#include "util.h"
+
+static int n, failed;
+
+static void ok(int cond, const char *what)
+{
+	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, what);
+	if (!cond) {
+		failed++;
+		printf("#   last error: %s\n", mlreg_error_message());
+	}
+}
+
+static void names(void)
+{
+	static const char *valid[] = { "a", "mnist_cnn", "team/detector", "a.b_c-d+e",
+				       "v1.2", "A/B/C", NULL };
+	static const char *invalid[] = { "", ".a", "-a", "a..b", "/a", "a/", "a//b", "a b",
+					 "a\tb", "a@b", "a:b", "a/.b", "a/-b", "caf\xc3\xa9",
+					 "a%2Fb", "a*", NULL };
+	char buf[200];
+	int i;
+
+	for (i = 0; valid[i]; i++) {
+		snprintf(buf, sizeof(buf), "valid name '%s'", valid[i]);
+		ok(mlreg_name_validate(valid[i]) == 0, buf);
+	}
+	for (i = 0; invalid[i]; i++) {
+		snprintf(buf, sizeof(buf), "invalid name '%s'", invalid[i]);
+		ok(mlreg_name_validate(invalid[i]) == MLREG_EINVALID, buf);
+	}
+	memset(buf, 'a', 128);
+	buf[128] = '\0';
+	ok(mlreg_name_validate(buf) == 0, "128-byte name is valid");
+	buf[128] = 'a';
+	buf[129] = '\0';
+	ok(mlreg_name_validate(buf) == MLREG_EINVALID, "129-byte name is invalid");
+}
+
+static void encoding(void)
+{
+	char *e = mlreg_name_encode("team/sub/detector"), *d = mlreg_name_decode(e);
+
+	ok(!strcmp(e, "team%2Fsub%2Fdetector"), "encode writes '/' as %2F");
+	ok(d && !strcmp(d, "team/sub/detector"), "decode reverses encode");
+	free(e);
+	free(d);
+	ok(mlreg_name_decode("a%2Gb") == NULL, "decode refuses a bad escape");
+	ok(mlreg_name_decode(".hidden") == NULL, "decode refuses an invalid name");
+}
+
+static void refs(void)
+{
+	char *name;
+	long v;
+
+	ok(mlreg_ref_parse("m@12", &name, &v) == 0 && !strcmp(name, "m") && v == 12,
+	   "NAME@N parses");
+	free(name);
+	ok(mlreg_ref_parse("team/m", &name, &v) == 0 && v == 0, "NAME alone means latest");
+	free(name);
+	ok(mlreg_ref_parse("m@0", &name, &v) == MLREG_EINVALID, "@0 is invalid");
+	ok(mlreg_ref_parse("m@", &name, &v) == MLREG_EINVALID, "empty version is invalid");
+	ok(mlreg_ref_parse("m@1x", &name, &v) == MLREG_EINVALID, "@1x is invalid");
+	ok(mlreg_ref_parse("m@-1", &name, &v) == MLREG_EINVALID, "@-1 is invalid");
+	ok(mlreg_ref_parse("m@99999999999999999999", &name, &v) == MLREG_EINVALID,
+	   "an overflowing version is invalid");
+}
+
+static void urls(void)
+{
+	static const char *cases[][2] = {
+		{ "https://user:secret@example.com/x.git", "https://example.com/x.git" },
+		{ "https://ghp_token@github.com/o/r.git", "https://github.com/o/r.git" },
+		{ "http://example.com/a@b", "http://example.com/a@b" },
+		{ "ssh://git:pw@host/x.git", "ssh://git@host/x.git" },
+		{ "ssh://git@host/x.git", "ssh://git@host/x.git" },
+		{ "git@github.com:o/r.git", "git@github.com:o/r.git" },
+		{ "/srv/git/r.git", "/srv/git/r.git" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = mlreg_url_strip_credentials(cases[i][0]), what[200];
+		snprintf(what, sizeof(what), "credentials stripped from '%s'", cases[i][0]);
+		ok(!strcmp(s, cases[i][1]), what);
+		free(s);
+	}
+}
+
+static void paths(void)
+{
+	ok(mlreg_path_is_safe("a/b.bin"), "a/b.bin is safe");
+	ok(!mlreg_path_is_safe("../x"), "../x is unsafe");
+	ok(!mlreg_path_is_safe("a/../../x"), "a/../../x is unsafe");
+	ok(!mlreg_path_is_safe("/etc/passwd"), "absolute path is unsafe");
+	ok(!mlreg_path_is_safe("a//b"), "empty segment is unsafe");
+	ok(!mlreg_path_is_safe("./a"), ". segment is unsafe");
+	ok(!mlreg_path_is_safe(""), "empty path is unsafe");
+	ok(!mlreg_path_is_safe("a\nb"), "control character is unsafe");
+	ok(mlreg_path_is_safe("..a/b.."), "dots inside names are fine");
+}
+
+/* Returns 1 when text parses to a document printing as want (compact). */
+static int parses_to(const char *text, const char *want)
+{
+	cJSON *doc;
+	char *got;
+	int r;
+
+	if (mlreg_doc_parse(&doc, text, strlen(text), "test") < 0)
+		return 0;
+	got = cJSON_PrintUnformatted(doc);
+	r = !strcmp(got, want);
+	if (!r)
+		printf("#   got %s\n#   want %s\n", got, want);
+	cJSON_free(got);
+	cJSON_Delete(doc);
+	return r;
+}
+
+static int fails(const char *text, const char *msg_part)
+{
+	cJSON *doc = NULL;
+	int r = mlreg_doc_parse(&doc, text, strlen(text), "test") == MLREG_EINVALID &&
+		strstr(mlreg_error_message(), msg_part) != NULL;
+
+	cJSON_Delete(doc);
+	return r;
+}
+
+static void documents(void)
+{
+	char deep[400];
+	int i;
+
+	ok(parses_to("a: 1\nb: true\nc: '1'\nd: ~\ne: 1.5\nf: [1, two]\ng: {h: null}\n"
+		     "i: -7\nj: 0x10\nk: 1e3\nl: \"yes\"\nm: yes\nn: 012\n",
+		     "{\"a\":1,\"b\":true,\"c\":\"1\",\"d\":null,\"e\":1.5,\"f\":[1,\"two\"],"
+		     "\"g\":{\"h\":null},\"i\":-7,\"j\":16,\"k\":1000,\"l\":\"yes\",\"m\":\"yes\","
+		     "\"n\":12}"),
+	   "YAML scalars are typed by the 1.2 core schema");
+	ok(parses_to("  {\"a\": [1, 2, {\"b\": \"c\"}]}", "{\"a\":[1,2,{\"b\":\"c\"}]}"),
+	   "JSON is read as JSON");
+	ok(fails("{\"a\": ", "malformed JSON"), "truncated JSON is an error");
+	ok(fails("a: [1, 2\n", "malformed YAML"), "truncated YAML is an error");
+	ok(fails("a: &x [1]\nb: *x\n", "aliases"), "YAML aliases are refused");
+	ok(fails("a: 1\na: 2\n", "duplicate"), "duplicate YAML keys are refused");
+	ok(fails("a: 1\n---\nb: 2\n", "more than one document"), "several YAML documents are refused");
+	{
+		cJSON *doc = NULL;
+		ok(mlreg_doc_parse(&doc, "a\0b", 3, "test") == MLREG_EINVALID &&
+		   strstr(mlreg_error_message(), "NUL"), "binary content is refused");
+	}
+	for (i = 0; i < 100; i++)
+		deep[i] = '[';
+	deep[100] = '\0';
+	ok(fails(deep, "malformed JSON") || fails(deep, "deeper"), "deep JSON nesting is refused");
+	for (i = 0; i < 100; i++)
+		deep[i] = '[';
+	strcpy(deep + 100, "x");
+	memcpy(deep, "a: ", 3);
+	ok(fails(deep, "malformed YAML"), "deep YAML nesting is refused");
+}
+
+static void kv(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	ok(mlreg_doc_set_kv(o, "k=v=w") == 0, "KEY=VALUE with '=' in the value");
+	ok(mlreg_doc_set_kv(o, "n:=10") == 0, "KEY:=JSON number");
+	ok(mlreg_doc_set_kv(o, "l:=[1,\"a\"]") == 0, "KEY:=JSON array");
+	ok(mlreg_doc_set_kv(o, "k=again") == 0, "a key set twice keeps the last value");
+	s = cJSON_PrintUnformatted(o);
+	ok(!strcmp(s, "{\"k\":\"again\",\"n\":10,\"l\":[1,\"a\"]}"), "values are typed as asked");
+	cJSON_free(s);
+	ok(mlreg_doc_set_kv(o, "novalue") == MLREG_EUSAGE, "missing '=' is a usage error");
+	ok(mlreg_doc_set_kv(o, "=v") == MLREG_EUSAGE, "empty key is a usage error");
+	ok(mlreg_doc_set_kv(o, "k:=[") == MLREG_EUSAGE, "bad JSON after ':=' is a usage error");
+	cJSON_Delete(o);
+}
+
+static void hashing(void)
+{
+	char hex[MLREG_HEX_LEN + 1];
+
+	mlreg_sha256_hex("abc", 3, hex);
+	ok(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	   "SHA-256 of 'abc' (FIPS 180-2 vector)");
+	ok(mlreg_is_hex64(hex) && !mlreg_is_hex64("BA78") , "hex64 recognises digests");
+}
+
+int main(void)
+{
+	names();
+	encoding();
+	refs();
+	urls();
+	paths();
+	documents();
+	kv();
+	hashing();
+	printf("1..%d\n", n);
+	return failed ? 1 : 0;
+}
