@@ -302,7 +302,7 @@ int mlreg_doc_set_kv(cJSON *obj, const char *arg)
 		return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': expected KEY=VALUE", arg);
 	if (eq > arg && eq[-1] == ':') {
 		key = xstrndup(arg, (size_t)(eq - 1 - arg));
-		val = cJSON_Parse(eq + 1);
+		val = cJSON_ParseWithOpts(eq + 1, NULL, 1);	/* no trailing text */
 		if (!val) {
 			free(key);
 			return mlreg_error_set(MLREG_EUSAGE,

@@ -15,11 +15,14 @@ static _Thread_local int last_code;
 /* Returns code after storing the formatted message. */
 int mlreg_error_set(int code, const char *fmt, ...)
 {
+	char msg[sizeof(last_msg)];
 	va_list ap;
 
+	/* Format first: the arguments may include the current message. */
 	va_start(ap, fmt);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(last_msg, msg, sizeof(msg));
 	last_code = code;
 	return code;
 }
@@ -27,16 +30,17 @@ int mlreg_error_set(int code, const char *fmt, ...)
 /* Returns MLREG_EOS after storing the message with strerror(errno) appended. */
 int mlreg_error_os(const char *fmt, ...)
 {
+	char msg[sizeof(last_msg)];
 	int saved = errno;
 	size_t len;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	len = strlen(last_msg);
-	snprintf(last_msg + len, sizeof(last_msg) - len, ": %s",
-		 saved == ENOSPC ? "No space left on device" : strerror(saved));
+	len = strlen(msg);
+	snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved));
+	memcpy(last_msg, msg, sizeof(msg));
 	last_code = MLREG_EOS;
 	errno = saved;
 	return MLREG_EOS;

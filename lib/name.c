@@ -118,7 +118,7 @@ int mlreg_ref_parse(const char *spec, char **name, long *version)
 		char *end;
 		long num;
 
-		if (!*v || !isdigit((unsigned char)*v))
+		if (!*v || !isdigit((unsigned char)*v) || *v == '0')
 			return mlreg_error_set(MLREG_EINVALID,
 				"invalid version in '%s': expected NAME@N with N >= 1", spec);
 		errno = 0;

@@ -207,8 +207,11 @@ int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 		cJSON_AddStringToObject(p, "user", pw->pw_name);
 	else if (getenv("USER"))
 		cJSON_AddStringToObject(p, "user", getenv("USER"));
-	else
-		cJSON_AddNumberToObject(p, "user", (double)geteuid());
+	else {
+		char *uid = xasprintf("%lu", (unsigned long)geteuid());
+		cJSON_AddStringToObject(p, "user", uid);
+		free(uid);
+	}
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		host[0] = '\0';
 	cJSON_AddStringToObject(p, "host", host);

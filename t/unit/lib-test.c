@@ -78,6 +78,7 @@ static void refs(void)
 	ok(mlreg_ref_parse("m@", &name, &v) == MLREG_EINVALID, "empty version is invalid");
 	ok(mlreg_ref_parse("m@1x", &name, &v) == MLREG_EINVALID, "@1x is invalid");
 	ok(mlreg_ref_parse("m@-1", &name, &v) == MLREG_EINVALID, "@-1 is invalid");
+	ok(mlreg_ref_parse("m@01", &name, &v) == MLREG_EINVALID, "@01 is invalid");
 	ok(mlreg_ref_parse("m@99999999999999999999", &name, &v) == MLREG_EINVALID,
 	   "an overflowing version is invalid");
 }
@@ -193,6 +194,10 @@ static void kv(void)
 	ok(mlreg_doc_set_kv(o, "novalue") == MLREG_EUSAGE, "missing '=' is a usage error");
 	ok(mlreg_doc_set_kv(o, "=v") == MLREG_EUSAGE, "empty key is a usage error");
 	ok(mlreg_doc_set_kv(o, "k:=[") == MLREG_EUSAGE, "bad JSON after ':=' is a usage error");
+	ok(mlreg_doc_set_kv(o, "k:=1 2") == MLREG_EUSAGE, "trailing text after ':=' JSON is an error");
+	mlreg_error_set(MLREG_ERROR, "inner");
+	mlreg_error_set(MLREG_ERROR, "outer: %s", mlreg_error_message());
+	ok(!strcmp(mlreg_error_message(), "outer: inner"), "a message may quote the last one");
 	cJSON_Delete(o);
 }
 

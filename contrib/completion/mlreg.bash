@@ -1,0 +1,290 @@
+# bash completion for mlreg(1)                              -*- shell-script -*-
+#
+# Install as $(PREFIX)/share/bash-completion/completions/mlreg ('make install'
+# does), or source it from ~/.bashrc:
+#
+#     . /path/to/contrib/completion/mlreg.bash
+#
+# Completes commands, each command's options, model names, NAME@N version
+# numbers, files for PATH arguments, directories for init and checkout, and
+# the values of --sort-by and --order-by.  Model names are read from the
+# directory names under the store's models/ directory ("%2F" decoded to "/")
+# rather than from 'mlreg list', so completion stays fast and never runs
+# mlreg.  The store is found as mlreg finds it: the --store argument on the
+# command line, else $MLREG_DIR, else the nearest .mlreg directory upwards
+# from the current directory.  Works with or without the bash-completion
+# package.
+
+_mlreg_commands="init create register describe list list-versions metadata checkout fsck help"
+
+# _mlreg_opts COMMAND: print the options of COMMAND
+_mlreg_opts()
+{
+	case $1 in
+	init) echo "-h --help" ;;
+	create) echo "-d --description -m --metadata --metadata-file --json -h --help" ;;
+	register) echo "-m --metadata --message --framework --metrics-file --hparams-file --create --json -q --quiet -h --help" ;;
+	describe) echo "--json -h --help" ;;
+	list) echo "--sort-by --order-by --name --description --json -h --help" ;;
+	list-versions) echo "--json -h --help" ;;
+	metadata) echo "--add --add-file --remove --json -h --help" ;;
+	checkout) echo "-f --force -h --help" ;;
+	fsck) echo "--json -h --help" ;;
+	help) echo "-h --help" ;;
+	esac
+}
+
+# _mlreg_takes_arg COMMAND OPTION: succeed when OPTION of COMMAND takes an argument
+_mlreg_takes_arg()
+{
+	case $1:$2 in
+	*:--store) return 0 ;;
+	create:-d | create:--description | create:-m | create:--metadata | \
+	create:--metadata-file) return 0 ;;
+	register:-m | register:--metadata | register:--message | register:--framework | \
+	register:--metrics-file | register:--hparams-file) return 0 ;;
+	list:--sort-by | list:--order-by | list:--name | list:--description) return 0 ;;
+	metadata:--add | metadata:--add-file | metadata:--remove) return 0 ;;
+	esac
+	return 1
+}
+
+# _mlreg_store WORDS...: print the store directory for a command line
+_mlreg_store()
+{
+	local w store= i=1 dir
+	local -a a=("$@")
+	while [ "$i" -lt "${#a[@]}" ]; do
+		w=${a[i]}
+		case $w in
+		--store=*) store=${w#--store=} ;;
+		--store) store=${a[i + 1]-}; i=$((i + 1)) ;;
+		esac
+		i=$((i + 1))
+	done
+	if [ -z "$store" ]; then
+		store=${MLREG_DIR-}
+	fi
+	if [ -n "$store" ]; then
+		case $store in
+		"~") store=$HOME ;;
+		"~/"*) store=$HOME/${store#"~/"} ;;
+		esac
+		printf '%s\n' "$store"
+		return
+	fi
+	dir=$PWD
+	while :; do
+		if [ -d "${dir%/}/.mlreg" ]; then
+			printf '%s\n' "${dir%/}/.mlreg"
+			return
+		fi
+		[ -z "$dir" ] || [ "$dir" = / ] && return
+		dir=${dir%/*}
+		[ -n "$dir" ] || dir=/
+	done
+}
+
+# _mlreg_models STORE: print the model names in STORE, one a line
+_mlreg_models()
+{
+	local d enc
+	for d in "$1"/models/*/model.json; do
+		[ -f "$d" ] || continue
+		d=${d%/model.json}
+		enc=${d##*/}
+		printf '%s\n' "${enc//%2F//}"
+	done
+}
+
+# _mlreg_versions STORE NAME: print NAME@N for each version N of model NAME,
+# newest first (latest_version is read from model.json; the last match is
+# the top-level key, which follows "metadata" in the record)
+_mlreg_versions()
+{
+	local rec n f re='.*"latest_version":([0-9]+)'
+	f=$1/models/${2//\//%2F}/model.json
+	[ -f "$f" ] || return
+	rec=$(<"$f")
+	[[ $rec =~ $re ]] || return
+	for ((n = BASH_REMATCH[1]; n >= 1; n--)); do
+		printf '%s@%s\n' "$2" "$n"
+	done
+}
+
+# _mlreg_reply WORD CANDIDATES...: set COMPREPLY to the candidates starting
+# with WORD
+_mlreg_reply()
+{
+	local cur=$1 c
+	shift
+	COMPREPLY=()
+	for c in "$@"; do
+		[[ $c == "$cur"* ]] && COMPREPLY+=("$c")
+	done
+}
+
+# _mlreg_files [-d]: complete file names (directories with -d) for $cur
+_mlreg_files()
+{
+	if declare -F _filedir >/dev/null; then
+		_filedir ${1:+"$1"}
+	else
+		local IFS=$'\n'
+		compopt -o filenames 2>/dev/null
+		if [ "$1" = -d ]; then
+			COMPREPLY=($(compgen -d -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+	fi
+}
+
+# _mlreg_addprefix P: put P before every candidate
+_mlreg_addprefix()
+{
+	local i
+	for i in "${!COMPREPLY[@]}"; do
+		COMPREPLY[i]=$1${COMPREPLY[i]}
+	done
+}
+
+# _mlreg_strip P: remove the leading P from every candidate
+_mlreg_strip()
+{
+	local i
+	[ -n "$1" ] || return 0
+	for i in "${!COMPREPLY[@]}"; do
+		COMPREPLY[i]=${COMPREPLY[i]#"$1"}
+	done
+}
+
+_mlreg()
+{
+	local -a words=() raw=("${COMP_WORDS[@]}")
+	local cword=0 i w join= breaks=${COMP_WORDBREAKS-}
+	local cur prev rawcur prefix cmd= cmdi=0 npos=0 optarg= endopts=
+
+	# Rejoin the words bash split at '=', '@' or ':' ("--sort-by=na",
+	# "mnist@2", "-m k:=1"), so each option and NAME@N is one word again.
+	breaks=${breaks//[$' \t\n\"\'']/}
+	for ((i = 0; i < ${#raw[@]}; i++)); do
+		w=${raw[i]}
+		if [ -n "$w" ] && [ -n "$breaks" ] && [ -z "${w//["$breaks"]/}" ] &&
+			[ "${#words[@]}" -gt 1 ]; then
+			words[${#words[@]} - 1]+=$w
+			join=1
+		elif [ -n "$join" ] && [ -n "$w" ]; then
+			words[${#words[@]} - 1]+=$w
+			join=
+		else
+			words+=("$w")
+			join=
+		fi
+		[ "$i" -le "$COMP_CWORD" ] && cword=$((${#words[@]} - 1))
+	done
+	cur=${words[cword]-}
+	prev=${words[cword - 1]-}
+	# Readline replaces only the text after the last word break, so every
+	# candidate is computed in full and this prefix stripped from it.
+	rawcur=${raw[COMP_CWORD]-}
+	[ -n "$breaks" ] && [ -z "${rawcur//["$breaks"]/}" ] && rawcur=
+	prefix=${cur%"$rawcur"}
+
+	# Find the command, skipping the global options before it.
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
+		case $w in
+		--store) i=$((i + 1)) ;;
+		-*) ;;
+		*) cmd=$w; cmdi=$i; break ;;
+		esac
+	done
+
+	if [ -z "$cmd" ]; then
+		if [ "$prev" = --store ]; then
+			_mlreg_files -d
+		elif [[ $cur == --store=* ]]; then
+			cur=${cur#--store=}
+			_mlreg_files -d
+			_mlreg_addprefix --store=
+		elif [[ $cur == -* ]]; then
+			_mlreg_reply "$cur" --store --version -h --help
+		else
+			_mlreg_reply "$cur" $_mlreg_commands
+		fi
+		_mlreg_strip "$prefix"
+		return
+	fi
+
+	# Walk the command's words before the cursor: count the positional
+	# arguments and see whether the cursor is an option's argument.
+	for ((i = cmdi + 1; i < cword; i++)); do
+		w=${words[i]}
+		if [ -n "$endopts" ]; then
+			npos=$((npos + 1))
+		elif [ "$w" = -- ]; then
+			endopts=1
+		elif [[ $w == --*=* ]]; then
+			:
+		elif [[ $w == -?* ]]; then
+			if _mlreg_takes_arg "$cmd" "$w"; then
+				i=$((i + 1))
+				[ "$i" -eq "$cword" ] && optarg=$w
+			fi
+		else
+			npos=$((npos + 1))
+		fi
+	done
+
+	local eq=
+	if [ -z "$optarg" ] && [ -z "$endopts" ] && [[ $cur == --*=* ]]; then
+		optarg=${cur%%=*}
+		eq=$optarg=
+		cur=${cur#*=}
+	fi
+	if [ -n "$optarg" ]; then
+		case $optarg in
+		--sort-by) _mlreg_reply "$cur" name description creation_time last_updated_time ;;
+		--order-by) _mlreg_reply "$cur" asc desc ;;
+		--metadata-file | --metrics-file | --hparams-file | --add-file) _mlreg_files ;;
+		--store) _mlreg_files -d ;;
+		*) COMPREPLY=(); return ;;
+		esac
+		[ -z "$eq" ] || _mlreg_addprefix "$eq"
+		_mlreg_strip "$prefix"
+		return
+	fi
+
+	if [ -z "$endopts" ] && [[ $cur == -* ]]; then
+		_mlreg_reply "$cur" $(_mlreg_opts "$cmd")
+		_mlreg_strip "$prefix"
+		return
+	fi
+
+	local store what
+	case $cmd:$npos in
+	init:0) _mlreg_files -d; return ;;
+	help:0) _mlreg_reply "$cur" $_mlreg_commands; return ;;
+	register:0 | list-versions:0 | metadata:0) what=name ;;
+	describe:0 | checkout:0) what=ref ;;
+	register:*) _mlreg_files; return ;;
+	checkout:1) _mlreg_files -d; return ;;
+	*) COMPREPLY=(); return ;;
+	esac
+
+	store=$(_mlreg_store "${words[@]:0:cword}")
+	if [ -z "$store" ] || [ ! -d "$store/models" ]; then
+		COMPREPLY=()
+		return
+	fi
+	local IFS=$'\n'
+	if [ "$what" = ref ] && [[ $cur == *@* ]]; then
+		_mlreg_reply "$cur" $(_mlreg_versions "$store" "${cur%@*}")
+	else
+		_mlreg_reply "$cur" $(_mlreg_models "$store")
+	fi
+	_mlreg_strip "$prefix"
+}
+
+complete -F _mlreg mlreg
