@@ -28,16 +28,25 @@ static int json_line(const char *text, const char *at)
 	return line;
 }
 
-static int depth_ok(const cJSON *item, int depth)
+/* Returns NULL when item is within the depth limit and no object repeats a key, else a reason. */
+static const char *check_tree(const cJSON *item, int depth, const char **key)
 {
-	const cJSON *c;
+	const cJSON *c, *d;
+	const char *why;
 
 	if (depth > MLREG_DOC_MAX_DEPTH)
-		return 0;
-	for (c = item->child; c; c = c->next)
-		if (!depth_ok(c, depth + 1))
-			return 0;
-	return 1;
+		return "nests too deeply";
+	for (c = item->child; c; c = c->next) {
+		if (cJSON_IsObject(item))
+			for (d = c->next; d; d = d->next)
+				if (!strcmp(c->string, d->string)) {
+					*key = c->string;
+					return "repeats key";
+				}
+		if ((why = check_tree(c, depth + 1, key)))
+			return why;
+	}
+	return NULL;
 }
 
 static int parse_json(cJSON **out, const char *text, size_t len, const char *what)
@@ -61,10 +70,16 @@ static int parse_json(cJSON **out, const char *text, size_t len, const char *wha
 		return mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s' at line %d",
 				       what, json_line(text, at));
 	}
-	if (!depth_ok(doc, 0)) {
-		cJSON_Delete(doc);
-		return mlreg_error_set(MLREG_EINVALID, "'%s' nests deeper than %d levels",
-				       what, MLREG_DOC_MAX_DEPTH);
+	{
+		const char *key = NULL, *why = check_tree(doc, 0, &key);
+		if (why) {
+			int err = key ? mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s': an "
+							"object repeats key '%s'", what, key)
+				      : mlreg_error_set(MLREG_EINVALID, "'%s' nests deeper than %d "
+							"levels", what, MLREG_DOC_MAX_DEPTH);
+			cJSON_Delete(doc);
+			return err;
+		}
 	}
 	*out = doc;
 	return 0;
@@ -322,19 +337,6 @@ int mlreg_doc_set_kv(cJSON *obj, const char *arg)
 	return 0;
 }
 
-char *mlreg_doc_print(const cJSON *item)
-{
-	char *s = cJSON_PrintUnformatted(item), *r;
-
-	if (!s) {
-		fputs("fatal: out of memory\n", stderr);
-		abort();
-	}
-	r = xasprintf("%s\n", s);
-	cJSON_free(s);
-	return r;
-}
-
 const char *mlreg_doc_str(const cJSON *obj, const char *key, const char *dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -374,15 +376,87 @@ static void sb_indent(struct sbuf *b, int depth)
 		sb_add(b, "  ", 2);
 }
 
-static void pretty(struct sbuf *b, const cJSON *item, int depth)
+/*
+ * Writes a number exactly: integers as integers, others with the fewest
+ * digits that read back as the same double (cJSON keeps 15 digits and calls
+ * close values equal, which would change 0.30000000000000004 into 0.3).
+ */
+static void emit_number(struct sbuf *b, double d)
+{
+	char buf[64];
+	int prec;
+
+	if (!isfinite(d)) {
+		sb_add(b, "null", 4);	/* JSON has no NaN or infinity */
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 9.2e18) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)d);
+		sb_add(b, buf, strlen(buf));
+		return;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	sb_add(b, buf, strlen(buf));
+}
+
+static void emit_string(struct sbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	sb_add(b, "\"", 1);
+	for (; *p; p++) {
+		char esc[7];
+		switch (*p) {
+		case '"': sb_add(b, "\\\"", 2); break;
+		case '\\': sb_add(b, "\\\\", 2); break;
+		case '\n': sb_add(b, "\\n", 2); break;
+		case '\r': sb_add(b, "\\r", 2); break;
+		case '\t': sb_add(b, "\\t", 2); break;
+		case '\b': sb_add(b, "\\b", 2); break;
+		case '\f': sb_add(b, "\\f", 2); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hex[*p >> 4];
+				esc[5] = hex[*p & 15];
+				sb_add(b, esc, 6);
+			} else {
+				sb_add(b, (const char *)p, 1);
+			}
+		}
+	}
+	sb_add(b, "\"", 1);
+}
+
+/* Writes item as JSON: indented by two spaces per level when pretty, else compact. */
+static void emit(struct sbuf *b, const cJSON *item, int depth, int pretty)
 {
 	const cJSON *c;
 	int obj = cJSON_IsObject(item);
 
+	if (cJSON_IsNumber(item)) {
+		emit_number(b, item->valuedouble);
+		return;
+	}
+	if (cJSON_IsString(item) || cJSON_IsRaw(item)) {
+		emit_string(b, item->valuestring);
+		return;
+	}
+	if (cJSON_IsTrue(item)) {
+		sb_add(b, "true", 4);
+		return;
+	}
+	if (cJSON_IsFalse(item)) {
+		sb_add(b, "false", 5);
+		return;
+	}
 	if (!obj && !cJSON_IsArray(item)) {
-		char *s = cJSON_PrintUnformatted(item);
-		sb_add(b, s, strlen(s));
-		cJSON_free(s);
+		sb_add(b, "null", 4);
 		return;
 	}
 	if (!item->child) {
@@ -391,28 +465,35 @@ static void pretty(struct sbuf *b, const cJSON *item, int depth)
 	}
 	sb_add(b, obj ? "{" : "[", 1);
 	for (c = item->child; c; c = c->next) {
-		sb_indent(b, depth + 1);
+		if (pretty)
+			sb_indent(b, depth + 1);
 		if (obj) {
-			cJSON *k = cJSON_CreateString(c->string);
-			char *s = cJSON_PrintUnformatted(k);
-			sb_add(b, s, strlen(s));
-			sb_add(b, ": ", 2);
-			cJSON_free(s);
-			cJSON_Delete(k);
+			emit_string(b, c->string);
+			sb_add(b, pretty ? ": " : ":", pretty ? 2 : 1);
 		}
-		pretty(b, c, depth + 1);
+		emit(b, c, depth + 1, pretty);
 		if (c->next)
 			sb_add(b, ",", 1);
 	}
-	sb_indent(b, depth);
+	if (pretty)
+		sb_indent(b, depth);
 	sb_add(b, obj ? "}" : "]", 1);
+}
+
+char *mlreg_doc_print(const cJSON *item)
+{
+	struct sbuf b = { NULL, 0, 0 };
+
+	emit(&b, item, 0, 0);
+	sb_add(&b, "\n", 1);
+	return b.p;
 }
 
 char *mlreg_doc_print_pretty(const cJSON *item)
 {
 	struct sbuf b = { NULL, 0, 0 };
 
-	pretty(&b, item, 0);
+	emit(&b, item, 0, 1);
 	sb_add(&b, "\n", 1);
 	return b.p;
 }
