@@ -24,7 +24,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-Wno-unused-parameter -Wshadow -Wstrict-prototypes -Ilib \
 	-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS)
+LDLIBS  += $(PKG_LIBS) -lm
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
@@ -41,10 +41,10 @@ check-pkgs:
 		echo "error: missing build dependencies:$$missing (run 'make deps')" >&2; exit 1; fi
 
 libmlreg.a: $(LIB_OBJ)
-	$(AR) rcs $@ $(LIB_OBJ)
+	rm -f $@.tmp && $(AR) rcs $@.tmp $(LIB_OBJ) && mv -f $@.tmp $@
 
 mlreg: $(CMD_OBJ) libmlreg.a
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) libmlreg.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@.tmp $(CMD_OBJ) libmlreg.a $(LDLIBS) && mv -f $@.tmp $@
 
 %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -62,8 +62,26 @@ test-deps: deps
 t/unit/lib-test: t/unit/lib-test.c libmlreg.a $(HDRS)
 	$(CC) $(CFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(LDLIBS)
 
+# Fuzzing (clang's libFuzzer): make fuzz FUZZ=onnx FUZZTIME=60
+FUZZ_SRC  = $(sort $(wildcard t/fuzz/fuzz-*.c))
+FUZZ_BINS = $(FUZZ_SRC:.c=)
+FUZZTIME ?= 60
+t/fuzz/fuzz-%: t/fuzz/fuzz-%.c $(LIB_SRC) $(HDRS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilib \
+		-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+fuzz: $(FUZZ_BINS)
+	@for f in $(if $(FUZZ),t/fuzz/fuzz-$(FUZZ),$(FUZZ_BINS)); do \
+		n=$${f##*/fuzz-}; mkdir -p t/fuzz/corpus/$$n; \
+		echo "fuzzing $$n for $(FUZZTIME)s"; \
+		$$f -max_total_time=$(FUZZTIME) -max_len=65536 -artifact_prefix=t/fuzz/crash-$$n- \
+			/tmp/mlreg-fuzz-$$n t/fuzz/corpus/$$n || exit 1; done
+
+# Replays every kept fuzz input through the parsers (built with the tests).
+t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) libmlreg.a $(HDRS)
+	$(CC) $(CFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(LDLIBS)
+
 test: test-deps
-	$(MAKE) all t/unit/lib-test
+	$(MAKE) all t/unit/lib-test t/fuzz/replay
 	prove -j2 t/*.t
 
 lint-man:
@@ -81,6 +99,6 @@ install: all
 	install -m 644 contrib/completion/mlreg.bash $(DESTDIR)$(COMPDIR)/mlreg
 
 clean:
-	rm -f mlreg libmlreg.a lib/*.o cmd/*.o t/unit/lib-test
+	rm -f mlreg libmlreg.a lib/*.o cmd/*.o t/unit/lib-test t/fuzz/replay $(FUZZ_BINS)
 
-.PHONY: all check-pkgs deps test-deps test lint-man demo install clean
+.PHONY: all check-pkgs deps test-deps test lint-man demo install clean fuzz

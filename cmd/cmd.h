@@ -34,6 +34,7 @@
 #define EXIT_USAGE 129
 
 #define NEED_STORE 1	/* main() opens the store before calling the command */
+#define TRY_STORE 2	/* main() opens the store when there is one, else passes NULL */
 
 struct cmd {
 	const char *name;
@@ -49,13 +50,18 @@ extern const char *store_option;	/* --store PATH, or NULL */
 int cmd_checkout(int argc, char **argv, struct mlreg_store *store);
 int cmd_create(int argc, char **argv, struct mlreg_store *store);
 int cmd_describe(int argc, char **argv, struct mlreg_store *store);
+int cmd_export(int argc, char **argv, struct mlreg_store *store);
 int cmd_fsck(int argc, char **argv, struct mlreg_store *store);
 int cmd_help(int argc, char **argv, struct mlreg_store *store);
+int cmd_import(int argc, char **argv, struct mlreg_store *store);
+int cmd_inspect(int argc, char **argv, struct mlreg_store *store);
 int cmd_init(int argc, char **argv, struct mlreg_store *store);
 int cmd_list(int argc, char **argv, struct mlreg_store *store);
 int cmd_list_versions(int argc, char **argv, struct mlreg_store *store);
 int cmd_metadata(int argc, char **argv, struct mlreg_store *store);
 int cmd_register(int argc, char **argv, struct mlreg_store *store);
+int cmd_template(int argc, char **argv, struct mlreg_store *store);
+int cmd_validate(int argc, char **argv, struct mlreg_store *store);
 
 /* Returns the command named name, or NULL. */
 const struct cmd *cmd_lookup(const char *name);
@@ -88,6 +94,9 @@ void cmd_print_json(const cJSON *item);
  * exit code after printing the error otherwise.
  */
 int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv);
+
+/* Prints "warning: msg" on stderr (a warn callback of the library). */
+void cmd_warn(void *ctx, const char *msg);
 
 /* Returns a string column from a record, "" when absent. */
 const char *cmd_str(const cJSON *obj, const char *key);

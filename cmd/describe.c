@@ -8,10 +8,102 @@
 
 static void print_json_field(const char *label, const cJSON *v)
 {
-	char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+	char *s = v ? mlreg_doc_print(v) : NULL;
 
-	printf("%-13s %s\n", label, s ? s : "null");
-	cJSON_free(s);
+	printf("%-13s %s", label, s ? s : "null\n");
+	free(s);
+}
+
+/* Prints one signature: "name(in: type[d,d], ...) -> (out: type[...])". */
+static void print_fields(const cJSON *fields)
+{
+	const cJSON *f, *d;
+	int first = 1;
+
+	putchar('(');
+	cJSON_ArrayForEach(f, fields) {
+		int fd = 1;
+		printf("%s%s: %s[", first ? "" : ", ", cmd_str(f, "name"), cmd_str(f, "type"));
+		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(f, "shape")) {
+			printf("%s%lld", fd ? "" : ",", (long long)d->valuedouble);
+			fd = 0;
+		}
+		putchar(']');
+		if (mlreg_doc_str(f, "profile", NULL))
+			printf(" %s", cmd_str(f, "profile"));
+		first = 0;
+	}
+	putchar(')');
+}
+
+/* Prints what mlreg understood of the version: spec, contract, checks, checkpoint. */
+static void print_understanding(const cJSON *v)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(v, "spec");
+	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(spec, "document");
+	const cJSON *contract = cJSON_GetObjectItemCaseSensitive(v, "contract");
+	const cJSON *intro = cJSON_GetObjectItemCaseSensitive(v, "introspection");
+	const cJSON *cp = cJSON_GetObjectItemCaseSensitive(v, "checkpoint");
+	const cJSON *s, *a;
+
+	if (cJSON_IsObject(doc)) {
+		const cJSON *img = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(doc, "serve"), "serving_container_image");
+		const cJSON *ex = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(doc, "train"), "execution");
+		char *types = mlreg_doc_print(cJSON_GetObjectItemCaseSensitive(spec, "types"));
+		types[strcspn(types, "\n")] = '\0';
+		printf("spec:         MLX %s from %s\n", types, cmd_str(spec, "file"));
+		free(types);
+		printf("  name:       %s\n", cmd_str(doc, "name"));
+		if (mlreg_doc_str(doc, "license", NULL))
+			printf("  license:    %s\n", cmd_str(doc, "license"));
+		if (mlreg_doc_str(doc, "domain", NULL))
+			printf("  domain:     %s\n", cmd_str(doc, "domain"));
+		if (mlreg_doc_str(doc, "website", NULL))
+			printf("  website:    %s\n", cmd_str(doc, "website"));
+		if (mlreg_doc_str(img, "container_image_url", NULL)) {
+			printf("  serving:    %s", cmd_str(img, "container_image_url"));
+			if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(img, "container_port")))
+				printf(" port %lld", mlreg_doc_int(img, "container_port", 0));
+			putchar('\n');
+		}
+		if (mlreg_doc_str(ex, "command", NULL))
+			printf("  training:   %s\n", cmd_str(ex, "command"));
+	}
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(v, "signatures")) {
+		printf("signature:    %s", cmd_str(s, "name"));
+		print_fields(cJSON_GetObjectItemCaseSensitive(s, "inputs"));
+		printf(" -> ");
+		print_fields(cJSON_GetObjectItemCaseSensitive(s, "outputs"));
+		printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "inferred"))
+		       ? " (inferred)" : "");
+	}
+	if (cJSON_IsObject(contract))
+		printf("contract:     %s %s\n", cmd_str(contract, "source"), cmd_str(contract, "file"));
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "artifacts")) {
+		const char *fw = mlreg_doc_str(a, "framework", NULL);
+		printf("artifact:     %s: %s%s%s%s\n", cmd_str(a, "path"), cmd_str(a, "format"),
+		       fw ? " (" : "", fw ? fw : "", fw ? ")" : "");
+	}
+	if (cJSON_IsObject(intro)) {
+		int total = 0, failed = 0;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(intro, "checks")) {
+			total++;
+			failed += cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a, "success"));
+		}
+		printf("introspection: ADS artifact, %d of %d checks failed\n", failed, total);
+	}
+	if (cJSON_IsObject(cp)) {
+		printf("checkpoint:   Determined");
+		if (mlreg_doc_str(cp, "uuid", NULL))
+			printf(" %s", cmd_str(cp, "uuid"));
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cp, "batch_number")))
+			printf(", batch %lld", mlreg_doc_int(cp, "batch_number", 0));
+		if (mlreg_doc_str(cp, "format", NULL))
+			printf(", format %s", cmd_str(cp, "format"));
+		putchar('\n');
+	}
 }
 
 /* Prints a version object for people. */
@@ -47,6 +139,7 @@ static void print_version(const cJSON *v)
 		if (mlreg_doc_str(git, "remote", NULL))
 			printf("remote:       %s\n", cmd_str(git, "remote"));
 	}
+	print_understanding(v);
 	printf("files:\n");
 	cJSON_ArrayForEach(f, files)
 		printf("  %s %12lld  %s  %s\n", cmd_str(f, "mode"), mlreg_doc_int(f, "size", 0),

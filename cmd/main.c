@@ -28,17 +28,32 @@ static const struct cmd commands[] = {
 	  "usage: mlreg describe NAME[@N] [--json]\n"
 	  "\n"
 	  "    --json                print the model, with \"version\", as JSON\n" },
+	{ "export", cmd_export, NEED_STORE, "write a version as a zip or tar.gz artifact archive",
+	  "usage: mlreg export NAME[@N] [--format zip|tar.gz] -o FILE\n"
+	  "\n"
+	  "    --format FORMAT       zip or tar.gz (default: from FILE's extension)\n"
+	  "    -o, --output FILE     the archive to write\n" },
 	{ "fsck", cmd_fsck, NEED_STORE, "verify the objects and records of the store",
 	  "usage: mlreg fsck [--json]\n"
 	  "\n"
 	  "    --json                print {\"problems\": [...]} instead of lines\n" },
 	{ "help", cmd_help, 0, "show help for mlreg or a command",
 	  "usage: mlreg help [COMMAND]\n" },
+	{ "import", cmd_import, NEED_STORE, "register a model from an MLX model YAML, .tar.gz or URL",
+	  "usage: mlreg import FILE|URL [--name NAME] [--message TEXT] [--json]\n"
+	  "\n"
+	  "    --name NAME           the model name (default: the spec's model_identifier)\n"
+	  "    --message TEXT        the version's message\n"
+	  "    --json                print the version as JSON instead of NAME@N\n" },
 	{ "init", cmd_init, 0, "create a store",
 	  "usage: mlreg init [DIR]\n"
 	  "\n"
 	  "Creates DIR/.mlreg (DIR defaults to the current directory), or the store\n"
 	  "named by --store or MLREG_DIR when DIR is not given.\n" },
+	{ "inspect", cmd_inspect, 0, "read model files: format, details, signatures",
+	  "usage: mlreg inspect FILE... [--json]\n"
+	  "\n"
+	  "    --json                print an array of inspection objects\n" },
 	{ "list", cmd_list, NEED_STORE, "list models",
 	  "usage: mlreg list [--sort-by KEY] [--order-by asc|desc] [--name SUBSTR]\n"
 	  "                  [--description SUBSTR] [--json]\n"
@@ -64,16 +79,27 @@ static const struct cmd commands[] = {
 	{ "register", cmd_register, NEED_STORE, "store files as the next version of a model",
 	  "usage: mlreg register NAME PATH... [-m KEY=VALUE]... [--message TEXT]\n"
 	  "                      [--framework NAME[:VERSION]] [--metrics-file FILE]\n"
-	  "                      [--hparams-file FILE] [--create] [--json] [-q]\n"
+	  "                      [--hparams-file FILE] [--spec FILE] [--contract FILE]\n"
+	  "                      [--create] [--json] [-q]\n"
 	  "\n"
 	  "    -m, --metadata KEY=VALUE  set version metadata (KEY:=JSON for a typed value)\n"
 	  "    --message TEXT            describe the version\n"
 	  "    --framework NAME[:VER]    the framework that made the model\n"
 	  "    --metrics-file FILE       metrics from a JSON or YAML mapping\n"
 	  "    --hparams-file FILE       hyperparameters from a JSON or YAML mapping\n"
+	  "    --spec FILE               an MLX model YAML (trainable/servable), kept with the version\n"
+	  "    --contract FILE           a Hydrosphere contract (else serving.yaml, else inferred)\n"
 	  "    --create                  create the model if it does not exist\n"
 	  "    --json                    print the version as JSON instead of NAME@N\n"
 	  "    -q, --quiet               no progress bar\n" },
+	{ "template", cmd_template, 0, "print an MLX model spec skeleton for a repository",
+	  "usage: mlreg template trainable|servable [DIR]\n" },
+	{ "validate", cmd_validate, TRY_STORE, "run a version's or a directory's checks",
+	  "usage: mlreg validate NAME[@N]|PATH [--spec FILE] [--contract FILE] [--json]\n"
+	  "\n"
+	  "    --spec FILE           also validate an MLX model YAML\n"
+	  "    --contract FILE       also validate a Hydrosphere contract\n"
+	  "    --json                print the report as JSON\n" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -188,6 +214,16 @@ int main(int argc, char **argv)
 		}
 	if ((c->flags & NEED_STORE) && (ret = open_store(&store)) != 0)
 		return ret;
+	if (c->flags & TRY_STORE) {
+		char *found = NULL;
+		const char *path = store_option ? store_option : getenv("MLREG_DIR");
+		if ((!path || !*path) && mlreg_store_discover(&found, ".") == 0)
+			path = found;
+		if (path && *path && mlreg_store_open(&store, path) < 0)
+			store = NULL;
+		free(found);
+		mlreg_error_clear();
+	}
 	ret = c->fn(argc - i, argv + i, store);
 	mlreg_store_free(store);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

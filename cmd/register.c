@@ -61,9 +61,21 @@ static void on_file(void *ctx, const char *path, uint64_t size)
 	p->last = 0;
 }
 
+static void on_warning(void *ctx, const char *msg)
+{
+	struct progress *p = ctx;
+
+	if (p && p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = 0;
+	}
+	fprintf(stderr, "warning: %s\n", msg);
+}
+
 int cmd_register(int argc, char **argv, struct mlreg_store *store)
 {
-	enum { OPT_MESSAGE = 256, OPT_FRAMEWORK, OPT_METRICS, OPT_HPARAMS, OPT_CREATE, OPT_JSON };
+	enum { OPT_MESSAGE = 256, OPT_FRAMEWORK, OPT_METRICS, OPT_HPARAMS, OPT_CREATE, OPT_JSON,
+	       OPT_SPEC, OPT_CONTRACT };
 	static const struct option opts[] = {
 		{ "metadata", required_argument, NULL, 'm' },
 		{ "message", required_argument, NULL, OPT_MESSAGE },
@@ -71,6 +83,8 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "hparams-file", required_argument, NULL, OPT_HPARAMS },
 		{ "create", no_argument, NULL, OPT_CREATE },
+		{ "spec", required_argument, NULL, OPT_SPEC },
+		{ "contract", required_argument, NULL, OPT_CONTRACT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 }
@@ -92,6 +106,8 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		case OPT_METRICS: metrics_file = optarg; break;
 		case OPT_HPARAMS: hparams_file = optarg; break;
 		case OPT_CREATE: o.create = 1; break;
+		case OPT_SPEC: o.spec_file = optarg; break;
+		case OPT_CONTRACT: o.contract_file = optarg; break;
 		case OPT_JSON: json = 1; break;
 		default: ret = EXIT_USAGE; goto done;
 		}
@@ -122,6 +138,8 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		goto done;
 	if (hparams_file && (ret = cmd_build_object(&hparams, hparams_file, NULL, 0)) != 0)
 		goto done;
+	o.warn = on_warning;
+	o.ctx = &prog;
 	o.metadata = meta;
 	o.metrics = metrics;
 	o.hparams = hparams;
@@ -133,7 +151,6 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 			prog.width = ws.ws_col;
 		o.progress = on_progress;
 		o.file_start = on_file;
-		o.ctx = &prog;
 	}
 	err = mlreg_register(&version, store, &o);
 	if (prog.shown)

@@ -56,15 +56,12 @@ int cmd_getopt(int argc, char **argv, const char *optstring, const struct option
 	c = getopt_long(argc, argv, spec, longopts, NULL);
 	if (c == '?' || c == ':') {
 		const char *arg = argv[optind - 1 >= prev ? optind - 1 : prev];
-		char shortopt[3] = { '-', (char)optopt, 0 };
-		const char *what = optopt ? shortopt : arg;
-		if (!optopt) {
-			/* long option: argv entry, without any "=value" */
-			const char *eq = strchr(arg, '=');
-			static char buf[256];
-			snprintf(buf, sizeof(buf), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
-			what = buf;
-		}
+		char what[256];
+
+		if (!strncmp(arg, "--", 2))	/* a long option, without any "=value" */
+			snprintf(what, sizeof(what), "%.*s", (int)strcspn(arg, "="), arg);
+		else
+			snprintf(what, sizeof(what), "-%c", optopt > 32 && optopt < 127 ? optopt : '?');
 		if (c == '?')
 			cmd_usage_error("unknown option '%s'", what);
 		else
@@ -110,4 +107,9 @@ int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv)
 			return cmd_usage_error("%s", mlreg_error_message());
 		}
 	return 0;
+}
+
+void cmd_warn(void *ctx, const char *msg)
+{
+	fprintf(stderr, "warning: %s\n", msg);
 }

@@ -27,6 +27,7 @@
 #include "name.h"
 #include "provenance.h"
 #include "registry.h"
+#include "spec.h"
 #include "util.h"
 #include "walk.h"
 
@@ -365,7 +366,8 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 {
 	struct mlreg_entries entries = { 0 };
 	struct mlreg_lock lk = { 0 };
-	cJSON *model = NULL, *rec = NULL, *files = NULL, *prov = NULL;
+	cJSON *model = NULL, *rec = NULL, *files = NULL, *prov = NULL, *understood = NULL;
+	cJSON *cp, *item;
 	char *dir = NULL, *vpath = NULL, *text = NULL;
 	char hex[MLREG_HEX_LEN + 1], now[40];
 	uint64_t total;
@@ -387,6 +389,14 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		return err;
 	if ((err = mlreg_walk(&entries, o->paths, o->npaths, store->path)) < 0)
 		return err;
+	{
+		struct mlreg_understand_opts uo = { o->spec_file, o->contract_file, o->warn,
+						    o->ctx };
+		if ((err = mlreg_understand(&understood, &entries, &uo)) < 0) {
+			mlreg_entries_free(&entries);
+			return err;
+		}
+	}
 	{
 		unsigned pruned;
 		mlreg_object_prune_tmp(store, &pruned);	/* best effort */
@@ -421,15 +431,41 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	cJSON_AddNumberToObject(rec, "size", (double)total);
 	cJSON_AddItemToObject(rec, "files", files);
 	files = NULL;
-	cJSON_AddItemToObject(rec, "framework", framework_json(o->framework));
+	/* Flags win over what the files say (a Determined checkpoint, a spec...). */
+	cp = cJSON_GetObjectItemCaseSensitive(understood, "checkpoint");
+	item = cJSON_DetachItemFromObjectCaseSensitive(understood, "framework");
+	if (o->framework) {
+		cJSON_Delete(item);
+		item = framework_json(o->framework);
+	}
+	cJSON_AddItemToObject(rec, "framework", item);
 	cJSON_AddItemToObject(rec, "metadata", o->metadata ? cJSON_Duplicate(o->metadata, 1)
 							   : cJSON_CreateObject());
-	cJSON_AddItemToObject(rec, "metrics", o->metrics ? cJSON_Duplicate(o->metrics, 1)
-							 : cJSON_CreateObject());
-	cJSON_AddItemToObject(rec, "hparams", o->hparams ? cJSON_Duplicate(o->hparams, 1)
-							 : cJSON_CreateObject());
+	if (o->metrics)
+		cJSON_AddItemToObject(rec, "metrics", cJSON_Duplicate(o->metrics, 1));
+	else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cp, "metrics")))
+		cJSON_AddItemToObject(rec, "metrics", cJSON_Duplicate(
+					      cJSON_GetObjectItemCaseSensitive(cp, "metrics"), 1));
+	else
+		cJSON_AddItemToObject(rec, "metrics", cJSON_CreateObject());
+	if (o->hparams)
+		cJSON_AddItemToObject(rec, "hparams", cJSON_Duplicate(o->hparams, 1));
+	else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cp, "hparams")))
+		cJSON_AddItemToObject(rec, "hparams", cJSON_Duplicate(
+					      cJSON_GetObjectItemCaseSensitive(cp, "hparams"), 1));
+	else
+		cJSON_AddItemToObject(rec, "hparams", cJSON_CreateObject());
 	cJSON_AddItemToObject(rec, "provenance", prov);
 	prov = NULL;
+	if (cJSON_IsObject(cp)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(cp, "metrics");
+		cJSON_DeleteItemFromObjectCaseSensitive(cp, "hparams");
+		cJSON_DeleteItemFromObjectCaseSensitive(cp, "framework");
+	}
+	/* artifacts, signatures, contract, spec, introspection, checkpoint */
+	while ((item = understood->child) != NULL)
+		cJSON_AddItemToObject(rec, item->string,
+				      cJSON_DetachItemViaPointer(understood, item));
 
 	text = mlreg_doc_print(rec);
 	mlreg_sha256_hex(text, strlen(text), hex);
@@ -450,6 +486,7 @@ done:
 	cJSON_Delete(rec);
 	cJSON_Delete(files);
 	cJSON_Delete(prov);
+	cJSON_Delete(understood);
 	free(dir);
 	free(vpath);
 	free(text);

@@ -52,7 +52,10 @@ struct mlreg_register_opts {
 	const cJSON *metadata;		/* may be NULL; copied */
 	const cJSON *metrics;		/* may be NULL; copied */
 	const cJSON *hparams;		/* may be NULL; copied */
+	const char *spec_file;		/* MLX model YAML, may be NULL */
+	const char *contract_file;	/* Hydrosphere contract, may be NULL */
 	int create;			/* create the model when missing */
+	void (*warn)(void *ctx, const char *msg);	/* non-fatal findings, may be NULL */
 	mlreg_progress_fn progress;	/* per-file progress, may be NULL */
 	void (*file_start)(void *ctx, const char *path, uint64_t size); /* may be NULL */
 	void *ctx;

@@ -1,0 +1,56 @@
+/*
+ * mlreg export NAME[@N] --format zip|tar.gz -o FILE: the version's files as
+ * an artifact archive (ADS-style: the files at the top level).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "cmd.h"
+
+int cmd_export(int argc, char **argv, struct mlreg_store *store)
+{
+	enum { OPT_FORMAT = 256 };
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ 0 }
+	};
+	const char *format = NULL, *output = NULL;
+	cJSON *version = NULL;
+	char *name = NULL;
+	long n;
+	int c, err, ret = EXIT_OK;
+
+	while ((c = cmd_getopt(argc, argv, "o:", opts)) != -1) {
+		switch (c) {
+		case OPT_FORMAT: format = optarg; break;
+		case 'o': output = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(argc - optind ? "too many arguments" : "missing NAME[@N]");
+	if (!output)
+		return cmd_usage_error("missing -o FILE");
+	if (!format) {
+		size_t len = strlen(output);
+		if (len > 4 && !strcmp(output + len - 4, ".zip"))
+			format = "zip";
+		else if ((len > 7 && !strcmp(output + len - 7, ".tar.gz")) ||
+			 (len > 4 && !strcmp(output + len - 4, ".tgz")))
+			format = "tar.gz";
+		else
+			return cmd_usage_error("missing --format zip|tar.gz");
+	}
+	if (strcmp(format, "zip") && strcmp(format, "tar.gz"))
+		return cmd_usage_error("invalid --format '%s' (zip or tar.gz)", format);
+	if ((err = mlreg_ref_parse(argv[optind], &name, &n)) < 0)
+		return cmd_fail(err);
+	if ((err = mlreg_version_load(&version, store, name, n)) < 0 ||
+	    (err = mlreg_export(store, version, format, output)) < 0)
+		ret = cmd_fail(err);
+	cJSON_Delete(version);
+	free(name);
+	return ret;
+}

@@ -1,0 +1,161 @@
+/*
+ * mlreg import FILE|URL [--name NAME]: register a model from an MLX model
+ * YAML, a .tar.gz/.tgz holding one, or an http(s) URL to either (MLX's
+ * "Register a Model").  The model is created when missing; the YAML becomes
+ * the version's one file and its spec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "cmd.h"
+#include "fetch.h"
+#include "fs.h"
+#include "provenance.h"
+#include "spec.h"
+
+#define SOURCE_MAX (64u << 20)
+
+/* Returns the model name a spec suggests: model_identifier, else name. */
+static const char *spec_name(const cJSON *doc)
+{
+	const char *id = mlreg_doc_str(doc, "model_identifier", NULL);
+
+	return id && *id ? id : mlreg_doc_str(doc, "name", NULL);
+}
+
+int cmd_import(int argc, char **argv, struct mlreg_store *store)
+{
+	enum { OPT_NAME = 256, OPT_JSON };
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "message", required_argument, NULL, 'M' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 }
+	};
+	const char *name = NULL, *src, *message = NULL;
+	char *buf = NULL, *yaml = NULL, *member = NULL, *dir = NULL, *file = NULL, *shown = NULL;
+	char *msg = NULL;
+	size_t len = 0, ylen = 0;
+	cJSON *doc = NULL, *version = NULL, *model = NULL;
+	struct mlreg_register_opts o = { 0 };
+	int c, err, json = 0, ret = EXIT_OK, redacted;
+
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case OPT_NAME: name = optarg; break;
+		case 'M': message = optarg; break;
+		case OPT_JSON: json = 1; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(argc - optind ? "too many arguments" : "missing FILE or URL");
+	src = argv[optind];
+	shown = mlreg_url_strip_credentials(src);
+	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
+		err = mlreg_fetch_url(&buf, &len, src, SOURCE_MAX);
+	else
+		err = mlreg_fs_read_file(&buf, &len, src, SOURCE_MAX, src);
+	if (err < 0) {
+		ret = cmd_fail(err == MLREG_ENOTFOUND ? MLREG_EOS : err);
+		goto done;
+	}
+	if (len >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b) {
+		if ((err = mlreg_targz_find_yaml(&yaml, &ylen, &member, (unsigned char *)buf, len,
+						 shown)) < 0) {
+			ret = cmd_fail(err);
+			goto done;
+		}
+	} else {
+		const char *base = strrchr(shown, '/');
+		yaml = buf;
+		ylen = len;
+		buf = NULL;
+		base = base && base[1] ? base + 1 : "model.yaml";
+		member = xstrdup(base);
+		if (!strchr(member, '.') || (strcmp(strrchr(member, '.'), ".yaml") &&
+					     strcmp(strrchr(member, '.'), ".yml"))) {
+			free(member);
+			member = xstrdup("model.yaml");
+		}
+	}
+	if ((err = mlreg_doc_parse(&doc, yaml, ylen, member)) < 0 ||
+	    (err = mlreg_mlx_validate(doc, shown, NULL)) < 0) {
+		ret = cmd_fail(err);
+		goto done;
+	}
+	if ((redacted = mlreg_mlx_redact(doc)) > 0) {
+		/* Never store the secrets: keep the redacted document (JSON is YAML). */
+		fprintf(stderr, "warning: %d secret value(s) in '%s' were replaced by <redacted> "
+			"and not stored\n", redacted, shown);
+		free(yaml);
+		yaml = mlreg_doc_print_pretty(doc);
+		ylen = strlen(yaml);
+	}
+	if (!name && !(name = spec_name(doc))) {
+		ret = cmd_fail(mlreg_error_set(MLREG_EINVALID, "'%s' names no model; use --name", shown));
+		goto done;
+	}
+	if ((err = mlreg_name_validate(name)) < 0) {
+		ret = cmd_fail(mlreg_error_set(err, "%s (choose another with --name)",
+					       mlreg_error_message()));
+		goto done;
+	}
+	/* The YAML goes in as a file of its own, from a private temporary directory. */
+	dir = mlreg_store_path(store, "tmp/import-XXXXXX");
+	if (!mkdtemp(dir)) {
+		ret = cmd_fail(mlreg_error_os("cannot create '%s'", dir));
+		free(dir);
+		dir = NULL;
+		goto done;
+	}
+	file = xasprintf("%s/%s", dir, member);
+	if ((err = mlreg_fs_write_atomic(file, yaml, ylen)) < 0) {
+		ret = cmd_fail(err);
+		goto done;
+	}
+	err = mlreg_model_load(&model, store, name);
+	if (err == MLREG_ENOTFOUND)
+		err = mlreg_model_create(NULL, store, name, mlreg_doc_str(doc, "description", ""),
+					 NULL);
+	if (err < 0 && err != MLREG_EEXISTS) {
+		ret = cmd_fail(err);
+		goto done;
+	}
+	msg = message ? xstrdup(message) : xasprintf("imported from %s", shown);
+	o.name = name;
+	o.paths = &dir;
+	o.npaths = 1;
+	o.message = msg;
+	o.spec_file = file;
+	o.warn = cmd_warn;
+	if ((err = mlreg_register(&version, store, &o)) < 0) {
+		ret = cmd_fail(err);
+		goto done;
+	}
+	if (json)
+		cmd_print_json(version);
+	else
+		printf("%s@%lld\n", name, mlreg_doc_int(version, "version", 0));
+done:
+	if (file)
+		unlink(file);
+	if (dir)
+		rmdir(dir);
+	free(file);
+	free(dir);
+	free(buf);
+	free(yaml);
+	free(member);
+	free(shown);
+	free(msg);
+	cJSON_Delete(doc);
+	cJSON_Delete(model);
+	cJSON_Delete(version);
+	return ret;
+}

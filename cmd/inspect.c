@@ -1,0 +1,56 @@
+/*
+ * mlreg inspect FILE...: what a model file is and what it takes and
+ * returns, read from its bytes without running it.
+ */
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "inspect.h"
+
+int cmd_inspect(int argc, char **argv, struct mlreg_store *unused)
+{
+	enum { OPT_JSON = 256 };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ 0 }
+	};
+	cJSON *all = cJSON_CreateArray();
+	int c, i, err, json = 0, ret = EXIT_OK;
+
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (c != OPT_JSON) {
+			cJSON_Delete(all);
+			return EXIT_USAGE;
+		}
+		json = 1;
+	}
+	if (argc - optind < 1) {
+		cJSON_Delete(all);
+		return cmd_usage_error("missing FILE");
+	}
+	for (i = optind; i < argc; i++) {
+		cJSON *r = NULL;
+		if ((err = mlreg_inspect_path(&r, argv[i])) < 0) {
+			ret = cmd_fail(err);
+			continue;
+		}
+		if (!r) {
+			r = cJSON_CreateObject();
+			cJSON_AddNullToObject(r, "format");
+		}
+		cJSON_AddItemToObject(r, "path", cJSON_CreateString(argv[i]));
+		cJSON_AddItemToArray(all, r);
+	}
+	if (json) {
+		cmd_print_json(all);
+	} else {
+		const cJSON *r;
+		cJSON_ArrayForEach(r, all) {
+			char *s = mlreg_doc_print(r);
+			printf("%s: %s", cmd_str(r, "path"), s);
+			free(s);
+		}
+	}
+	cJSON_Delete(all);
+	return ret;
+}

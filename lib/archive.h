@@ -1,0 +1,31 @@
+/*
+ * Archives: writing a version as a zip or tar.gz artifact archive (what
+ * ADS-style tools read: the files at the top level), and finding a YAML
+ * file inside a .tar.gz/.tgz (what MLX accepts for a model spec).
+ */
+#ifndef MLREG_ARCHIVE_H
+#define MLREG_ARCHIVE_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "store.h"
+
+/*
+ * Returns 0 after writing the files of version (a version object) to path as
+ * format "zip" or "tar.gz", each object verified against its SHA-256 while
+ * copied; the archive appears at path only when complete.
+ */
+int mlreg_export(const struct mlreg_store *store, const cJSON *version, const char *format,
+		 const char *path);
+
+/*
+ * Returns 0 and in *out (malloc'd, *len bytes) the first regular file whose
+ * name ends in .yaml or .yml in the gzip-compressed tar buf; its name in
+ * *name (malloc'd).  MLREG_EINVALID for a damaged archive or none found.
+ * Sizes are capped so that a hostile archive cannot exhaust memory.
+ */
+int mlreg_targz_find_yaml(char **out, size_t *len, char **name, const unsigned char *buf,
+			  size_t buflen, const char *what);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * The bounded protobuf wire reader (see protobuf.h).  Bytes come through
+ * peek(), which serves them from the caller's memory buffer or from a
+ * window of MLREG_PB_WINDOW bytes refilled with pread() when a read falls
+ * outside it; a field skipped by its length costs no read at all.  Groups
+ * are skipped with an explicit stack, never by recursion.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "protobuf.h"
+
+void mlreg_pb_init(struct mlreg_pb *pb, const struct mlreg_src *src,
+		   const char *what)
+{
+	pb->src = src;
+	pb->what = what;
+	pb->win_off = 0;
+	pb->win_len = 0;
+}
+
+int mlreg_pb_error(struct mlreg_pb *pb, uint64_t off, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return mlreg_error_set(MLREG_EINVALID,
+			       "'%s' is not a valid %s: %s at offset %llu",
+			       pb->src->name ? pb->src->name : "(buffer)",
+			       pb->what, reason, (unsigned long long)off);
+}
+
+/*
+ * Returns 0 and in *p the n bytes at off (n <= MLREG_PB_WINDOW, off + n
+ * within the source, both checked by the caller), or the error of the read.
+ */
+static int peek(struct mlreg_pb *pb, uint64_t off, size_t n,
+		const unsigned char **p)
+{
+	const struct mlreg_src *src = pb->src;
+	size_t want;
+	int err;
+
+	if (src->buf) {
+		*p = src->buf + off;
+		return 0;
+	}
+	if (off >= pb->win_off && off - pb->win_off <= pb->win_len &&
+	    n <= pb->win_len - (off - pb->win_off)) {
+		*p = pb->win + (off - pb->win_off);
+		return 0;
+	}
+	want = src->size - off < MLREG_PB_WINDOW ?
+		(size_t)(src->size - off) : MLREG_PB_WINDOW;
+	pb->win_len = 0;
+	if ((err = mlreg_src_read(src, off, pb->win, want)) < 0)
+		return err;
+	pb->win_off = off;
+	pb->win_len = want;
+	*p = pb->win;
+	return 0;
+}
+
+/*
+ * Returns 0 after reading the varint at *pos (which must end before end)
+ * into *v and moving *pos past it, or MLREG_EINVALID.
+ */
+static int read_varint(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
+		       uint64_t *v)
+{
+	uint64_t avail = end - *pos, x = 0;
+	size_t n = avail < 10 ? (size_t)avail : 10, i;
+	const unsigned char *p;
+	int err;
+
+	if (n == 0)
+		return mlreg_pb_error(pb, *pos, "a field is cut short");
+	if ((err = peek(pb, *pos, n, &p)) < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (i == 9 && p[i] > 1)
+			return mlreg_pb_error(pb, *pos,
+					      "a varint overflows 64 bits");
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*v = x;
+			*pos += i + 1;
+			return 0;
+		}
+	}
+	if (n == 10)
+		return mlreg_pb_error(pb, *pos, "a varint is longer than 10 bytes");
+	return mlreg_pb_error(pb, *pos, "a varint is cut short");
+}
+
+/*
+ * Returns 0 after reading a tag at *pos into *num and *wire (checked to be
+ * a valid field number and wire type), or MLREG_EINVALID.
+ */
+static int read_tag(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
+		    uint32_t *num, int *wire)
+{
+	uint64_t at = *pos, tag;
+	int err;
+
+	if ((err = read_varint(pb, pos, end, &tag)) < 0)
+		return err;
+	if ((tag >> 3) == 0 || (tag >> 3) > MLREG_PB_MAX_FIELD)
+		return mlreg_pb_error(pb, at, "invalid field number %llu",
+				      (unsigned long long)(tag >> 3));
+	*num = (uint32_t)(tag >> 3);
+	*wire = (int)(tag & 7);
+	if (*wire > MLREG_PB_I32)
+		return mlreg_pb_error(pb, at, "invalid wire type %d in field %u",
+				      *wire, (unsigned)*num);
+	return 0;
+}
+
+/*
+ * Returns 0 after reading the body of a field of wire type VARINT, I64,
+ * I32 or LEN at *pos into f (value, or off and len) and moving *pos past
+ * it, or MLREG_EINVALID when it does not fit before end.
+ */
+static int read_body(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
+		     int wire, struct mlreg_pb_field *f)
+{
+	const unsigned char *p;
+	size_t n, i;
+	int err;
+
+	f->value = 0;
+	f->off = *pos;
+	f->len = 0;
+	switch (wire) {
+	case MLREG_PB_VARINT:
+		return read_varint(pb, pos, end, &f->value);
+	case MLREG_PB_I64:
+	case MLREG_PB_I32:
+		n = wire == MLREG_PB_I64 ? 8 : 4;
+		if (end - *pos < n)
+			return mlreg_pb_error(pb, *pos, "a field is cut short");
+		if ((err = peek(pb, *pos, n, &p)) < 0)
+			return err;
+		for (i = 0; i < n; i++)
+			f->value |= (uint64_t)p[i] << (8 * i);
+		*pos += n;
+		return 0;
+	case MLREG_PB_LEN:
+		if ((err = read_varint(pb, pos, end, &f->len)) < 0)
+			return err;
+		if (f->len > end - *pos)
+			return mlreg_pb_error(pb, *pos, "field %u claims %llu bytes, "
+					      "past the end of its %s",
+					      (unsigned)f->num,
+					      (unsigned long long)f->len,
+					      end == pb->src->size ?
+					      "file" : "message");
+		f->off = *pos;
+		*pos += f->len;
+		return 0;
+	}
+	return mlreg_pb_error(pb, *pos, "invalid wire type %d", wire);
+}
+
+/*
+ * Returns 0 after skipping the group of field number num whose start tag
+ * ended at *pos, up to and including its end tag, with f->off and f->len
+ * set to its content; MLREG_EINVALID when it is unterminated, mismatched
+ * or nested deeper than MLREG_PB_MAX_DEPTH.
+ */
+static int skip_group(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
+		      struct mlreg_pb_field *f)
+{
+	uint32_t stack[MLREG_PB_MAX_DEPTH], num;
+	struct mlreg_pb_field inner;
+	size_t depth = 0;
+	int wire, err;
+
+	f->off = *pos;
+	stack[depth++] = f->num;
+	while (depth > 0) {
+		uint64_t at = *pos;
+		if ((err = read_tag(pb, pos, end, &num, &wire)) < 0)
+			return err;
+		if (wire == MLREG_PB_SGROUP) {
+			if (depth == MLREG_PB_MAX_DEPTH)
+				return mlreg_pb_error(pb, at, "groups nest deeper "
+						      "than %d", MLREG_PB_MAX_DEPTH);
+			stack[depth++] = num;
+		} else if (wire == MLREG_PB_EGROUP) {
+			if (stack[depth - 1] != num)
+				return mlreg_pb_error(pb, at, "group %u ends with "
+						      "the end of group %u",
+						      (unsigned)stack[depth - 1],
+						      (unsigned)num);
+			if (--depth == 0)
+				f->len = at - f->off;
+		} else {
+			inner.num = num;
+			if ((err = read_body(pb, pos, end, wire, &inner)) < 0)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int mlreg_pb_next(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
+		  struct mlreg_pb_field *f)
+{
+	int err;
+
+	if (end > pb->src->size || *pos > end)
+		return mlreg_pb_error(pb, *pos, "a message passes the end "
+				      "of the file");
+	if (*pos == end)
+		return 0;
+	f->tag_off = *pos;
+	if ((err = read_tag(pb, pos, end, &f->num, &f->wire)) < 0)
+		return err;
+	if (f->wire == MLREG_PB_EGROUP)
+		return mlreg_pb_error(pb, f->tag_off, "field %u ends a group "
+				      "that was never started",
+				      (unsigned)f->num);
+	if (f->wire == MLREG_PB_SGROUP) {
+		f->value = 0;
+		err = skip_group(pb, pos, end, f);
+	} else {
+		err = read_body(pb, pos, end, f->wire, f);
+	}
+	return err < 0 ? err : 1;
+}
+
+/*
+ * Returns the length of the UTF-8 sequence at s (at most n bytes
+ * available): 1 to 4 when it is valid, 0 when it is not, -1 when it is a
+ * valid beginning cut by the end of the bytes.
+ */
+static int utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	int len, i;
+
+	if (c >= 0x01 && c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;	/* NUL, a continuation byte, 0xc0, 0xc1, 0xf5.. */
+	if (c == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;	/* past U+10FFFF */
+	for (i = 1; i < len; i++) {
+		if ((size_t)i >= n)
+			return -1;
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return len;
+}
+
+int mlreg_pb_string(struct mlreg_pb *pb, const struct mlreg_pb_field *f,
+		    char *buf, size_t cap)
+{
+	unsigned char *s = (unsigned char *)buf;
+	size_t lim = cap - 1, n, i;
+	int cut, err, k;
+
+	if (lim > MLREG_PB_STRING_MAX)
+		lim = MLREG_PB_STRING_MAX;
+	cut = f->len > lim;
+	n = cut ? lim : (size_t)f->len;
+	if (n > 0 && (err = mlreg_src_read(pb->src, f->off, s, n)) < 0) {
+		buf[0] = '\0';
+		return err;
+	}
+	for (i = 0; i < n; ) {
+		k = utf8_len(s + i, n - i);
+		if (k < 0 && cut) {
+			n = i;	/* drop a character the cut split */
+			break;
+		}
+		if (k <= 0) {
+			s[i++] = '?';
+			continue;
+		}
+		i += (size_t)k;
+	}
+	s[n] = '\0';
+	return cut;
+}
