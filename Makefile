@@ -13,7 +13,7 @@ COMPDIR  = $(PREFIX)/share/bash-completion/completions
 PKGS     = yaml-0.1 libgit2 zlib libcjson libcurl libcrypto
 DEB_BUILD_DEPS = build-essential pkg-config libyaml-dev libgit2-dev zlib1g-dev \
 	libcjson-dev libcurl4-openssl-dev libssl-dev
-DEB_TEST_DEPS  = git perl python3 mandoc
+DEB_TEST_DEPS  = git perl python3 mandoc curl
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -41,10 +41,10 @@ check-pkgs:
 		echo "error: missing build dependencies:$$missing (run 'make deps')" >&2; exit 1; fi
 
 libmlreg.a: $(LIB_OBJ)
-	rm -f $@.tmp && $(AR) rcs $@.tmp $(LIB_OBJ) && mv -f $@.tmp $@
+	$(AR) rcs $@.tmp.$$$$ $(LIB_OBJ) && mv -f $@.tmp.$$$$ $@
 
 mlreg: $(CMD_OBJ) libmlreg.a
-	$(CC) $(LDFLAGS) -o $@.tmp $(CMD_OBJ) libmlreg.a $(LDLIBS) && mv -f $@.tmp $@
+	$(CC) $(LDFLAGS) -o $@.tmp.$$$$ $(CMD_OBJ) libmlreg.a $(LDLIBS) && mv -f $@.tmp.$$$$ $@
 
 %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<

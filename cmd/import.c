@@ -76,7 +76,9 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 		yaml = buf;
 		ylen = len;
 		buf = NULL;
-		base = base && base[1] ? base + 1 : "model.yaml";
+		base = base ? base + 1 : shown;
+		if (!*base)
+			base = "model.yaml";
 		member = xstrdup(base);
 		if (!strchr(member, '.') || (strcmp(strrchr(member, '.'), ".yaml") &&
 					     strcmp(strrchr(member, '.'), ".yml"))) {

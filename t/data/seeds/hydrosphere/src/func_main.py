@@ -1,0 +1,2 @@
+def tokenize(input_text):
+    return {"output_text": input_text.split()}

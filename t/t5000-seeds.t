@@ -1,0 +1,321 @@
+#!/bin/sh
+test_description='the seed systems: MLX specs, Hydrosphere contracts, ADS artifacts,
+Determined checkpoints and MAX templates round-trip through register,
+describe, validate and export'
+. "$(dirname "$0")/lib.sh"
+
+SEEDS=$TEST_DIRECTORY/data/seeds
+
+# vjson REF: the version object of REF in v.json
+vjson () {
+	mlreg describe "$1" --json >d.json &&
+	json_get d.json 'd["version"]' >v.json
+}
+
+# free_port: a TCP port nobody listens on now
+free_port () {
+	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+test_expect_success 'setup' '
+	mlreg init &&
+	cp -R "$SEEDS" seeds &&
+	printf "weights" >weights.bin
+'
+
+# MLX (seed 000)
+test_expect_success 'the MLX servable template registers with --spec' '
+	sed "s|<model_docker_image>|codait/max-object-detector:latest|" \
+		seeds/mlx-servable.yaml >servable.yaml &&
+	mlreg register --create detector weights.bin --spec servable.yaml >out &&
+	echo detector@1 >expect && test_cmp expect out &&
+	vjson detector &&
+	json_assert v.json "d[\"spec\"][\"kind\"] == \"mlx\"" \
+		"d[\"spec\"][\"types\"] == [\"servable\"]" \
+		"d[\"spec\"][\"document\"][\"serve\"][\"serving_container_image\"][\"container_image_url\"] == \"codait/max-object-detector:latest\"" \
+		"d[\"framework\"] == {\"name\": \"tensorflow\", \"version\": \"1.8.0\"}"
+'
+
+test_expect_success 'describe shows the main fields of the spec' '
+	mlreg describe detector >out &&
+	test_grep "^spec: *MLX \[\"servable\"\] from servable.yaml" out &&
+	test_grep "^  license: *Apache 2.0" out &&
+	test_grep "^  domain: *Domain Area" out &&
+	test_grep "^  serving: *codait/max-object-detector:latest" out &&
+	test_grep "^framework: *tensorflow 1.8.0" out
+'
+
+test_expect_success 'the MLX trainable template registers and shows its training command' '
+	mlreg register detector weights.bin --spec seeds/mlx-trainable.yaml &&
+	vjson detector@2 &&
+	json_assert v.json "d[\"spec\"][\"types\"] == [\"trainable\"]" &&
+	mlreg describe detector@2 >out &&
+	test_grep "^  training: *./train-max-model.sh" out
+'
+
+test_expect_success 'a servable spec without its serving image is refused, naming the field' '
+	sed "/serving_container_image/,\$d" seeds/mlx-servable.yaml >noimage.yaml &&
+	test_fails 128 "serve.serving_container_image.container_image_url. is required for a servable model" \
+		mlreg register detector weights.bin --spec noimage.yaml
+'
+
+test_expect_success 'a trainable spec missing its execution command is refused' '
+	grep -v "command:" seeds/mlx-trainable.yaml >nocmd.yaml &&
+	test_fails 128 "train.execution.command. is required for a trainable model" \
+		mlreg register detector weights.bin --spec nocmd.yaml
+'
+
+test_expect_success 'a spec naming an undefined data store is refused' '
+	sed "s/data_store: cloud_training_datastore/data_store: nowhere/" \
+		seeds/mlx-trainable.yaml >badstore.yaml &&
+	test_fails 128 "names data store .nowhere." \
+		mlreg register detector weights.bin --spec badstore.yaml
+'
+
+test_expect_success 'secrets in a spec are redacted, never stored' '
+	cat servable.yaml - >secret.yaml <<-\EOF &&
+	data_stores:
+	  - name: store
+	    connection:
+	      endpoint: https://user:hunter2@s3.example.com
+	      access_key_id: AKIAEXAMPLEKEY
+	      secret_access_key: wJalrXUtnFEMIK7MDENGbPxRfiCY
+	EOF
+	mlreg register detector weights.bin --spec secret.yaml 2>err &&
+	test_grep "warning: 3 secret value(s)" err &&
+	! grep -r -e hunter2 -e AKIAEXAMPLEKEY -e wJalrXUtnFEMIK7MDENGbPxRfiCY .mlreg
+'
+
+test_expect_success 'import registers a model from a YAML file, named by --name' '
+	mlreg import servable.yaml --name imported >out &&
+	echo imported@1 >expect && test_cmp expect out &&
+	vjson imported &&
+	json_assert v.json "d[\"files\"][0][\"path\"] == \"servable.yaml\"" \
+		"d[\"spec\"][\"types\"] == [\"servable\"]" \
+		"d[\"message\"] == \"imported from servable.yaml\""
+'
+
+test_expect_success 'import without --name refuses a placeholder name' '
+	test_fails 128 "invalid model name" mlreg import servable.yaml
+'
+
+test_expect_success 'import takes a .tgz holding the YAML' '
+	mkdir pkg && cp servable.yaml pkg/model.yaml &&
+	tar czf model.tgz -C pkg model.yaml &&
+	mlreg import model.tgz --name from-tgz &&
+	vjson from-tgz &&
+	json_assert v.json "d[\"files\"][0][\"path\"] == \"model.yaml\""
+'
+
+test_expect_success 'import refuses a .tar.gz without a YAML and a corrupt one' '
+	echo hello >notes.txt && tar czf noyaml.tar.gz notes.txt &&
+	test_fails 128 "holds no .yaml" mlreg import noyaml.tar.gz --name x &&
+	head -c 40 model.tgz >cut.tgz &&
+	test_fails 128 "gzip" mlreg import cut.tgz --name x
+'
+
+test_expect_success 'import takes an http URL' '
+	mkdir www && cp servable.yaml www/ && cp model.tgz www/ &&
+	port=$(free_port) || return 1
+	# (the & must not take the lines above into the background)
+	(cd www && exec "$PYTHON" -m http.server --bind 127.0.0.1 "$port" >/dev/null 2>&1) &
+	server=$! &&
+	test_when_finished "kill $server" &&
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.1
+	done &&
+	mlreg import "http://127.0.0.1:$port/servable.yaml" --name from-url &&
+	mlreg import "http://127.0.0.1:$port/model.tgz" --name from-url &&
+	vjson from-url &&
+	json_assert v.json "d[\"version\"] == 2" "d[\"spec\"][\"kind\"] == \"mlx\"" &&
+	test_fails 128 "HTTP 404" mlreg import "http://127.0.0.1:$port/missing.yaml" --name x
+'
+
+# Hydrosphere (seed 001)
+test_expect_success 'a serving.yaml contract in the directory gives the signatures' '
+	mlreg register --create tokenizer seeds/hydrosphere &&
+	vjson tokenizer &&
+	json_assert v.json "d[\"contract\"][\"source\"] == \"contract\"" \
+		"d[\"contract\"][\"model_type\"] == \"python:3.6\"" \
+		"d[\"framework\"] == {\"name\": \"python\", \"version\": \"3.6\"}" \
+		"d[\"signatures\"] == [{\"name\": \"tokenize\", \"inputs\": [{\"name\": \"input_text\", \"type\": \"string\", \"shape\": [-1, 1], \"profile\": \"text\"}], \"outputs\": [{\"name\": \"output_text\", \"type\": \"string\", \"shape\": [-1, 1], \"profile\": \"text\"}]}]" &&
+	mlreg describe tokenizer >out &&
+	test_grep "^signature: *tokenize(input_text: string\[-1,1\] text) -> (output_text: string\[-1,1\] text)$" out
+'
+
+test_expect_success 'contract errors name the field and the allowed values' '
+	sed "0,/type: string/s//type: float33/" seeds/hydrosphere/serving.yaml >c1.yaml &&
+	test_fails 128 "input .input_text.: type .float33. is not one of half, float, double" \
+		mlreg register tokenizer weights.bin --contract c1.yaml &&
+	sed "0,/profile: text/s//profile: audio/" seeds/hydrosphere/serving.yaml >c2.yaml &&
+	test_fails 128 "profile .audio. is not one of text, image, numerical" \
+		mlreg register tokenizer weights.bin --contract c2.yaml &&
+	sed "0,/shape: \[-1, 1\]/s//shape: [-1, 0]/" seeds/hydrosphere/serving.yaml >c3.yaml &&
+	test_fails 128 "shape dimension 0 is not -1 or a positive integer" \
+		mlreg register tokenizer weights.bin --contract c3.yaml &&
+	sed "s/model-type: .*/model-type: python/" seeds/hydrosphere/serving.yaml >c4.yaml &&
+	test_fails 128 "model-type .python. must be framework:version" \
+		mlreg register tokenizer weights.bin --contract c4.yaml &&
+	sed "/outputs:/,\$d" seeds/hydrosphere/serving.yaml >c5.yaml &&
+	test_fails 128 "signature .tokenize.: .outputs. must map field names to fields" \
+		mlreg register tokenizer weights.bin --contract c5.yaml
+'
+
+test_expect_success 'a broken serving.yaml inside the directory is refused too' '
+	cp -R seeds/hydrosphere hs2 && cp c1.yaml hs2/serving.yaml &&
+	test_fails 128 "invalid contract .serving.yaml." mlreg register tokenizer hs2
+'
+
+test_expect_success 'a given contract wins over the signature inferred from a model file' '
+	mkdir onnxdir && cp "$TEST_DIRECTORY/../contrib/example/model.onnx" onnxdir/ &&
+	mlreg register --create regressor onnxdir &&
+	vjson regressor &&
+	json_assert v.json "d[\"contract\"][\"source\"] == \"inferred\"" \
+		"d[\"signatures\"][0][\"inferred\"] is True" \
+		"d[\"signatures\"][0][\"inputs\"][0][\"shape\"] == [-1, 3]" &&
+	mlreg register regressor onnxdir --contract seeds/hydrosphere/serving.yaml &&
+	vjson regressor@2 &&
+	json_assert v.json "d[\"contract\"][\"source\"] == \"contract\"" \
+		"d[\"signatures\"][0][\"name\"] == \"tokenize\"" \
+		"d[\"artifacts\"][0][\"format\"] == \"onnx\""
+'
+
+# ADS (seed 003)
+test_expect_success 'an ADS artifact directory is recognised and passes introspection' '
+	mlreg register --create iris seeds/ads 2>err &&
+	test_must_be_empty err &&
+	vjson iris &&
+	json_assert v.json "d[\"introspection\"][\"artifact\"] == \"ads\"" \
+		"d[\"introspection\"][\"passed\"] is True" \
+		"{c[\"key\"]: c[\"success\"] for c in d[\"introspection\"][\"checks\"]}[\"score_predict\"] is True" \
+		"{c[\"key\"]: c[\"success\"] for c in d[\"introspection\"][\"checks\"]}[\"runtime_path_exist\"] is None" &&
+	mlreg validate iris >out &&
+	test_grep "^validation passed" out &&
+	mlreg validate seeds/ads >out &&
+	test_grep "score_load_model *passed" out
+'
+
+test_expect_success 'a score.py without predict(data) fails introspection, read not run' '
+	cp -R seeds/ads badads &&
+	cat >badads/score.py <<-\EOF &&
+	import os
+	os.system("touch $SCRATCH/PWNED")
+	def load_model():
+	    return None
+	def predict_all(rows, model=None):
+	    return rows
+	EOF
+	mlreg register iris badads 2>err &&
+	test_grep "warning: ADS artifact introspection: 1 check(s) failed" err &&
+	test_path_is_missing PWNED &&
+	test_expect_code 1 mlreg validate iris@2 >out &&
+	test_grep "score_predict *FAILED *Function predict is not present in score.py" out &&
+	test_expect_code 1 mlreg validate badads >out &&
+	test_grep "^validation FAILED" out
+'
+
+test_expect_success 'predict with a second required argument, and a bad runtime.yaml, fail' '
+	cp -R seeds/ads badads2 &&
+	printf "def load_model():\n    pass\n\ndef predict(data, model):\n    pass\n" >badads2/score.py &&
+	sed "s/MODEL_ARTIFACT_VERSION: .3.0./MODEL_ARTIFACT_VERSION: \x272.0\x27/" seeds/ads/runtime.yaml >badads2/runtime.yaml &&
+	test_expect_code 1 mlreg validate badads2 --json >rep.json &&
+	json_assert rep.json "d[\"ok\"] is False" \
+		"{c[\"key\"]: c[\"success\"] for c in d[\"introspection\"][\"checks\"]}[\"score_predict_arg\"] is False" \
+		"{c[\"key\"]: c[\"success\"] for c in d[\"introspection\"][\"checks\"]}[\"runtime_version\"] is False" \
+		"{c[\"key\"]: c[\"success\"] for c in d[\"introspection\"][\"checks\"]}[\"score_predict_data\"] is True"
+'
+
+test_expect_success 'export writes a zip that ADS-style tools read, files at the top level' '
+	mlreg export iris@1 --format zip -o iris.zip &&
+	"$PYTHON" - <<-\EOF
+	import hashlib, json, zipfile
+	z = zipfile.ZipFile("iris.zip")
+	assert z.testzip() is None
+	names = sorted(z.namelist())
+	assert names == ["input_schema.json", "model.joblib", "output_schema.json",
+	                 "runtime.yaml", "score.py"], names
+	for n in names:
+	    assert z.read(n) == open("seeds/ads/" + n, "rb").read(), n
+	EOF
+'
+
+test_expect_success 'export writes a tar.gz with the same files, and is reproducible' '
+	mlreg export iris@1 --format tar.gz -o iris.tar.gz &&
+	mkdir untar && tar xzf iris.tar.gz -C untar &&
+	for f in score.py runtime.yaml input_schema.json output_schema.json model.joblib
+	do
+		cmp untar/$f seeds/ads/$f || return 1
+	done &&
+	mlreg export iris@1 -o again.zip &&
+	cmp iris.zip again.zip
+'
+
+test_expect_success 'export refuses a bad format and a corrupt object, leaving no file' '
+	test_fails 129 "zip or tar.gz" mlreg export iris --format rar -o x.rar &&
+	mlreg describe iris@1 --json >d1.json &&
+	obj=$(json_get d1.json "[f for f in d[\"version\"][\"files\"] if f[\"path\"] == \"score.py\"][0][\"sha256\"]") &&
+	p=$(object_path "$obj") &&
+	cp "$p" saved-object &&
+	test_when_finished "chmod u+w \"$p\" && cp saved-object \"$p\"" &&
+	chmod u+w "$p" && printf x >>"$p" &&
+	test_expect_code 1 mlreg export iris@1 -o broken.zip 2>err &&
+	test_grep "corrupt" err &&
+	test_path_is_missing broken.zip &&
+	ls | grep -v "broken.zip.tmp" >/dev/null &&
+	! ls broken.zip.tmp-* 2>/dev/null
+'
+
+# Determined (seed 004)
+test_expect_success 'a Determined checkpoint metadata.json fills the version' '
+	mlreg register --create mnist_cnn seeds/determined &&
+	vjson mnist_cnn &&
+	json_assert v.json "d[\"framework\"] == {\"name\": \"tensorflow\", \"version\": \"1.14.0\"}" \
+		"d[\"hparams\"] == {\"learning_rate\": 0.001, \"global_batch_size\": 64}" \
+		"d[\"metrics\"] == {\"validation_loss\": 0.091, \"accuracy\": 0.97}" \
+		"d[\"checkpoint\"][\"uuid\"] == \"6a24d772-f1f7-4655-9061-22d582afd96c\"" \
+		"d[\"checkpoint\"][\"batch_number\"] == 100" \
+		"d[\"checkpoint\"][\"format\"] == \"h5\""
+'
+
+test_expect_success 'flags override the checkpoint' '
+	echo "{\"accuracy\": 0.99}" >m.json &&
+	mlreg register mnist_cnn seeds/determined --framework pytorch:2.1 --metrics-file m.json &&
+	vjson mnist_cnn &&
+	json_assert v.json "d[\"framework\"] == {\"name\": \"pytorch\", \"version\": \"2.1\"}" \
+		"d[\"metrics\"] == {\"accuracy\": 0.99}" \
+		"d[\"hparams\"][\"learning_rate\"] == 0.001"
+'
+
+# MAX skeleton (seed 002)
+test_expect_success 'template derives its defaults from the repository' '
+	mkdir MAX-Object-Detector &&
+	(
+		cd MAX-Object-Detector &&
+		git init -q -b main &&
+		git remote add origin https://github.com/IBM/MAX-Object-Detector.git &&
+		printf "# MAX Object Detector\n\nLocalize and identify multiple objects in a single image.\n" >README.md &&
+		cp "$TEST_DIRECTORY/../contrib/example/model.onnx" . &&
+		mlreg template trainable >../trainable.yaml
+	) &&
+	test_grep "^name: \"MAX Object Detector\"" trainable.yaml &&
+	test_grep "^model_identifier: \"max-object-detector\"" trainable.yaml &&
+	test_grep "^description: \"Localize and identify multiple objects in a single image.\"" trainable.yaml &&
+	test_grep "^website: \"https://github.com/IBM/MAX-Object-Detector\"" trainable.yaml &&
+	test_grep "^readme_url: \"https://raw.githubusercontent.com/IBM/MAX-Object-Detector/main/README.md\"" trainable.yaml &&
+	test_grep "^  name: \"onnx\"" trainable.yaml
+'
+
+test_expect_success 'the generated templates are valid specs' '
+	mlreg validate weights.bin --spec trainable.yaml >out &&
+	test_grep "valid MLX model spec" out &&
+	(cd MAX-Object-Detector && mlreg template servable) >servable2.yaml &&
+	mlreg register detector weights.bin --spec servable2.yaml &&
+	test_fails 129 "trainable or servable" mlreg template deployable
+'
+
+test_expect_success 'the store is consistent after all that' '
+	mlreg fsck
+'
+
+test_done
