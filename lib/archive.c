@@ -106,74 +106,77 @@ struct copy {
 	uint64_t csize;		/* bytes written to the archive */
 };
 
+struct copy_sink {
+	struct out *o;
+	z_stream *zs;		/* raw deflate, or NULL to store */
+	unsigned char *zout;
+	uint32_t crc;
+};
+
+static int copy_chunk(void *ctx, const void *buf, size_t n)
+{
+	struct copy_sink *c = ctx;
+	int err;
+
+	c->crc = (uint32_t)crc32(c->crc, buf, (uInt)n);
+	if (!c->zs)
+		return out_write(c->o, buf, n, Z_NO_FLUSH);
+	c->zs->next_in = (unsigned char *)buf;
+	c->zs->avail_in = (uInt)n;
+	do {
+		c->zs->next_out = c->zout;
+		c->zs->avail_out = CHUNK;
+		deflate(c->zs, Z_NO_FLUSH);
+		if ((err = out_write(c->o, c->zout, CHUNK - c->zs->avail_out, Z_NO_FLUSH)) < 0)
+			return err;
+	} while (c->zs->avail_out == 0);
+	return 0;
+}
+
 /*
  * Returns 0 after streaming object hex (size bytes) into o, deflated when
- * deflating is set, and checking its hash.
+ * deflating is set, and checking its hash; the CRC-32 and the bytes written
+ * go to *c.
  */
 static int copy_object(struct out *o, const struct mlreg_store *store, const char *hex,
 		       uint64_t size, int deflating, const char *path, struct copy *c)
 {
-	char *opath = mlreg_object_path(store, hex), actual[MLREG_HEX_LEN + 1];
-	unsigned char *buf = xmalloc(CHUNK), *zout = NULL;
-	struct mlreg_sha256 h;
+	struct copy_sink sink = { o, NULL, NULL, (uint32_t)crc32(0L, Z_NULL, 0) };
+	char actual[MLREG_HEX_LEN + 1];
+	uint64_t start = o->off, got = 0;
 	z_stream zs;
-	uint64_t total = 0, start = o->off;
-	int in, err = 0;
+	int err;
 
 	memset(&zs, 0, sizeof(zs));
-	c->crc = (uint32_t)crc32(0L, Z_NULL, 0);
-	in = open(opath, O_RDONLY | O_CLOEXEC);
-	free(opath);
-	if (in < 0) {
-		free(buf);
-		return mlreg_error_set(MLREG_ECORRUPT, "cannot export '%s': object %s is missing; "
-				       "run 'mlreg fsck'", path, hex);
+	if (deflating) {
+		if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+			return mlreg_error_set(MLREG_ERROR, "cannot start deflate");
+		sink.zs = &zs;
+		sink.zout = xmalloc(CHUNK);
+	}
+	err = mlreg_object_stream(store, hex, copy_chunk, &sink, actual, &got);
+	if (!err && deflating) {
+		int r;
+		do {	/* flush what deflate holds */
+			zs.next_out = sink.zout;
+			zs.avail_out = CHUNK;
+			r = deflate(&zs, Z_FINISH);
+			err = out_write(o, sink.zout, CHUNK - zs.avail_out, Z_NO_FLUSH);
+		} while (!err && r != Z_STREAM_END);
 	}
 	if (deflating) {
-		zout = xmalloc(CHUNK);
-		if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
-				 Z_DEFAULT_STRATEGY) != Z_OK) {
-			err = mlreg_error_set(MLREG_ERROR, "cannot start deflate");
-			goto done;
-		}
+		deflateEnd(&zs);
+		free(sink.zout);
 	}
-	mlreg_sha256_init(&h);
-	for (;;) {
-		ssize_t n = mlreg_read_retry(in, buf, CHUNK);
-		if (n < 0) {
-			err = mlreg_error_os("cannot read object %s", hex);
-			break;
-		}
-		mlreg_sha256_update(&h, buf, (size_t)n);
-		c->crc = (uint32_t)crc32(c->crc, buf, (uInt)n);
-		total += (uint64_t)n;
-		if (deflating) {
-			zs.next_in = buf;
-			zs.avail_in = (uInt)n;
-			do {
-				zs.next_out = zout;
-				zs.avail_out = CHUNK;
-				deflate(&zs, n == 0 ? Z_FINISH : Z_NO_FLUSH);
-				if ((err = out_write(o, zout, CHUNK - zs.avail_out, Z_NO_FLUSH)) < 0)
-					break;
-			} while (zs.avail_out == 0);
-		} else if (n > 0) {
-			err = out_write(o, buf, (size_t)n, Z_NO_FLUSH);
-		}
-		if (err || n == 0)
-			break;
-	}
-	mlreg_sha256_final_hex(&h, actual);
-	if (!err && (strcmp(actual, hex) != 0 || total != size))
+	if (err == MLREG_ENOTFOUND)
+		return mlreg_error_set(MLREG_ECORRUPT, "cannot export '%s': object %s is missing; "
+				       "run 'mlreg fsck'", path, hex);
+	if (!err && (strcmp(actual, hex) != 0 || got != size))
 		err = mlreg_error_set(MLREG_ECORRUPT, "cannot export '%s': object %s is corrupt "
 				      "(its content hashes to %s); run 'mlreg fsck'", path, hex, actual);
+	c->crc = sink.crc;
 	c->csize = o->off - start;
-	if (deflating)
-		deflateEnd(&zs);
-done:
-	close(in);
-	free(buf);
-	free(zout);
 	return err;
 }
 

@@ -260,7 +260,7 @@ static int fsck_objects(struct fsck_state *st)
 				problem(st, "unexpected entry 'objects/%s/%s'", de->d_name, fe->d_name);
 				continue;
 			}
-			err = mlreg_object_hash(st->store, hex, actual, &size);
+			err = mlreg_object_stream(st->store, hex, NULL, NULL, actual, &size);
 			if (err < 0)
 				problem(st, "unreadable object %s: %s", hex, mlreg_error_message());
 			else if (strcmp(hex, actual) != 0)

@@ -188,9 +188,8 @@ int mlreg_object_write_buf(struct mlreg_store *store, const void *buf, size_t le
 	return err;
 }
 
-/* Returns 0 after streaming object hex through h and, when fd >= 0, into fd. */
-static int stream(const struct mlreg_store *store, const char *hex, int fd,
-		  const char *dest, char *actual, uint64_t *size)
+int mlreg_object_stream(const struct mlreg_store *store, const char *hex, mlreg_sink_fn sink,
+			void *ctx, char *actual, uint64_t *size)
 {
 	char *path = mlreg_object_path(store, hex), *buf;
 	struct mlreg_sha256 h;
@@ -218,7 +217,7 @@ static int stream(const struct mlreg_store *store, const char *hex, int fd,
 		if (n == 0)
 			break;
 		mlreg_sha256_update(&h, buf, (size_t)n);
-		if (fd >= 0 && (err = mlreg_write_all(fd, buf, (size_t)n, dest)) < 0)
+		if (sink && (err = sink(ctx, buf, (size_t)n)) < 0)
 			break;
 		total += (uint64_t)n;
 	}
@@ -230,18 +229,25 @@ static int stream(const struct mlreg_store *store, const char *hex, int fd,
 	return err;
 }
 
-int mlreg_object_hash(const struct mlreg_store *store, const char *hex, char *actual,
-		      uint64_t *size)
+struct fd_sink {
+	int fd;
+	const char *dest;
+};
+
+static int write_fd(void *ctx, const void *buf, size_t len)
 {
-	return stream(store, hex, -1, NULL, actual, size);
+	struct fd_sink *s = ctx;
+
+	return mlreg_write_all(s->fd, buf, len, s->dest);
 }
 
 int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
 			    uint64_t size, int fd, const char *dest)
 {
 	char actual[MLREG_HEX_LEN + 1];
+	struct fd_sink sink = { fd, dest };
 	uint64_t got;
-	int err = stream(store, hex, fd, dest, actual, &got);
+	int err = mlreg_object_stream(store, hex, write_fd, &sink, actual, &got);
 
 	if (err < 0)
 		return err;

@@ -40,12 +40,17 @@ int mlreg_object_exists(const struct mlreg_store *store, const char *hex);
 int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
 			    uint64_t size, int fd, const char *dest);
 
+/* Receives an object's bytes in order; returns 0 or an error that stops the stream. */
+typedef int (*mlreg_sink_fn)(void *ctx, const void *buf, size_t len);
+
 /*
- * Returns 0 after hashing object hex into actual (65 bytes) and its size
- * into *size; MLREG_ENOTFOUND or MLREG_EOS otherwise.  It does not compare.
+ * Returns 0 after reading object hex through sink (may be NULL) in chunks,
+ * with the SHA-256 of what was read in actual (65 bytes) and its length in
+ * *size; MLREG_ENOTFOUND, MLREG_EOS or the sink's error otherwise.  It does
+ * not compare: callers decide what a mismatch means.
  */
-int mlreg_object_hash(const struct mlreg_store *store, const char *hex, char *actual,
-		      uint64_t *size);
+int mlreg_object_stream(const struct mlreg_store *store, const char *hex, mlreg_sink_fn sink,
+			void *ctx, char *actual, uint64_t *size);
 
 /*
  * Returns 0 after removing the temporary files of writers that died (files

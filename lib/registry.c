@@ -283,30 +283,6 @@ cJSON *mlreg_model_public(const cJSON *model)
 	return c;
 }
 
-static cJSON *framework_json(const char *spec)
-{
-	cJSON *f;
-	const char *colon;
-
-	if (!spec || !*spec)
-		return cJSON_CreateNull();
-	f = cJSON_CreateObject();
-	colon = strchr(spec, ':');
-	if (colon) {
-		char *n = xstrndup(spec, (size_t)(colon - spec));
-		cJSON_AddStringToObject(f, "name", n);
-		free(n);
-		if (colon[1])
-			cJSON_AddStringToObject(f, "version", colon + 1);
-		else
-			cJSON_AddNullToObject(f, "version");
-	} else {
-		cJSON_AddStringToObject(f, "name", spec);
-		cJSON_AddNullToObject(f, "version");
-	}
-	return f;
-}
-
 /* Returns a new version object: rec's fields with "id" after "version". */
 static cJSON *with_id(const cJSON *rec, const char *hex)
 {
@@ -434,9 +410,9 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	/* Flags win over what the files say (a Determined checkpoint, a spec...). */
 	cp = cJSON_GetObjectItemCaseSensitive(understood, "checkpoint");
 	item = cJSON_DetachItemFromObjectCaseSensitive(understood, "framework");
-	if (o->framework) {
+	if (o->framework && *o->framework) {
 		cJSON_Delete(item);
-		item = framework_json(o->framework);
+		item = mlreg_framework_from_string(o->framework, 0);
 	}
 	cJSON_AddItemToObject(rec, "framework", item);
 	cJSON_AddItemToObject(rec, "metadata", o->metadata ? cJSON_Duplicate(o->metadata, 1)
