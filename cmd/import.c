@@ -80,11 +80,6 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 		if (!*base)
 			base = "model.yaml";
 		member = xstrdup(base);
-		if (!strchr(member, '.') || (strcmp(strrchr(member, '.'), ".yaml") &&
-					     strcmp(strrchr(member, '.'), ".yml"))) {
-			free(member);
-			member = xstrdup("model.yaml");
-		}
 	}
 	if ((err = mlreg_doc_parse(&doc, yaml, ylen, member)) < 0 ||
 	    (err = mlreg_mlx_validate(doc, shown, NULL)) < 0) {
@@ -133,6 +128,9 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	o.name = name;
 	o.paths = &dir;
 	o.npaths = 1;
+	if (!strstr(src, "://"))	/* git provenance of the source file, not of tmp/ */
+		o.provenance_paths = &argv[optind];
+	o.nprovenance_paths = o.provenance_paths ? 1 : 0;
 	o.message = msg;
 	o.spec_file = file;
 	o.warn = cmd_warn;

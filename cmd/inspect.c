@@ -30,7 +30,7 @@ int cmd_inspect(int argc, char **argv, struct mlreg_store *unused)
 	}
 	for (i = optind; i < argc; i++) {
 		cJSON *r = NULL;
-		if ((err = mlreg_inspect_path(&r, argv[i])) < 0) {
+		if ((err = mlreg_inspect_path(&r, argv[i], NULL)) < 0) {
 			ret = cmd_fail(err);
 			continue;
 		}

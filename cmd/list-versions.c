@@ -2,6 +2,7 @@
  * mlreg list-versions NAME: a model's versions, newest first.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -34,8 +35,10 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 		cJSON_ArrayForEach(v, list) {
 			char size[32];
 			mlreg_human_size(size, sizeof(size), (uint64_t)mlreg_doc_int(v, "size", 0));
-			printf("%-7lld  %.12s  %-27s  %10s  %s\n", mlreg_doc_int(v, "version", 0),
-			       cmd_str(v, "id"), cmd_str(v, "created"), size, cmd_str(v, "message"));
+			const char *msg = cmd_str(v, "message");
+			printf("%-7lld  %.12s  %-27s  %10s  %.*s\n", mlreg_doc_int(v, "version", 0),
+			       cmd_str(v, "id"), cmd_str(v, "created"), size,
+			       (int)strcspn(msg, "\r\n"), msg);	/* the subject line only */
 		}
 	}
 	cJSON_Delete(list);

@@ -84,10 +84,13 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store)
 	} else if (n > 0) {
 		printf("%-*s  %8s  %-27s  %s\n", (int)namew, "NAME", "VERSIONS", "LAST UPDATED",
 		       "DESCRIPTION");
-		for (i = 0; i < n; i++)
-			printf("%-*s  %8lld  %-27s  %s\n", (int)namew, cmd_str(v[i], "name"),
+		for (i = 0; i < n; i++) {
+			const char *desc = cmd_str(v[i], "description");
+			printf("%-*s  %8lld  %-27s  %.*s\n", (int)namew, cmd_str(v[i], "name"),
 			       mlreg_doc_int(v[i], "latest_version", 0),
-			       cmd_str(v[i], "last_updated_time"), cmd_str(v[i], "description"));
+			       cmd_str(v[i], "last_updated_time"),
+			       (int)strcspn(desc, "\r\n"), desc);	/* its first line only */
+		}
 	}
 	free(v);
 	cJSON_Delete(all);

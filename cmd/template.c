@@ -66,7 +66,13 @@ static void repo_facts(struct facts *f, const char *dir)
 	    git_repository_workdir(repo)) {
 		if (!realpath(git_repository_workdir(repo), f->root))
 			snprintf(f->root, sizeof(f->root), "%s", git_repository_workdir(repo));
-		if (git_remote_lookup(&remote, repo, "origin") == 0 && git_remote_url(remote))
+		git_strarray names = { 0 };
+		/* origin, else the first remote, as register's provenance does */
+		if (git_remote_lookup(&remote, repo, "origin") < 0 &&
+		    git_remote_list(&names, repo) == 0 && names.count > 0)
+			git_remote_lookup(&remote, repo, names.strings[0]);
+		git_strarray_dispose(&names);
+		if (remote && git_remote_url(remote))
 			f->website = web_url(git_remote_url(remote));
 		if (git_repository_head(&head, repo) == 0 && git_reference_is_branch(head))
 			f->branch = xstrdup(git_reference_shorthand(head));
@@ -121,7 +127,7 @@ static void framework_fact(struct facts *f, const char *dir, int depth)
 				framework_fact(f, p, depth + 1);
 			} else if (S_ISREG(st.st_mode)) {
 				cJSON *r = NULL;
-				if (mlreg_inspect_path(&r, p) == 0 && r &&
+				if (mlreg_inspect_path(&r, p, NULL) == 0 && r &&
 				    mlreg_doc_str(r, "framework", NULL))
 					f->framework = xstrdup(mlreg_doc_str(r, "framework", ""));
 				cJSON_Delete(r);

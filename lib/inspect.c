@@ -126,9 +126,9 @@ int mlreg_inspect(cJSON **out, const struct mlreg_src *src)
 	return 0;
 }
 
-int mlreg_inspect_path(cJSON **out, const char *path)
+int mlreg_inspect_path(cJSON **out, const char *path, const char *name)
 {
-	struct mlreg_src src = { -1, NULL, 0, path };
+	struct mlreg_src src = { -1, NULL, 0, name ? name : path };
 	struct stat st;
 	int err;
 

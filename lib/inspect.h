@@ -65,8 +65,12 @@ const char *mlreg_inspect_detect(const struct mlreg_src *src);
  */
 int mlreg_inspect(cJSON **out, const struct mlreg_src *src);
 
-/* Opens path and inspects it as mlreg_inspect() does. */
-int mlreg_inspect_path(cJSON **out, const char *path);
+/*
+ * Opens path and inspects it as mlreg_inspect() does; name (may be NULL for
+ * path) is the file's name as the user knows it, for detection and messages
+ * (a version's file is read from its object, named by its hash).
+ */
+int mlreg_inspect_path(cJSON **out, const char *path, const char *name);
 
 /*
  * One parser per format family; same contract as mlreg_inspect() for the

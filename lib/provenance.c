@@ -82,7 +82,9 @@ static int is_dirty(git_repository *repo, const char *store_rel)
 
 	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	/* recursing lists the store's own files one by one, so they can be skipped */
+	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES |
+		     (store_rel ? GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS : 0);
 	if (git_status_list_new(&list, repo, &opts) < 0)
 		return 0;
 	n = git_status_list_entrycount(list);

@@ -381,7 +381,11 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	files = cJSON_CreateArray();
 	if ((err = store_files(store, &entries, o, files, &total)) < 0)
 		goto done;
-	mlreg_provenance_collect(&prov, o->paths, o->npaths, store->path);
+	if (o->provenance_paths)
+		mlreg_provenance_collect(&prov, o->provenance_paths, o->nprovenance_paths,
+					 store->path);
+	else
+		mlreg_provenance_collect(&prov, o->paths, o->npaths, store->path);
 	if (missing) {
 		/* Only now, so a failed --create registration leaves no model. */
 		err = mlreg_model_create(NULL, store, o->name, NULL, NULL);

@@ -54,6 +54,8 @@ struct mlreg_register_opts {
 	const cJSON *hparams;		/* may be NULL; copied */
 	const char *spec_file;		/* MLX model YAML, may be NULL */
 	const char *contract_file;	/* Hydrosphere contract, may be NULL */
+	char *const *provenance_paths;	/* paths whose git state to record; NULL: paths */
+	size_t nprovenance_paths;
 	int create;			/* create the model when missing */
 	void (*warn)(void *ctx, const char *msg);	/* non-fatal findings, may be NULL */
 	mlreg_progress_fn progress;	/* per-file progress, may be NULL */

@@ -890,10 +890,18 @@ static cJSON *checkpoint(const struct mlreg_entry *m, void (*warn)(void *, const
 		}
 	}
 	cJSON_Delete(doc);
-	if (hits == 0) {
+	/* A checkpoint names itself (uuid, batch, Determined's version), or
+	 * gives both a framework and a format: a metadata.json with only
+	 * "format" or "metrics" is somebody else's file. */
+	if (!out || !(cJSON_GetObjectItemCaseSensitive(out, "uuid") ||
+		      cJSON_GetObjectItemCaseSensitive(out, "batch_number") ||
+		      cJSON_GetObjectItemCaseSensitive(out, "determined_version") ||
+		      (cJSON_GetObjectItemCaseSensitive(out, "framework") &&
+		       cJSON_GetObjectItemCaseSensitive(out, "format")))) {
 		cJSON_Delete(out);
 		return NULL;
 	}
+	(void)hits;
 	return out;
 }
 
@@ -972,7 +980,7 @@ static cJSON *inspect_all(const struct mlreg_entries *e, const struct mlreg_unde
 	for (i = 0; i < e->n; i++) {
 		cJSON *r = NULL, *w, *out;
 		const cJSON *item;
-		if (mlreg_inspect_path(&r, e->v[i].src) < 0) {
+		if (mlreg_inspect_path(&r, e->v[i].src, e->v[i].path) < 0) {
 			warnf(o, "'%s' was not inspected: %s", e->v[i].path, mlreg_error_message());
 			if (problems)
 				problem(problems, "'%s': %s", e->v[i].path, mlreg_error_message());
@@ -1007,7 +1015,9 @@ int mlreg_understand(cJSON **out, const struct mlreg_entries *e,
 	if (o->spec_file && (err = read_spec(&spec, o->spec_file, o, NULL)) < 0)
 		goto fail;
 	if (o->contract_file) {
-		if ((err = read_contract(&sigs, &info, o->contract_file, o->contract_file, NULL)) < 0)
+		const char *base = strrchr(o->contract_file, '/');
+		if ((err = read_contract(&sigs, &info, o->contract_file,
+					 base ? base + 1 : o->contract_file, NULL)) < 0)
 			goto fail;
 		cJSON_AddStringToObject(info, "source", "contract");
 	} else if (serving) {

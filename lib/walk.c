@@ -173,7 +173,7 @@ int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n, const ch
 	}
 	skip_dir = NULL;
 	if (!err && out->n == 0)
-		err = mlreg_error_set(MLREG_EINVALID, "no files to register (empty directories only)");
+		err = mlreg_error_set(MLREG_EINVALID, "no files found (empty directories only)");
 	if (err)
 		mlreg_entries_free(out);
 	return err;

@@ -6,8 +6,9 @@
 #     . /path/to/contrib/completion/mlreg.bash
 #
 # Completes commands, each command's options, model names, NAME@N version
-# numbers, files for PATH arguments, directories for init and checkout, and
-# the values of --sort-by and --order-by.  Model names are read from the
+# numbers, files for PATH, FILE and --spec/--contract/-o arguments (model
+# names too for validate), directories for init, checkout and template, the
+# template kinds, and the values of --sort-by, --order-by and --format.  Model names are read from the
 # directory names under the store's models/ directory ("%2F" decoded to "/")
 # rather than from 'mlreg list', so completion stays fast and never runs
 # mlreg.  The store is found as mlreg finds it: the --store argument on the
@@ -15,7 +16,7 @@
 # from the current directory.  Works with or without the bash-completion
 # package.
 
-_mlreg_commands="init create register describe list list-versions metadata checkout fsck help"
+_mlreg_commands="init create register import describe list list-versions metadata checkout export validate inspect template fsck help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
@@ -23,12 +24,17 @@ _mlreg_opts()
 	case $1 in
 	init) echo "-h --help" ;;
 	create) echo "-d --description -m --metadata --metadata-file --json -h --help" ;;
-	register) echo "-m --metadata --message --framework --metrics-file --hparams-file --create --json -q --quiet -h --help" ;;
+	register) echo "-m --metadata --message --framework --metrics-file --hparams-file --spec --contract --create --json -q --quiet -h --help" ;;
+	import) echo "--name --message --json -h --help" ;;
 	describe) echo "--json -h --help" ;;
 	list) echo "--sort-by --order-by --name --description --json -h --help" ;;
 	list-versions) echo "--json -h --help" ;;
 	metadata) echo "--add --add-file --remove --json -h --help" ;;
 	checkout) echo "-f --force -h --help" ;;
+	export) echo "--format -o --output -h --help" ;;
+	validate) echo "--spec --contract --json -h --help" ;;
+	inspect) echo "--json -h --help" ;;
+	template) echo "-h --help" ;;
 	fsck) echo "--json -h --help" ;;
 	help) echo "-h --help" ;;
 	esac
@@ -42,7 +48,11 @@ _mlreg_takes_arg()
 	create:-d | create:--description | create:-m | create:--metadata | \
 	create:--metadata-file) return 0 ;;
 	register:-m | register:--metadata | register:--message | register:--framework | \
-	register:--metrics-file | register:--hparams-file) return 0 ;;
+	register:--metrics-file | register:--hparams-file | register:--spec | \
+	register:--contract) return 0 ;;
+	import:--name | import:--message) return 0 ;;
+	export:--format | export:-o | export:--output) return 0 ;;
+	validate:--spec | validate:--contract) return 0 ;;
 	list:--sort-by | list:--order-by | list:--name | list:--description) return 0 ;;
 	metadata:--add | metadata:--add-file | metadata:--remove) return 0 ;;
 	esac
@@ -247,7 +257,9 @@ _mlreg()
 		case $optarg in
 		--sort-by) _mlreg_reply "$cur" name description creation_time last_updated_time ;;
 		--order-by) _mlreg_reply "$cur" asc desc ;;
-		--metadata-file | --metrics-file | --hparams-file | --add-file) _mlreg_files ;;
+		--format) _mlreg_reply "$cur" zip tar.gz ;;
+		--metadata-file | --metrics-file | --hparams-file | --add-file | \
+		--spec | --contract | -o | --output) _mlreg_files ;;
 		--store) _mlreg_files -d ;;
 		*) COMPREPLY=(); return ;;
 		esac
@@ -263,19 +275,22 @@ _mlreg()
 	fi
 
 	local store what
+	local -a files=()
 	case $cmd:$npos in
 	init:0) _mlreg_files -d; return ;;
 	help:0) _mlreg_reply "$cur" $_mlreg_commands; return ;;
 	register:0 | list-versions:0 | metadata:0) what=name ;;
-	describe:0 | checkout:0) what=ref ;;
-	register:*) _mlreg_files; return ;;
-	checkout:1) _mlreg_files -d; return ;;
+	describe:0 | checkout:0 | export:0) what=ref ;;
+	validate:0) what=ref; _mlreg_files; files=("${COMPREPLY[@]}") ;;
+	register:* | import:0 | inspect:*) _mlreg_files; return ;;
+	checkout:1 | template:1) _mlreg_files -d; return ;;
+	template:0) _mlreg_reply "$cur" trainable servable; return ;;
 	*) COMPREPLY=(); return ;;
 	esac
 
 	store=$(_mlreg_store "${words[@]:0:cword}")
 	if [ -z "$store" ] || [ ! -d "$store/models" ]; then
-		COMPREPLY=()
+		COMPREPLY=("${files[@]}")
 		return
 	fi
 	local IFS=$'\n'
@@ -285,6 +300,10 @@ _mlreg()
 		_mlreg_reply "$cur" $(_mlreg_models "$store")
 	fi
 	_mlreg_strip "$prefix"
+	# validate takes a file or directory as well as NAME[@N]
+	for w in "${files[@]}"; do
+		[[ " ${COMPREPLY[*]} " == *" $w "* ]] || COMPREPLY+=("$w")
+	done
 }
 
 complete -F _mlreg mlreg
