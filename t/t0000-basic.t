@@ -17,9 +17,9 @@ test_expect_success '--help, -h and help print the usage on stdout' '
 		mlreg $how >out 2>err &&
 		test_grep -i "usage" out &&
 		test_must_be_empty err &&
-		for c in register list-versions checkout
+		for c in $COMMANDS
 		do
-			test_grep -e "$c" out || return 1
+			test_grep -w -e "$c" out || return 1
 		done || return 1
 	done
 '

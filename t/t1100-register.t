@@ -284,6 +284,15 @@ test_expect_success 'a symlink leading outside the directory is fatal' '
 	json_assert lv.json "len(d) == 1"
 '
 
+test_expect_success 'a symlink given as PATH is followed, stored under its own name' - <<-\EOF
+	ln -s model.bin link.bin &&
+	expect_registered sym@1 mlreg register --create sym link.bin &&
+	version_json sym@1 &&
+	json_assert v.json '[f["path"] for f in d["files"]] == ["link.bin"]' \
+		'd["files"][0]["sha256"] == sha256_file("model.bin")' \
+		'd["files"][0]["mode"] == "0644"'
+EOF
+
 test_expect_success 'a symlink to a directory inside is followed too' - <<-\EOF
 	mkdir -p dirlink/real &&
 	printf "in real\n" >dirlink/real/f &&
@@ -430,6 +439,20 @@ EOF
 test_expect_success 'empty directories are not recorded' - <<-\EOF
 	version_json m@2 &&
 	json_assert v.json 'not any(f["path"].startswith("empty") for f in d["files"])'
+EOF
+
+test_expect_success 'modes: any executable bit gives 0755, none 0644' - <<-\EOF
+	mkdir modes &&
+	for m in 600 644 666 700 744 750 775 4755
+	do
+		printf "mode %s\n" $m >modes/f$m &&
+		chmod $m modes/f$m || return 1
+	done &&
+	expect_registered modes@1 mlreg register --create modes modes &&
+	version_json modes@1 &&
+	json_assert v.json '{f["path"]: f["mode"] for f in d["files"]} == {
+		"f600": "0644", "f644": "0644", "f666": "0644", "f700": "0755",
+		"f744": "0755", "f750": "0755", "f775": "0755", "f4755": "0755"}'
 EOF
 
 test_expect_success 'the store is consistent after all that' '

@@ -180,6 +180,22 @@ test_expect_success 'filters combine, and with sorting' '
 	test_cmp expect actual
 '
 
+test_expect_success 'a multi-line description still makes one row' - <<-\EOF
+	(
+		MLREG_DIR="$SCRATCH/store2" &&
+		mlreg init &&
+		mlreg create aa -d "first line
+second line" &&
+		mlreg create bb -d "plain" &&
+		mlreg list >"$SCRATCH/out"
+	) &&
+	test_line_count = 3 out &&
+	awk '{ print $1 }' out >names &&
+	test_write_lines NAME aa bb >expect &&
+	test_cmp expect names &&
+	test_grep '^aa .*first line' out
+EOF
+
 test_expect_success 'a bad --sort-by or --order-by is a usage error' '
 	test_fails 129 "size" mlreg list --sort-by size &&
 	test_fails 129 "NAME" mlreg list --sort-by NAME &&

@@ -100,6 +100,19 @@ test_expect_success 'a version record beyond latest_version is not visible' - <<
 	test_fails 1 "version 4 of model 'm' not found" mlreg describe m@4
 EOF
 
+test_expect_success 'a multi-line message still makes one line' - <<-\EOF
+	mlreg register --create multi a.bin --message "subject line
+
+body of the message" &&
+	mlreg register multi b.bin --message "second" &&
+	mlreg list-versions multi >human &&
+	test_line_count = 3 human &&
+	awk 'NR > 1 { print $1 }' human >numbers &&
+	test_write_lines 2 1 >expect &&
+	test_cmp expect numbers &&
+	test_grep '^1 .*subject line' human
+EOF
+
 test_expect_success 'an unknown model fails' '
 	test_fails 1 "^error: model ${SQ}nope${SQ} not found$" mlreg list-versions nope &&
 	test_fails 1 "not found" mlreg list-versions nope --json
