@@ -72,7 +72,7 @@ t/fuzz/fuzz-%: t/fuzz/fuzz-%.c $(LIB_SRC) $(HDRS)
 		-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 fuzz: $(FUZZ_BINS)
 	@for f in $(if $(FUZZ),t/fuzz/fuzz-$(FUZZ),$(FUZZ_BINS)); do \
-		n=$${f##*/fuzz-}; mkdir -p t/fuzz/corpus/$$n; \
+		n=$${f##*/fuzz-}; mkdir -p t/fuzz/corpus/$$n /tmp/mlreg-fuzz-$$n; \
 		echo "fuzzing $$n for $(FUZZTIME)s"; \
 		$$f -max_total_time=$(FUZZTIME) -max_len=65536 -artifact_prefix=t/fuzz/crash-$$n- \
 			/tmp/mlreg-fuzz-$$n t/fuzz/corpus/$$n || exit 1; done

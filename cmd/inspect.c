@@ -41,7 +41,9 @@ int cmd_inspect(int argc, char **argv, struct mlreg_store *unused)
 		cJSON_AddItemToObject(r, "path", cJSON_CreateString(argv[i]));
 		cJSON_AddItemToArray(all, r);
 	}
-	if (json) {
+	if (ret != EXIT_OK) {
+		/* a failure prints its one line and nothing on stdout */
+	} else if (json) {
 		cmd_print_json(all);
 	} else {
 		const cJSON *r;

@@ -70,6 +70,17 @@ static const struct {
 	{ MODEL_CONFIGURATION, MLREG_PB_LEN },	/* onnx 1.19 */
 };
 
+/* Returns the wire type of ModelProto's field num, or -1 for another. */
+static int model_wire(uint32_t num)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(model_fields) / sizeof(model_fields[0]); i++)
+		if (model_fields[i].num == num)
+			return model_fields[i].wire;
+	return -1;
+}
+
 /* TensorProto.DataType in Hydrosphere's words, or onnx's own in lowercase. */
 static const char *const dtypes[] = {
 	"undefined", "float", "uint8", "int8", "uint16", "int16", "int32",
@@ -129,7 +140,7 @@ static int bad_wire(struct onnx *o, const struct mlreg_pb_field *f,
 			      "%d", msg, (unsigned)f->num, f->wire);
 }
 
-/* Returns a new copy of the string in the LEN field f, at most cap - 1 bytes. */
+/* Returns 0 after replacing *out with a copy of the string in LEN field f. */
 static int dup_string(struct onnx *o, const struct mlreg_pb_field *f,
 		      size_t cap, char **out)
 {
@@ -162,7 +173,7 @@ static const char *dtype_name(uint64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* Returns 0 after reading TensorShapeProto.Dimension f into *dim, or an error. */
+/* Returns 0 after reading TensorShapeProto.Dimension f into *dim. */
 static int parse_dim(struct onnx *o, const struct mlreg_pb_field *f,
 		     int64_t *dim)
 {
@@ -172,15 +183,15 @@ static int parse_dim(struct onnx *o, const struct mlreg_pb_field *f,
 
 	*dim = -1;
 	while ((r = mlreg_pb_next(&o->pb, &pos, end, &g)) > 0) {
-		if (g.num == DIM_VALUE) {
-			if (!wire_is(&g, MLREG_PB_VARINT))
-				return bad_wire(o, &g, "TensorShapeProto.Dimension");
+		if (g.num != DIM_VALUE && g.num != DIM_PARAM)
+			continue;
+		if (!wire_is(&g, g.num == DIM_VALUE ? MLREG_PB_VARINT :
+			     MLREG_PB_LEN))
+			return bad_wire(o, &g, "Dimension");
+		if (g.num == DIM_VALUE)
 			*dim = (int64_t)g.value < 0 ? -1 : (int64_t)g.value;
-		} else if (g.num == DIM_PARAM) {
-			if (!wire_is(&g, MLREG_PB_LEN))
-				return bad_wire(o, &g, "TensorShapeProto.Dimension");
+		else
 			*dim = -1;	/* symbolic: "batch", "N" */
-		}
 	}
 	return r;
 }
@@ -202,7 +213,8 @@ static int parse_shape(struct onnx *o, const struct mlreg_pb_field *f,
 			return bad_wire(o, &g, "TensorShapeProto");
 		if (t->ndims == MAX_DIMS)
 			return mlreg_pb_error(&o->pb, g.tag_off, "a shape has "
-					      "more than %d dimensions", MAX_DIMS);
+					      "more than %d dimensions",
+					      MAX_DIMS);
 		if ((r = parse_dim(o, &g, &t->dims[t->ndims])) < 0)
 			return r;
 		t->ndims++;
@@ -375,7 +387,8 @@ static int parse_opset(struct onnx *o, const struct mlreg_pb_field *f)
 				r = bad_wire(o, &g, "OperatorSetIdProto");
 				break;
 			}
-			if ((r = dup_string(o, &g, sizeof(o->str), &domain)) < 0)
+			r = dup_string(o, &g, sizeof(o->str), &domain);
+			if (r < 0)
 				break;
 		} else if (g.num == OPSET_VERSION) {
 			if (!wire_is(&g, MLREG_PB_VARINT)) {
@@ -395,7 +408,7 @@ static int parse_opset(struct onnx *o, const struct mlreg_pb_field *f)
 	return r;
 }
 
-/* Returns 0 after setting StringStringEntryProto f in details.metadata_props. */
+/* Returns 0 after setting StringStringEntryProto f in metadata_props. */
 static int parse_prop(struct onnx *o, const struct mlreg_pb_field *f)
 {
 	uint64_t pos = f->off, end = f->off + f->len;
@@ -417,9 +430,9 @@ static int parse_prop(struct onnx *o, const struct mlreg_pb_field *f)
 	}
 	if (r == 0) {
 		/* a repeated key: the last one wins, as in onnx.helper */
-		cJSON_DeleteItemFromObjectCaseSensitive(o->props, key ? key : "");
-		cJSON_AddStringToObject(o->props, key ? key : "",
-					value ? value : "");
+		const char *k = key ? key : "";
+		cJSON_DeleteItemFromObjectCaseSensitive(o->props, k);
+		cJSON_AddStringToObject(o->props, k, value ? value : "");
 	}
 	free(key);
 	free(value);
@@ -615,13 +628,10 @@ int mlreg_inspect_onnx(cJSON **out, const struct mlreg_src *src)
 	o->opsets = cJSON_CreateArray();
 	o->props = cJSON_CreateObject();
 	while ((r = mlreg_pb_next(&o->pb, &pos, src->size, &f)) > 0) {
-		size_t i;
-		for (i = 0; i < sizeof(model_fields) / sizeof(model_fields[0]); i++)
-			if (model_fields[i].num == f.num)
-				break;
-		if (i == sizeof(model_fields) / sizeof(model_fields[0]))
+		int wire = model_wire(f.num);
+		if (wire < 0)
 			continue;	/* a field of a later onnx */
-		if (f.wire != model_fields[i].wire) {
+		if (f.wire != wire) {
 			r = bad_wire(o, &f, "ModelProto");
 			goto done;
 		}
@@ -633,7 +643,8 @@ int mlreg_inspect_onnx(cJSON **out, const struct mlreg_src *src)
 			r = dup_string(o, &f, sizeof(o->str), &producer);
 			break;
 		case MODEL_PRODUCER_VERSION:
-			r = dup_string(o, &f, sizeof(o->str), &producer_version);
+			r = dup_string(o, &f, sizeof(o->str),
+				       &producer_version);
 			break;
 		case MODEL_DOMAIN:
 			r = dup_string(o, &f, sizeof(o->str), &domain);
@@ -645,7 +656,7 @@ int mlreg_inspect_onnx(cJSON **out, const struct mlreg_src *src)
 			r = dup_string(o, &f, DOC_MAX + 1, &doc);
 			break;
 		case MODEL_GRAPH:
-			/* a repeated graph would be merged: the last one wins */
+			/* protobuf would merge a repeated graph: last wins */
 			o->graph_off = f.off;
 			o->graph_len = f.len;
 			o->has_graph = 1;
@@ -680,8 +691,10 @@ int mlreg_inspect_onnx(cJSON **out, const struct mlreg_src *src)
 
 	res = mlreg_inspect_result("onnx", "onnx");
 	details = cJSON_GetObjectItemCaseSensitive(res, "details");
-	cJSON_AddNumberToObject(details, "ir_version", (double)(int64_t)ir_version);
-	cJSON_AddStringToObject(details, "producer_name", producer ? producer : "");
+	cJSON_AddNumberToObject(details, "ir_version",
+				(double)(int64_t)ir_version);
+	cJSON_AddStringToObject(details, "producer_name",
+				producer ? producer : "");
 	cJSON_AddStringToObject(details, "producer_version",
 				producer_version ? producer_version : "");
 	cJSON_AddStringToObject(details, "domain", domain ? domain : "");
@@ -720,29 +733,39 @@ done:
 	return r;
 }
 
+/* Returns 1 when name ends in ".onnx". */
+static int has_onnx_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 5 && !strcmp(name + n - 5, ".onnx");
+}
+
+/*
+ * The sniffer reads only the top-level tags, stepping over the graph by
+ * its length: every field must have the number and wire type ModelProto
+ * gives it, ir_version must be plausible, and a graph must be there.  A
+ * file whose name ends in .onnx that reads so until its bytes run out is
+ * taken as a truncated model, for the parser to say so.
+ */
 int mlreg_inspect_onnx_sniff(const struct mlreg_src *src)
 {
 	struct mlreg_pb *pb = xmalloc(sizeof(*pb));
 	struct mlreg_pb_field f;
 	uint64_t pos = 0;
-	int r, fields = 0, ir_version = 0, graph = 0;
-	size_t i;
+	int r, fields = 0, ir_version = 0, graph = 0, truncated;
 
 	mlreg_pb_init(pb, src, "onnx model");
 	while ((r = mlreg_pb_next(pb, &pos, src->size, &f)) > 0) {
-		if (++fields > MAX_TOP_FIELDS)
-			break;
-		for (i = 0; i < sizeof(model_fields) / sizeof(model_fields[0]); i++)
-			if (model_fields[i].num == f.num)
-				break;
-		if (i == sizeof(model_fields) / sizeof(model_fields[0]) ||
-		    model_fields[i].wire != f.wire)
+		if (++fields > MAX_TOP_FIELDS || model_wire(f.num) != f.wire)
 			break;
 		if (f.num == MODEL_IR_VERSION)
 			ir_version = f.value >= 1 && f.value <= MAX_IR_VERSION;
 		else if (f.num == MODEL_GRAPH)
 			graph = 1;
 	}
+	truncated = r < 0 && pb->truncated && ir_version &&
+		has_onnx_name(src->name);
 	free(pb);
-	return r == 0 && ir_version && graph;
+	return (r == 0 && ir_version && graph) || truncated;
 }

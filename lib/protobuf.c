@@ -19,6 +19,7 @@ void mlreg_pb_init(struct mlreg_pb *pb, const struct mlreg_src *src,
 	pb->what = what;
 	pb->win_off = 0;
 	pb->win_len = 0;
+	pb->truncated = 0;
 }
 
 int mlreg_pb_error(struct mlreg_pb *pb, uint64_t off, const char *fmt, ...)
@@ -33,6 +34,38 @@ int mlreg_pb_error(struct mlreg_pb *pb, uint64_t off, const char *fmt, ...)
 			       "'%s' is not a valid %s: %s at offset %llu",
 			       pb->src->name ? pb->src->name : "(buffer)",
 			       pb->what, reason, (unsigned long long)off);
+}
+
+/*
+ * Returns MLREG_EINVALID for a field at off that needs need bytes (0: a
+ * varint of unknown length) when only the bytes up to end are left, saying
+ * whether end is the end of the file (which is then truncated) or the end
+ * of the enclosing message.
+ */
+static int cut_short(struct mlreg_pb *pb, uint64_t off, uint64_t end,
+		     uint64_t need)
+{
+	const char *name = pb->src->name ? pb->src->name : "(buffer)";
+	unsigned long long left = (unsigned long long)(end - off);
+
+	pb->truncated = end == pb->src->size;
+	if (pb->truncated && need == 0)
+		return mlreg_error_set(MLREG_EINVALID, "'%s' is a truncated "
+				       "%s: a varint at offset %llu runs past "
+				       "the end of the file", name, pb->what,
+				       (unsigned long long)off);
+	if (pb->truncated)
+		return mlreg_error_set(MLREG_EINVALID, "'%s' is a truncated "
+				       "%s: a field at offset %llu needs %llu "
+				       "bytes, %llu are left", name, pb->what,
+				       (unsigned long long)off,
+				       (unsigned long long)need, left);
+	if (need == 0)
+		return mlreg_pb_error(pb, off, "a varint runs past the end of "
+				      "its message");
+	return mlreg_pb_error(pb, off, "a field needs %llu bytes, past the end "
+			      "of its message (%llu are left)",
+			      (unsigned long long)need, left);
 }
 
 /*
@@ -79,12 +112,14 @@ static int read_varint(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
 	int err;
 
 	if (n == 0)
-		return mlreg_pb_error(pb, *pos, "a field is cut short");
+		return cut_short(pb, *pos, end, 0);
 	if ((err = peek(pb, *pos, n, &p)) < 0)
 		return err;
 	for (i = 0; i < n; i++) {
 		if (i == 9 && p[i] > 1)
-			return mlreg_pb_error(pb, *pos,
+			return mlreg_pb_error(pb, *pos, "%s", p[i] & 0x80 ?
+					      "a varint is longer than 10 "
+					      "bytes" :
 					      "a varint overflows 64 bits");
 		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
 		if (!(p[i] & 0x80)) {
@@ -93,9 +128,7 @@ static int read_varint(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
 			return 0;
 		}
 	}
-	if (n == 10)
-		return mlreg_pb_error(pb, *pos, "a varint is longer than 10 bytes");
-	return mlreg_pb_error(pb, *pos, "a varint is cut short");
+	return cut_short(pb, *pos, end, 0);
 }
 
 /*
@@ -116,8 +149,8 @@ static int read_tag(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
 	*num = (uint32_t)(tag >> 3);
 	*wire = (int)(tag & 7);
 	if (*wire > MLREG_PB_I32)
-		return mlreg_pb_error(pb, at, "invalid wire type %d in field %u",
-				      *wire, (unsigned)*num);
+		return mlreg_pb_error(pb, at, "invalid wire type %d in "
+				      "field %u", *wire, (unsigned)*num);
 	return 0;
 }
 
@@ -143,7 +176,7 @@ static int read_body(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
 	case MLREG_PB_I32:
 		n = wire == MLREG_PB_I64 ? 8 : 4;
 		if (end - *pos < n)
-			return mlreg_pb_error(pb, *pos, "a field is cut short");
+			return cut_short(pb, *pos, end, n);
 		if ((err = peek(pb, *pos, n, &p)) < 0)
 			return err;
 		for (i = 0; i < n; i++)
@@ -154,12 +187,7 @@ static int read_body(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
 		if ((err = read_varint(pb, pos, end, &f->len)) < 0)
 			return err;
 		if (f->len > end - *pos)
-			return mlreg_pb_error(pb, *pos, "field %u claims %llu bytes, "
-					      "past the end of its %s",
-					      (unsigned)f->num,
-					      (unsigned long long)f->len,
-					      end == pb->src->size ?
-					      "file" : "message");
+			return cut_short(pb, *pos, end, f->len);
 		f->off = *pos;
 		*pos += f->len;
 		return 0;
@@ -189,14 +217,16 @@ static int skip_group(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
 			return err;
 		if (wire == MLREG_PB_SGROUP) {
 			if (depth == MLREG_PB_MAX_DEPTH)
-				return mlreg_pb_error(pb, at, "groups nest deeper "
-						      "than %d", MLREG_PB_MAX_DEPTH);
+				return mlreg_pb_error(pb, at, "groups nest "
+						      "deeper than %d",
+						      MLREG_PB_MAX_DEPTH);
 			stack[depth++] = num;
 		} else if (wire == MLREG_PB_EGROUP) {
-			if (stack[depth - 1] != num)
-				return mlreg_pb_error(pb, at, "group %u ends with "
-						      "the end of group %u",
-						      (unsigned)stack[depth - 1],
+			uint32_t top = stack[depth - 1];
+			if (top != num)
+				return mlreg_pb_error(pb, at, "group %u ends "
+						      "with the end of group "
+						      "%u", (unsigned)top,
 						      (unsigned)num);
 			if (--depth == 0)
 				f->len = at - f->off;
@@ -254,7 +284,7 @@ static int utf8_len(const unsigned char *s, size_t n)
 	else if (c >= 0xf0 && c <= 0xf4)
 		len = 4;
 	else
-		return 0;	/* NUL, a continuation byte, 0xc0, 0xc1, 0xf5.. */
+		return 0;	/* NUL, continuation, 0xc0, 0xc1, 0xf5.. */
 	if (c == 0xe0)
 		lo = 0xa0;	/* overlong */
 	else if (c == 0xed)

@@ -57,6 +57,8 @@ struct mlreg_pb {
 	const char *what;		/* "onnx model": names the format */
 	uint64_t win_off;		/* file offset of win[0] */
 	size_t win_len;			/* bytes of win that hold file data */
+	int truncated;			/* the last error: bytes ran out at
+					   the end of the file */
 	unsigned char win[MLREG_PB_WINDOW];	/* file sources only */
 };
 

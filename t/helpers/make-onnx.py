@@ -13,6 +13,7 @@ with Debian's python3-onnx (and numpy; torch only for 'torch').
     make-onnx.py torch OUT       torch.onnx.export of nn.Linear(3, 1) with a
                                  dynamic batch axis
 """
+import os
 import sys
 
 import numpy as np
@@ -81,16 +82,48 @@ def meta():
     return m
 
 
-def big(mb):
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def tag(num, wire):
+    return varint(num << 3 | wire)
+
+
+def big(out, mb):
+    """Writes the model to OUT around the initializer's raw_data, which is
+    left a hole of zeros, so a model of hundreds of megabytes takes neither
+    memory nor (on most filesystems) disk."""
     n = mb * 1024 * 1024 // 4
-    w = numpy_helper.from_array(np.zeros((n,), dtype=np.float32), "W")
     graph = helper.make_graph(
         [helper.make_node("Add", ["x", "W"], ["y"])], "big",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n])],
-        initializer=[w])
-    return helper.make_model(graph, producer_name="mlreg-test",
-                             opset_imports=[helper.make_opsetid("", 13)])
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n])])
+    model = helper.make_model(graph, producer_name="mlreg-test",
+                              opset_imports=[helper.make_opsetid("", 13)])
+    model.ClearField("graph")
+    w = TensorProto()
+    w.name = "W"
+    w.data_type = TensorProto.FLOAT
+    w.dims.append(n)
+    head = w.SerializeToString() + tag(9, 2) + varint(4 * n)  # raw_data
+    init = tag(5, 2) + varint(len(head) + 4 * n) + head  # initializer
+    g = graph.SerializeToString()
+    with open(out, "wb") as f:
+        f.write(model.SerializeToString())
+        f.write(tag(7, 2) + varint(len(g) + len(init) + 4 * n))  # graph
+        f.write(g + init)
+        # the zeros of raw_data as a hole: the file is sparse where it can be
+        f.seek(4 * n, os.SEEK_CUR)
+        f.truncate()
 
 
 def torch_linear(out):
@@ -111,9 +144,9 @@ def main(argv):
         torch_linear(out)
         return 0
     if kind == "big":
-        m = big(int(argv[3]))
-    else:
-        m = {"linear": linear, "multi": multi, "meta": meta}[kind]()
+        big(out, int(argv[3]))
+        return 0
+    m = {"linear": linear, "multi": multi, "meta": meta}[kind]()
     with open(out, "wb") as f:
         f.write(m.SerializeToString())
     return 0

@@ -1,0 +1,1 @@
+Jnot a meta graph
