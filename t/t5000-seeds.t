@@ -314,6 +314,28 @@ test_expect_success 'the generated templates are valid specs' '
 	test_fails 129 "trainable or servable" mlreg template deployable
 '
 
+test_expect_success 'every seed example exports and its archive holds the registered files' '
+	for ref in detector@1 imported@1 tokenizer@1 iris@1 mnist_cnn@1
+	do
+		name=${ref%@*} &&
+		mlreg export "$ref" -o "$name.zip" &&
+		mlreg export "$ref" -o "$name.tar.gz" &&
+		mlreg describe "$ref" --json >d.json &&
+		"$PYTHON" - "$name" <<-\EOF || return 1
+		import hashlib, json, sys, tarfile, zipfile
+		name = sys.argv[1]
+		files = {f["path"]: f["sha256"] for f in json.load(open("d.json"))["version"]["files"]}
+		z = zipfile.ZipFile(name + ".zip")
+		t = tarfile.open(name + ".tar.gz")
+		for archive, read in ((z.namelist(), z.read),
+		                      ([m.name for m in t.getmembers()], lambda n: t.extractfile(n).read())):
+		    assert sorted(archive) == sorted(files), (name, archive, files)
+		    for n in archive:
+		        assert hashlib.sha256(read(n)).hexdigest() == files[n], (name, n)
+		EOF
+	done
+'
+
 test_expect_success 'the store is consistent after all that' '
 	mlreg fsck
 '
