@@ -34,10 +34,10 @@ struct lit {
 
 /* The parsed header. */
 struct npy {
-	char descr[NPY_MAX_STR];	/* the descr as written (structured: "[...]") */
-	const char *type;		/* Hydrosphere type or numpy's own name */
+	char descr[NPY_MAX_STR];	/* as written (structured: "[...]") */
+	const char *type;		/* our type, or numpy's own name */
 	uint64_t itemsize;		/* bytes per element */
-	int object;			/* holds Python objects: data is a pickle */
+	int object;			/* of objects: the data is a pickle */
 	int fortran_order;		/* -1 until read */
 	int64_t shape[NPY_MAX_DIMS];
 	size_t ndim;
@@ -47,15 +47,16 @@ struct npy {
 /* Returns MLREG_EINVALID with a message naming the header's problem. */
 static int lit_err(const struct lit *l, const char *what)
 {
-	return mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed .npy header: %s",
-			       l->name, what);
+	return mlreg_error_set(MLREG_EINVALID,
+			       "'%s' has a malformed .npy header: %s", l->name,
+			       what);
 }
 
-/* Skips spaces, tabs and newlines; returns the next character or 0 at the end. */
+/* Skips white space; returns the next character, or 0 at the end. */
 static int peek(struct lit *l)
 {
-	while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' || *l->p == '\n' ||
-				 *l->p == '\r'))
+	while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' ||
+				 *l->p == '\n' || *l->p == '\r'))
 		l->p++;
 	return l->p < l->end ? (unsigned char)*l->p : 0;
 }
@@ -147,8 +148,10 @@ static int parse_tuple(struct lit *l, int64_t *dims, size_t max, size_t *n)
 static int mul(uint64_t *r, uint64_t a, uint64_t b, const char *name)
 {
 	if (__builtin_mul_overflow(a, b, r))
-		return mlreg_error_set(MLREG_EINVALID, "'%s' describes an array too large "
-				       "to exist", name);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' describes an array too large "
+				       "to exist",
+				       name);
 	return 0;
 }
 
@@ -182,20 +185,33 @@ static int typestr(struct npy *n, const char *s, const struct lit *l)
 		n->type = size == 1 ? "bool" : NULL;
 		break;
 	case 'i':
-		n->type = size == 1 ? "int8" : size == 2 ? "int16" : size == 4 ? "int32" :
-			  size == 8 ? "int64" : NULL;
+		n->type = size == 1   ? "int8"
+			  : size == 2 ? "int16"
+			  : size == 4 ? "int32"
+			  : size == 8 ? "int64"
+				      : NULL;
 		break;
 	case 'u':
-		n->type = size == 1 ? "uint8" : size == 2 ? "uint16" : size == 4 ? "uint32" :
-			  size == 8 ? "uint64" : NULL;
+		n->type = size == 1   ? "uint8"
+			  : size == 2 ? "uint16"
+			  : size == 4 ? "uint32"
+			  : size == 8 ? "uint64"
+				      : NULL;
 		break;
 	case 'f':
-		n->type = size == 2 ? "half" : size == 4 ? "float" : size == 8 ? "double" :
-			  size == 12 ? "float96" : size == 16 ? "float128" : NULL;
+		n->type = size == 2    ? "half"
+			  : size == 4  ? "float"
+			  : size == 8  ? "double"
+			  : size == 12 ? "float96"
+			  : size == 16 ? "float128"
+				       : NULL;
 		break;
 	case 'c':
-		n->type = size == 8 ? "complex64" : size == 16 ? "complex128" :
-			  size == 24 ? "complex192" : size == 32 ? "complex256" : NULL;
+		n->type = size == 8    ? "complex64"
+			  : size == 16 ? "complex128"
+			  : size == 24 ? "complex192"
+			  : size == 32 ? "complex256"
+				       : NULL;
 		break;
 	case 'S':
 	case 'a':
@@ -215,7 +231,8 @@ static int typestr(struct npy *n, const char *s, const struct lit *l)
 		n->type = size == 8 ? "timedelta64" : NULL;
 		break;
 	case 'O':
-		n->type = size == 8 || size == 4 || size == 0 ? "variant" : NULL;
+		n->type = size == 8 || size == 4 || size == 0 ? "variant"
+							      : NULL;
 		n->object = 1;
 		n->itemsize = size ? size : 8;
 		break;
@@ -225,7 +242,8 @@ static int typestr(struct npy *n, const char *s, const struct lit *l)
 	return 0;
 }
 
-static int parse_fields(struct lit *l, uint64_t *size, int depth, struct npy *n);
+static int parse_fields(struct lit *l, uint64_t *size, int depth,
+			struct npy *n);
 
 /*
  * Returns 0 after reading one descr (a typestring, or a list of fields)
@@ -249,7 +267,7 @@ static int parse_descr(struct lit *l, uint64_t *size, int depth, struct npy *n)
 		return err;
 	*size = tmp.itemsize;
 	if (tmp.object)
-		n->object = 1;	/* a field holding objects makes the data a pickle */
+		n->object = 1;	/* a field of objects makes the data a pickle */
 	if (depth == 0) {
 		n->type = tmp.type;
 		snprintf(n->descr, sizeof(n->descr), "%s", s);
@@ -294,10 +312,13 @@ static int parse_fields(struct lit *l, uint64_t *size, int depth, struct npy *n)
 		if (peek(l) == ',') {
 			l->p++;
 			if (peek(l) == '(') {
-				if ((err = parse_tuple(l, dims, NPY_MAX_DIMS, &nd)) < 0)
+				if ((err = parse_tuple(l, dims, NPY_MAX_DIMS,
+						       &nd)) < 0)
 					return err;
 				for (i = 0; i < nd; i++)
-					if ((err = mul(&fsize, fsize, (uint64_t)dims[i], l->name)) < 0)
+					if ((err = mul(&fsize, fsize,
+						       (uint64_t)dims[i],
+						       l->name)) < 0)
 						return err;
 			}
 		}
@@ -309,7 +330,8 @@ static int parse_fields(struct lit *l, uint64_t *size, int depth, struct npy *n)
 		if (peek(l) == ',')
 			l->p++;
 		else if (peek(l) != ']')
-			return lit_err(l, "expected ',' or ']' in a field list");
+			return lit_err(l,
+				       "expected ',' or ']' in a field list");
 	}
 	l->p++;
 	return 0;
@@ -343,19 +365,25 @@ static int parse_header(struct npy *n, struct lit *l)
 				n->type = "void";
 			}
 			have_descr = 1;
-		} else if (!strcmp(key, "fortran_order") && n->fortran_order < 0) {
+		} else if (!strcmp(key, "fortran_order") &&
+			   n->fortran_order < 0) {
 			peek(l);
-			if ((size_t)(l->end - l->p) >= 4 && !memcmp(l->p, "True", 4)) {
+			if ((size_t)(l->end - l->p) >= 4 &&
+			    !memcmp(l->p, "True", 4)) {
 				n->fortran_order = 1;
 				l->p += 4;
-			} else if ((size_t)(l->end - l->p) >= 5 && !memcmp(l->p, "False", 5)) {
+			} else if ((size_t)(l->end - l->p) >= 5 &&
+				   !memcmp(l->p, "False", 5)) {
 				n->fortran_order = 0;
 				l->p += 5;
 			} else {
-				return lit_err(l, "fortran_order is not True or False");
+				return lit_err(
+					l,
+					"fortran_order is not True or False");
 			}
 		} else if (!strcmp(key, "shape") && !n->have_shape) {
-			if ((err = parse_tuple(l, n->shape, NPY_MAX_DIMS, &n->ndim)) < 0)
+			if ((err = parse_tuple(l, n->shape, NPY_MAX_DIMS,
+					       &n->ndim)) < 0)
 				return err;
 			n->have_shape = 1;
 		} else {
@@ -374,8 +402,9 @@ static int parse_header(struct npy *n, struct lit *l)
 	return 0;
 }
 
-int mlreg_npy_describe(cJSON **details, int *object_array, const unsigned char *buf,
-		       size_t len, uint64_t size, const char *name)
+int mlreg_npy_describe(cJSON **details, int *object_array,
+		       const unsigned char *buf, size_t len, uint64_t size,
+		       const char *name)
 {
 	struct npy n;
 	struct lit l;
@@ -387,28 +416,36 @@ int mlreg_npy_describe(cJSON **details, int *object_array, const unsigned char *
 	*details = NULL;
 	*object_array = 0;
 	if (len < 10 || len > size || memcmp(buf, "\x93NUMPY", 6))
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is not a .npy array", name);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' is not a .npy array", name);
 	if (buf[6] < 1 || buf[6] > 3)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is a .npy array of unknown "
-				       "version %u.%u", name, buf[6], buf[7]);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' is a .npy array of unknown "
+				       "version %u.%u",
+				       name, buf[6], buf[7]);
 	if (buf[6] == 1) {
 		hlen = (uint64_t)buf[8] | (uint64_t)buf[9] << 8;
 		start = 10;
 	} else {
 		if (len < 12)
-			return mlreg_error_set(MLREG_EINVALID, "'%s' is truncated", name);
-		hlen = (uint64_t)buf[8] | (uint64_t)buf[9] << 8 | (uint64_t)buf[10] << 16 |
-		       (uint64_t)buf[11] << 24;
+			return mlreg_error_set(MLREG_EINVALID,
+					       "'%s' is truncated", name);
+		hlen = (uint64_t)buf[8] | (uint64_t)buf[9] << 8 |
+		       (uint64_t)buf[10] << 16 | (uint64_t)buf[11] << 24;
 		start = 12;
 	}
 	if (hlen > size - start)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is truncated: its .npy header "
-				       "claims %llu bytes, the file has %llu", name,
-				       (unsigned long long)hlen, (unsigned long long)size);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' is truncated: its .npy header "
+				       "claims %llu bytes, the file has %llu",
+				       name, (unsigned long long)hlen,
+				       (unsigned long long)size);
 	if (hlen > NPY_MAX_HEADER || hlen > len - start)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' has a .npy header of %llu bytes "
-				       "(at most %d are read)", name,
-				       (unsigned long long)hlen, NPY_MAX_HEADER);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' has a .npy header of %llu bytes "
+				       "(at most %d are read)",
+				       name, (unsigned long long)hlen,
+				       NPY_MAX_HEADER);
 	memset(&n, 0, sizeof(n));
 	l.p = (const char *)buf + start;
 	l.end = l.p + hlen;
@@ -421,17 +458,20 @@ int mlreg_npy_describe(cJSON **details, int *object_array, const unsigned char *
 	if ((err = mul(&data, count, n.itemsize, name)) < 0)
 		return err;
 	if (!n.object && data > size - start - hlen)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is truncated: its array needs "
-				       "%llu bytes of data, the file has %llu", name,
-				       (unsigned long long)data,
-				       (unsigned long long)(size - start - hlen));
+		return mlreg_error_set(
+			MLREG_EINVALID,
+			"'%s' is truncated: its array needs "
+			"%llu bytes of data, the file has %llu",
+			name, (unsigned long long)data,
+			(unsigned long long)(size - start - hlen));
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "descr", n.descr);
 	cJSON_AddStringToObject(d, "type", n.type);
 	cJSON_AddBoolToObject(d, "fortran_order", n.fortran_order);
 	shape = cJSON_AddArrayToObject(d, "shape");
 	for (i = 0; i < n.ndim; i++)
-		cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)n.shape[i]));
+		cJSON_AddItemToArray(shape,
+				     cJSON_CreateNumber((double)n.shape[i]));
 	cJSON_AddNumberToObject(d, "itemsize", (double)n.itemsize);
 	if (n.object)
 		cJSON_AddNullToObject(d, "data_bytes");
@@ -455,13 +495,16 @@ int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src)
 	int object, err;
 
 	*out = NULL;
-	if ((err = mlreg_src_read(src, 0, pre, src->size < 12 ? (size_t)src->size : 12)) < 0)
+	if ((err = mlreg_src_read(src, 0, pre,
+				  src->size < 12 ? (size_t)src->size : 12)) < 0)
 		return err;
 	if (src->size < 10 || memcmp(pre, "\x93NUMPY", 6))
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is not a .npy array", src->name);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' is not a .npy array", src->name);
 	start = pre[6] == 1 ? 10 : 12;
 	if (src->size < start)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is truncated", src->name);
+		return mlreg_error_set(MLREG_EINVALID, "'%s' is truncated",
+				       src->name);
 	hlen = (uint64_t)pre[8] | (uint64_t)pre[9] << 8;
 	if (pre[6] != 1)
 		hlen |= (uint64_t)pre[10] << 16 | (uint64_t)pre[11] << 24;
@@ -472,8 +515,9 @@ int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src)
 	buf = xmalloc((size_t)(start + hlen));
 	err = mlreg_src_read(src, 0, buf, (size_t)(start + hlen));
 	if (!err)
-		err = mlreg_npy_describe(&details, &object, buf, (size_t)(start + hlen),
-					 src->size, src->name);
+		err = mlreg_npy_describe(&details, &object, buf,
+					 (size_t)(start + hlen), src->size,
+					 src->name);
 	free(buf);
 	if (err < 0)
 		return err;
@@ -481,9 +525,12 @@ int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src)
 	cJSON_ReplaceItemInObject(r, "details", details);
 	if (object) {
 		cJSON *w = cJSON_AddArrayToObject(r, "warnings");
-		cJSON_AddItemToArray(w, cJSON_CreateString(
-			"this array holds Python objects: numpy.load needs allow_pickle=True "
-			"for it, which runs pickle code; mlreg did not read them"));
+		cJSON_AddItemToArray(
+			w,
+			cJSON_CreateString("this array holds Python objects: "
+					   "numpy.load needs allow_pickle=True "
+					   "for it, which runs pickle code; "
+					   "mlreg did not read them"));
 	}
 	*out = r;
 	return 0;

@@ -20,7 +20,7 @@
 #include "inspect.h"
 #include "util.h"
 
-#define ST_MAX_HEADER 100000000ull	/* header bytes, as safetensors allows */
+#define ST_MAX_HEADER 100000000ull	/* header bytes (safetensors' limit) */
 #define ST_MAX_VALUES 2000000		/* JSON values in the header */
 #define ST_MAX_LISTED 1000		/* tensors listed in details.tensors */
 #define ST_MAX_DIMS 64			/* dimensions of a tensor */
@@ -82,18 +82,22 @@ static const char *shown(char *buf, size_t len, const char *s)
 	size_t i;
 
 	for (i = 0; s[i] && i + 1 < len && i < 64; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?'
+								    : s[i];
 	buf[i] = 0;
 	return buf;
 }
 
 /* Returns MLREG_EINVALID with a message about tensor name of src. */
-static int bad_tensor(const struct mlreg_src *src, const char *name, const char *why)
+static int bad_tensor(const struct mlreg_src *src, const char *name,
+		      const char *why)
 {
 	char b[80];
 
-	return mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed safetensors header: "
-			       "tensor '%s' %s", src->name, shown(b, sizeof(b), name), why);
+	return mlreg_error_set(MLREG_EINVALID,
+			       "'%s' has a malformed safetensors header: "
+			       "tensor '%s' %s",
+			       src->name, shown(b, sizeof(b), name), why);
 }
 
 /* Returns 1 and the value in *v when item is an integer in [0, 2^53]. */
@@ -104,7 +108,8 @@ static int get_uint(const cJSON *item, uint64_t *v)
 	if (!cJSON_IsNumber(item))
 		return 0;
 	d = item->valuedouble;
-	if (!isfinite(d) || d < 0 || d > 9007199254740992.0 || (double)(uint64_t)d != d)
+	if (!isfinite(d) || d < 0 || d > 9007199254740992.0 ||
+	    (double)(uint64_t)d != d)
 		return 0;
 	*v = (uint64_t)d;
 	return 1;
@@ -140,9 +145,9 @@ static size_t count_values(const char *text, size_t len, size_t max)
  * of data_size bytes, with its type in *type and element count in *numel;
  * MLREG_EINVALID naming what is wrong.
  */
-static int check_tensor(const struct mlreg_src *src, const char *name, const cJSON *t,
-			uint64_t data_size, const char **type, uint64_t *numel,
-			int64_t *dims, size_t *ndims)
+static int check_tensor(const struct mlreg_src *src, const char *name,
+			const cJSON *t, uint64_t data_size, const char **type,
+			uint64_t *numel, int64_t *dims, size_t *ndims)
 {
 	const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(t, "dtype");
 	const cJSON *shape = cJSON_GetObjectItemCaseSensitive(t, "shape");
@@ -161,7 +166,9 @@ static int check_tensor(const struct mlreg_src *src, const char *name, const cJS
 	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2 ||
 	    !get_uint(cJSON_GetArrayItem(offs, 0), &begin) ||
 	    !get_uint(cJSON_GetArrayItem(offs, 1), &end))
-		return bad_tensor(src, name, "has no data_offsets pair of integers");
+		return bad_tensor(src, name,
+				  "has no data_offsets pair of integers "
+				  "from 0 to 2^53");
 	*type = NULL;
 	for (i = 0; i < sizeof(dtypes) / sizeof(dtypes[0]); i++)
 		if (!strcmp(dtype->valuestring, dtypes[i].name)) {
@@ -176,10 +183,12 @@ static int check_tensor(const struct mlreg_src *src, const char *name, const cJS
 		if (*ndims >= ST_MAX_DIMS)
 			return bad_tensor(src, name, "has too many dimensions");
 		if (!get_uint(d, &v))
-			return bad_tensor(src, name, "has a dimension that is not a "
-					  "non-negative integer");
+			return bad_tensor(src, name,
+					  "has a dimension that is not an "
+					  "integer from 0 to 2^53");
 		if (__builtin_mul_overflow(n, v, &n))
-			return bad_tensor(src, name, "has a shape too large to exist");
+			return bad_tensor(src, name,
+					  "has a shape too large to exist");
 		dims[(*ndims)++] = (int64_t)v;
 	}
 	if (end < begin)
@@ -188,15 +197,16 @@ static int check_tensor(const struct mlreg_src *src, const char *name, const cJS
 		return bad_tensor(src, name, "lies past the end of the data");
 	if (__builtin_mul_overflow(n, (uint64_t)elem_bits, &bits) || bits % 8 ||
 	    bits / 8 != end - begin)
-		return bad_tensor(src, name, "has a size that does not match its shape "
+		return bad_tensor(src, name,
+				  "has a size that does not match its shape "
 				  "and dtype");
 	*numel = n;
 	return 0;
 }
 
 /* Returns 0 after copying the __metadata__ map m into details.metadata. */
-static int add_metadata(cJSON *details, const cJSON *m, const struct mlreg_src *src,
-			const char **framework)
+static int add_metadata(cJSON *details, const cJSON *m,
+			const struct mlreg_src *src, const char **framework)
 {
 	cJSON *md = cJSON_AddObjectToObject(details, "metadata");
 	const cJSON *kv;
@@ -204,16 +214,22 @@ static int add_metadata(cJSON *details, const cJSON *m, const struct mlreg_src *
 
 	*framework = NULL;
 	if (!cJSON_IsObject(m))
-		return mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed safetensors "
-				       "header: __metadata__ is not an object", src->name);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' has a malformed safetensors "
+				       "header: __metadata__ is not an object",
+				       src->name);
 	cJSON_ArrayForEach(kv, m) {
 		char *v;
 		if (!cJSON_IsString(kv))
-			return mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed "
-					       "safetensors header: __metadata__ values "
-					       "must be strings", src->name);
+			return mlreg_error_set(
+				MLREG_EINVALID,
+				"'%s' has a malformed "
+				"safetensors header: __metadata__ values "
+				"must be strings",
+				src->name);
 		if (!strcmp(kv->string, "format"))
-			for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+			for (i = 0; i < sizeof(formats) / sizeof(formats[0]);
+			     i++)
 				if (!strcmp(kv->valuestring, formats[i].format))
 					*framework = formats[i].framework;
 		if (n++ >= ST_MAX_META) {
@@ -243,28 +259,36 @@ int mlreg_inspect_safetensors(cJSON **out, const struct mlreg_src *src)
 	for (i = 0; i < 8; i++)
 		hlen |= (uint64_t)lenbuf[i] << (8 * i);
 	if (hlen > src->size - 8)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is truncated: its safetensors "
-				       "header claims %llu bytes, the file has %llu",
-				       src->name, (unsigned long long)hlen,
-				       (unsigned long long)src->size);
+		return mlreg_error_set(
+			MLREG_EINVALID,
+			"'%s' is truncated: its safetensors "
+			"header claims %llu bytes, the file has %llu",
+			src->name, (unsigned long long)hlen,
+			(unsigned long long)src->size);
 	if (hlen > ST_MAX_HEADER)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' has a safetensors header of "
-				       "%llu bytes (at most %llu are read)", src->name,
-				       (unsigned long long)hlen, ST_MAX_HEADER);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' has a safetensors header of "
+				       "%llu bytes (at most %llu are read)",
+				       src->name, (unsigned long long)hlen,
+				       ST_MAX_HEADER);
 	data_size = src->size - 8 - hlen;
 	text = xmalloc((size_t)hlen + 1);
 	if ((err = mlreg_src_read(src, 8, text, (size_t)hlen)) < 0)
 		goto done;
 	text[hlen] = 0;
 	if (count_values(text, (size_t)hlen, ST_MAX_VALUES) > ST_MAX_VALUES) {
-		err = mlreg_error_set(MLREG_EINVALID, "'%s' has a safetensors header of "
-				      "more than %d JSON values", src->name, ST_MAX_VALUES);
+		err = mlreg_error_set(MLREG_EINVALID,
+				      "'%s' has a safetensors header of "
+				      "more than %d JSON values",
+				      src->name, ST_MAX_VALUES);
 		goto done;
 	}
 	root = cJSON_ParseWithLength(text, (size_t)hlen);
 	if (!cJSON_IsObject(root)) {
-		err = mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed safetensors "
-				      "header: not a JSON object", src->name);
+		err = mlreg_error_set(MLREG_EINVALID,
+				      "'%s' has a malformed safetensors "
+				      "header: not a JSON object",
+				      src->name);
 		goto done;
 	}
 	r = mlreg_inspect_result("safetensors", NULL);
@@ -286,11 +310,12 @@ int mlreg_inspect_safetensors(cJSON **out, const struct mlreg_src *src)
 		cJSON *h;
 		if (!strcmp(t->string, "__metadata__"))
 			continue;
-		if ((err = check_tensor(src, t->string, t, data_size, &type, &numel,
-					dims, &ndims)) < 0)
+		if ((err = check_tensor(src, t->string, t, data_size, &type,
+					&numel, dims, &ndims)) < 0)
 			goto done;
 		if (__builtin_add_overflow(params, numel, &params)) {
-			err = bad_tensor(src, t->string, "overflows the parameter count");
+			err = bad_tensor(src, t->string,
+					 "overflows the parameter count");
 			goto done;
 		}
 		if ((h = cJSON_GetObjectItemCaseSensitive(hist, type)))
@@ -298,19 +323,23 @@ int mlreg_inspect_safetensors(cJSON **out, const struct mlreg_src *src)
 		else
 			cJSON_AddNumberToObject(hist, type, 1);
 		if (count++ < ST_MAX_LISTED)
-			cJSON_AddItemToArray(tensors, mlreg_inspect_field(t->string, type,
-									  dims, ndims));
+			cJSON_AddItemToArray(
+				tensors, mlreg_inspect_field(t->string, type,
+							     dims, ndims));
 		else
 			truncated = 1;
 	}
-	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(details, "tensor_count"),
-			     (double)count);
-	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(details, "parameter_count"),
-			     (double)params);
+	cJSON_SetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(details, "tensor_count"),
+		(double)count);
+	cJSON_SetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(details, "parameter_count"),
+		(double)params);
 	cJSON_AddBoolToObject(details, "tensors_truncated", truncated);
 	cJSON_AddNumberToObject(details, "header_bytes", (double)hlen);
 	if (framework)
-		cJSON_ReplaceItemInObject(r, "framework", cJSON_CreateString(framework));
+		cJSON_ReplaceItemInObject(r, "framework",
+					  cJSON_CreateString(framework));
 	*out = r;
 	r = NULL;
 done:

@@ -50,8 +50,9 @@ static uint64_t le64(const unsigned char *p)
 /* Returns MLREG_EINVALID with a message saying why src is not a valid zip. */
 static int bad(const struct mlreg_src *src, const char *why)
 {
-	return mlreg_error_set(MLREG_EINVALID, "'%s' is not a valid zip archive: %s",
-			       src->name, why);
+	return mlreg_error_set(MLREG_EINVALID,
+			       "'%s' is not a valid zip archive: %s", src->name,
+			       why);
 }
 
 /* The end of the central directory, as the EOCD records give it. */
@@ -59,7 +60,7 @@ struct eocd {
 	uint64_t entries;	/* total entry count */
 	uint64_t cd_size;	/* central directory size in bytes */
 	uint64_t cd_off;	/* central directory offset */
-	uint64_t end;		/* where the end records start: the directory must end before */
+	uint64_t end;		/* where the end records start */
 };
 
 /*
@@ -75,7 +76,8 @@ static int find_eocd(uint64_t *off, const struct mlreg_src *src)
 	int err;
 
 	if (tail < EOCD_SIZE)
-		return bad(src, "too short for an end of central directory record");
+		return bad(src,
+			   "too short for an end of central directory record");
 	buf = xmalloc(tail);
 	if ((err = mlreg_src_read(src, src->size - tail, buf, tail)) < 0) {
 		free(buf);
@@ -113,13 +115,15 @@ static int read_eocd(struct eocd *z, const struct mlreg_src *src, uint64_t off)
 	z->end = off;
 	if (off < LOCATOR_SIZE)
 		return 0;
-	if ((err = mlreg_src_read(src, off - LOCATOR_SIZE, loc, sizeof(loc))) < 0)
+	err = mlreg_src_read(src, off - LOCATOR_SIZE, loc, sizeof(loc));
+	if (err < 0)
 		return err;
 	if (memcmp(loc, "PK\x06\x07", 4))
 		return 0;	/* no zip64 records */
 	{
 		uint64_t off64 = le64(loc + 8);
-		if (off64 > off - LOCATOR_SIZE || off - LOCATOR_SIZE - off64 < EOCD64_SIZE)
+		if (off64 > off - LOCATOR_SIZE ||
+		    off - LOCATOR_SIZE - off64 < EOCD64_SIZE)
 			return bad(src, "zip64 end record outside the archive");
 		if ((err = mlreg_src_read(src, off64, e64, sizeof(e64))) < 0)
 			return err;
@@ -141,8 +145,8 @@ static int read_eocd(struct eocd *z, const struct mlreg_src *src, uint64_t off)
  * 64-bit values of the zip64 extra field (id 1) found in the extra bytes x;
  * MLREG_EINVALID when a needed value is missing.
  */
-static int apply_zip64_extra(struct mlreg_zip_entry *e, const unsigned char *x, size_t len,
-			     const struct mlreg_src *src)
+static int apply_zip64_extra(struct mlreg_zip_entry *e, const unsigned char *x,
+			     size_t len, const struct mlreg_src *src)
 {
 	int need_u = e->usize == 0xffffffffu, need_c = e->csize == 0xffffffffu;
 	int need_o = e->local_off == 0xffffffffu;
@@ -185,7 +189,8 @@ static int apply_zip64_extra(struct mlreg_zip_entry *e, const unsigned char *x, 
  * Returns 0 after reading the count entries of the central directory held
  * in cd (len bytes) into zip; MLREG_EINVALID for a malformed entry.
  */
-static int parse_cd(struct mlreg_zip *zip, const unsigned char *cd, size_t len, size_t count)
+static int parse_cd(struct mlreg_zip *zip, const unsigned char *cd, size_t len,
+		    size_t count)
 {
 	const struct mlreg_src *src = zip->src;
 	size_t p = 0, i;
@@ -201,7 +206,8 @@ static int parse_cd(struct mlreg_zip *zip, const unsigned char *cd, size_t len, 
 		xlen = le16(cd + p + 30);
 		clen = le16(cd + p + 32);
 		if (nlen + xlen + clen > len - p - CDH_SIZE)
-			return bad(src, "central directory entry runs past the directory");
+			return bad(src, "central directory entry runs past the "
+					"directory");
 		if (nlen > MLREG_ZIP_MAX_NAME)
 			return bad(src, "member name too long");
 		if (memchr(cd + p + CDH_SIZE, 0, nlen))
@@ -214,10 +220,12 @@ static int parse_cd(struct mlreg_zip *zip, const unsigned char *cd, size_t len, 
 		e->local_off = le32(cd + p + 42);
 		e->name = xstrndup((const char *)cd + p + CDH_SIZE, nlen);
 		zip->count = i + 1;
-		if ((err = apply_zip64_extra(e, cd + p + CDH_SIZE + nlen, xlen, src)) < 0)
+		if ((err = apply_zip64_extra(e, cd + p + CDH_SIZE + nlen, xlen,
+					     src)) < 0)
 			return err;
 		if (e->local_off >= src->size)
-			return bad(src, "a member's local header lies past the end");
+			return bad(src,
+				   "a member's local header lies past the end");
 		p += CDH_SIZE + nlen + xlen + clen;
 	}
 	return 0;
@@ -233,23 +241,29 @@ int mlreg_zip_open(struct mlreg_zip *zip, const struct mlreg_src *src)
 	zip->src = src;
 	zip->entries = NULL;
 	zip->count = 0;
-	if ((err = find_eocd(&off, src)) < 0 || (err = read_eocd(&z, src, off)) < 0)
+	if ((err = find_eocd(&off, src)) < 0 ||
+	    (err = read_eocd(&z, src, off)) < 0)
 		return err;
 	if (z.cd_off > z.end || z.cd_size > z.end - z.cd_off)
 		return bad(src, "central directory outside the archive");
 	if (z.entries > MLREG_ZIP_MAX_ENTRIES)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' claims %llu zip entries "
-				       "(at most %d are read)", src->name,
-				       (unsigned long long)z.entries, MLREG_ZIP_MAX_ENTRIES);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' claims %llu zip entries "
+				       "(at most %d are read)",
+				       src->name, (unsigned long long)z.entries,
+				       MLREG_ZIP_MAX_ENTRIES);
 	if (z.entries * CDH_SIZE > z.cd_size)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' claims %llu zip entries in a "
-				       "central directory of %llu bytes", src->name,
-				       (unsigned long long)z.entries,
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' claims %llu zip entries in a "
+				       "central directory of %llu bytes",
+				       src->name, (unsigned long long)z.entries,
 				       (unsigned long long)z.cd_size);
 	if (z.cd_size > MAX_CD_SIZE)
-		return mlreg_error_set(MLREG_EINVALID, "'%s' has a zip central directory of "
-				       "%llu bytes (at most %u are read)", src->name,
-				       (unsigned long long)z.cd_size, MAX_CD_SIZE);
+		return mlreg_error_set(MLREG_EINVALID,
+				       "'%s' has a zip central directory of "
+				       "%llu bytes (at most %u are read)",
+				       src->name, (unsigned long long)z.cd_size,
+				       MAX_CD_SIZE);
 	cd = xmalloc(z.cd_size ? (size_t)z.cd_size : 1);
 	err = mlreg_src_read(src, z.cd_off, cd, (size_t)z.cd_size);
 	if (!err)
@@ -269,7 +283,8 @@ void mlreg_zip_close(struct mlreg_zip *zip)
 	zip->count = 0;
 }
 
-const struct mlreg_zip_entry *mlreg_zip_find(const struct mlreg_zip *zip, const char *name)
+const struct mlreg_zip_entry *mlreg_zip_find(const struct mlreg_zip *zip,
+					     const char *name)
 {
 	size_t i;
 
@@ -280,8 +295,8 @@ const struct mlreg_zip_entry *mlreg_zip_find(const struct mlreg_zip *zip, const 
 }
 
 /* Returns MLREG_EINVALID with a message about member e of zip. */
-static int bad_member(const struct mlreg_zip *zip, const struct mlreg_zip_entry *e,
-		      const char *why)
+static int bad_member(const struct mlreg_zip *zip,
+		      const struct mlreg_zip_entry *e, const char *why)
 {
 	return mlreg_error_set(MLREG_EINVALID, "'%s': zip member '%s' %s",
 			       zip->src->name, e->name, why);
@@ -305,8 +320,10 @@ static int member_data(uint64_t *data, const struct mlreg_zip *zip,
 		return bad_member(zip, e, "is encrypted");
 	if (e->method != 0 && e->method != 8) {
 		char why[96];
-		snprintf(why, sizeof(why), "is compressed with method %u (only stored "
-			 "and deflated members are read)", e->method);
+		snprintf(why, sizeof(why),
+			 "is compressed with method %u (only stored "
+			 "and deflated members are read)",
+			 e->method);
 		return bad_member(zip, e, why);
 	}
 	if (e->method == 0 && e->csize != e->usize)
@@ -327,9 +344,9 @@ static int member_data(uint64_t *data, const struct mlreg_zip *zip,
  * most cap bytes, the count in *got and in *ended whether the stream's end
  * was reached; MLREG_EINVALID for corrupt or truncated data.
  */
-static int inflate_member(unsigned char *dst, size_t cap, size_t *got, int *ended,
-			  const struct mlreg_zip *zip, const struct mlreg_zip_entry *e,
-			  uint64_t data)
+static int inflate_member(unsigned char *dst, size_t cap, size_t *got,
+			  int *ended, const struct mlreg_zip *zip,
+			  const struct mlreg_zip_entry *e, uint64_t data)
 {
 	unsigned char *in = xmalloc(CHUNK);
 	uint64_t done = 0;
@@ -341,16 +358,20 @@ static int inflate_member(unsigned char *dst, size_t cap, size_t *got, int *ende
 	*ended = 0;
 	if (inflateInit2(&z, -MAX_WBITS) != Z_OK) {
 		free(in);
-		return bad_member(zip, e, "cannot be inflated (zlib failed to start)");
+		return bad_member(zip, e,
+				  "cannot be inflated (zlib failed to start)");
 	}
 	z.next_out = dst;
 	z.avail_out = (uInt)cap;
 	while (z.avail_out > 0) {
 		if (z.avail_in == 0) {
-			size_t n = e->csize - done < CHUNK ? (size_t)(e->csize - done) : CHUNK;
+			size_t n = e->csize - done < CHUNK
+					   ? (size_t)(e->csize - done)
+					   : CHUNK;
 			if (n == 0)
 				break;
-			if ((err = mlreg_src_read(zip->src, data + done, in, n)) < 0)
+			if ((err = mlreg_src_read(zip->src, data + done, in,
+						  n)) < 0)
 				break;
 			done += n;
 			z.next_in = in;
@@ -363,7 +384,8 @@ static int inflate_member(unsigned char *dst, size_t cap, size_t *got, int *ende
 		}
 		if (ret != Z_OK && ret != Z_BUF_ERROR) {
 			char why[128];
-			snprintf(why, sizeof(why), "has corrupt deflate data (%s)",
+			snprintf(why, sizeof(why),
+				 "has corrupt deflate data (%s)",
 				 z.msg ? z.msg : "zlib error");
 			err = bad_member(zip, e, why);
 			break;
@@ -381,8 +403,9 @@ static int inflate_member(unsigned char *dst, size_t cap, size_t *got, int *ende
 	return err;
 }
 
-int mlreg_zip_read(unsigned char **out, size_t *len, const struct mlreg_zip *zip,
-		   const struct mlreg_zip_entry *e, size_t max)
+int mlreg_zip_read(unsigned char **out, size_t *len,
+		   const struct mlreg_zip *zip, const struct mlreg_zip_entry *e,
+		   size_t max)
 {
 	unsigned char *buf;
 	uint64_t data;
@@ -393,7 +416,8 @@ int mlreg_zip_read(unsigned char **out, size_t *len, const struct mlreg_zip *zip
 	*len = 0;
 	if (e->usize > max || e->usize >= SIZE_MAX - 1) {
 		char why[96];
-		snprintf(why, sizeof(why), "is too large (%llu bytes, at most %zu are read)",
+		snprintf(why, sizeof(why),
+			 "is too large (%llu bytes, at most %zu are read)",
 			 (unsigned long long)e->usize, max);
 		return bad_member(zip, e, why);
 	}
@@ -404,10 +428,13 @@ int mlreg_zip_read(unsigned char **out, size_t *len, const struct mlreg_zip *zip
 		err = mlreg_src_read(zip->src, data, buf, (size_t)e->usize);
 		got = (size_t)e->usize;
 	} else {
-		/* one byte more than declared, to notice a member that is longer */
-		err = inflate_member(buf, (size_t)e->usize + 1, &got, &ended, zip, e, data);
+		/* a byte more than declared, to notice a longer member */
+		err = inflate_member(buf, (size_t)e->usize + 1, &got, &ended,
+				     zip, e, data);
 		if (!err && (got != e->usize || !ended))
-			err = bad_member(zip, e, "inflates to a size other than declared");
+			err = bad_member(
+				zip, e,
+				"inflates to a size other than declared");
 	}
 	if (!err && crc32(0L, buf, (uInt)got) != e->crc)
 		err = bad_member(zip, e, "fails its CRC-32 check");
@@ -422,7 +449,8 @@ int mlreg_zip_read(unsigned char **out, size_t *len, const struct mlreg_zip *zip
 }
 
 int mlreg_zip_read_head(unsigned char *buf, size_t want, size_t *got,
-			const struct mlreg_zip *zip, const struct mlreg_zip_entry *e)
+			const struct mlreg_zip *zip,
+			const struct mlreg_zip_entry *e)
 {
 	uint64_t data;
 	int ended, err;

@@ -27,7 +27,7 @@
 
 /* One member, as the central directory describes it. */
 struct mlreg_zip_entry {
-	char *name;		/* NUL-terminated; a name holding NUL is refused */
+	char *name;		/* NUL-terminated (no NUL inside) */
 	uint64_t csize;		/* compressed size in bytes */
 	uint64_t usize;		/* uncompressed size in bytes */
 	uint64_t local_off;	/* offset of the member's local file header */
@@ -55,7 +55,8 @@ int mlreg_zip_open(struct mlreg_zip *zip, const struct mlreg_src *src);
 void mlreg_zip_close(struct mlreg_zip *zip);
 
 /* Returns the first entry named name, or NULL. */
-const struct mlreg_zip_entry *mlreg_zip_find(const struct mlreg_zip *zip, const char *name);
+const struct mlreg_zip_entry *mlreg_zip_find(const struct mlreg_zip *zip,
+					     const char *name);
 
 /*
  * Returns 0 and the whole of member e in *out (malloc'ed, len bytes plus a
@@ -63,8 +64,9 @@ const struct mlreg_zip_entry *mlreg_zip_find(const struct mlreg_zip *zip, const 
  * max bytes, compressed by an unsupported method, encrypted, corrupt, or
  * lies outside the archive.
  */
-int mlreg_zip_read(unsigned char **out, size_t *len, const struct mlreg_zip *zip,
-		   const struct mlreg_zip_entry *e, size_t max);
+int mlreg_zip_read(unsigned char **out, size_t *len,
+		   const struct mlreg_zip *zip, const struct mlreg_zip_entry *e,
+		   size_t max);
 
 /*
  * Returns 0 and the first min(want, e->usize) bytes of member e in buf,
@@ -72,7 +74,8 @@ int mlreg_zip_read(unsigned char **out, size_t *len, const struct mlreg_zip *zip
  * Errors as mlreg_zip_read().
  */
 int mlreg_zip_read_head(unsigned char *buf, size_t want, size_t *got,
-			const struct mlreg_zip *zip, const struct mlreg_zip_entry *e);
+			const struct mlreg_zip *zip,
+			const struct mlreg_zip_entry *e);
 
 /*
  * lib/inspect-npy.c: returns 0 and in *details a new object describing the
@@ -82,16 +85,20 @@ int mlreg_zip_read_head(unsigned char *buf, size_t want, size_t *got,
  * MLREG_EINVALID with a message naming name when the header is malformed
  * or the data does not fit in size.
  */
-int mlreg_npy_describe(cJSON **details, int *object_array, const unsigned char *buf,
-		       size_t len, uint64_t size, const char *name);
+int mlreg_npy_describe(cJSON **details, int *object_array,
+		       const unsigned char *buf, size_t len, uint64_t size,
+		       const char *name);
 
 /* What mlreg_pickle_scan() found. */
 struct mlreg_pickle_scan {
-	int protocol;		/* from the first PROTO opcode; 0/1 guessed */
+	int protocol;		/* from the first PROTO opcode; 0 without */
 	int torch_legacy;	/* the first object is torch's magic number */
 	int joblib;		/* a joblib global was seen */
 	int complete;		/* the whole stream was walked */
+	int pickles;		/* pickles walked (torch legacy: 5) */
 	cJSON *globals;		/* array of up to 50 distinct "module.name" */
+	int globals_truncated;	/* more distinct globals seen than listed */
+	int unresolved;		/* STACK_GLOBALs of unknown names */
 	cJSON *dangerous;	/* array: those that can run commands or code */
 	const char *framework;	/* guessed from the globals, or NULL */
 	char stop[160];		/* why the walk stopped early, or "" */
@@ -99,9 +106,15 @@ struct mlreg_pickle_scan {
 
 /*
  * lib/inspect-pickle.c: returns 0 after walking the pickle opcodes of src
- * (never executing them) into *scan, whose arrays the caller frees;
- * MLREG_EINVALID naming src when its first pickle is malformed.
+ * (never executing them) into *scan, whose arrays the caller frees with
+ * mlreg_pickle_scan_free(); MLREG_EINVALID naming src when its first pickle
+ * is malformed.  partial says src holds only the stream's beginning, so
+ * that running out of bytes ends the walk instead of failing it.
  */
-int mlreg_pickle_scan(struct mlreg_pickle_scan *scan, const struct mlreg_src *src);
+int mlreg_pickle_scan(struct mlreg_pickle_scan *scan,
+		      const struct mlreg_src *src, int partial);
+
+/* Frees the arrays of a scan. */
+void mlreg_pickle_scan_free(struct mlreg_pickle_scan *scan);
 
 #endif
