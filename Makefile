@@ -63,6 +63,9 @@ test-deps: deps
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_TEST_DEPS) >/dev/null; fi
 
+t/unit/lib-test: t/unit/lib-test.c libmlreg.a $(HDRS)
+	$(CC) $(CFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(LDLIBS)
+
 # Fuzzing (clang's libFuzzer): make fuzz FUZZ=onnx FUZZTIME=60
 FUZZ_SRC  = $(sort $(wildcard t/fuzz/fuzz-*.c))
 FUZZ_BINS = $(FUZZ_SRC:.c=)
