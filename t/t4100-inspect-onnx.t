@@ -1,6 +1,7 @@
 #!/bin/sh
 test_description='inspect: ONNX models (ModelProto read with the bounded protobuf reader)'
 . "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-inspect.sh"
 
 HELPER="$TEST_DIRECTORY/helpers/make-onnx.py"
 
@@ -16,32 +17,6 @@ if test -x /usr/bin/time
 then
 	test_set_prereq TIME
 fi
-
-# inspect FILE: the inspection object of FILE (mlreg inspect --json) in
-# FILE.json.
-inspect () {
-	mlreg inspect "$1" --json >"$1.all" &&
-	json_get "$1.all" 'd[0]' >"$1.json"
-}
-
-# inspect_survives FILE: inspecting FILE, within 20 seconds, either
-# succeeds quietly or fails with exit 128 and one 'fatal:' line naming
-# FILE; a crash, a hang or any other ending is a failure.
-inspect_survives () {
-	timeout 20 mlreg inspect "$1" >survive.out 2>survive.err
-	is_rc_=$?
-	case $is_rc_ in
-	0)
-		test_must_be_empty survive.err ;;
-	128)
-		test_line_count = 1 survive.err &&
-		test_grep "^fatal: .*'$1'" survive.err ;;
-	*)
-		printf 'inspect_survives: exit %s for %s\n' "$is_rc_" "$1" >&2
-		cat survive.err >&2
-		return 1 ;;
-	esac
-}
 
 # bytes FILE PYTHON-EXPR: writes the bytes of PYTHON-EXPR into FILE, with
 # v(n) (a varint), f(num, wire) (a tag) and ld(num, payload) at hand.
@@ -268,10 +243,6 @@ test_expect_success ONNX 'invalid UTF-8 in names comes out as valid JSON' - <<-\
 		'd["details"]["producer_name"] == "caf\u00e9 ??x"' \
 		'd["signatures"][0]["inputs"] == [{"name": "in?", "type": "variant"}]'
 EOF
-
-disk_free_kb () {
-	df -Pk . | awk 'NR == 2 { print $4 }'
-}
 
 test_expect_success ONNX,TIME 'a 200 MB initializer is inspected in flat memory' '
 	if test "$(disk_free_kb)" -lt 450000

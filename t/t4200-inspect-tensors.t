@@ -1,6 +1,7 @@
 #!/bin/sh
 test_description='inspect: tensor files (safetensors, GGUF, NumPy .npy and .npz)'
 . "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-inspect.sh"
 
 HELPER="$TEST_DIRECTORY/helpers/make-tensors.py"
 
@@ -12,47 +13,6 @@ if test -x /usr/bin/time
 then
 	test_set_prereq TIME
 fi
-
-# inspect FILE: the inspection object of FILE (mlreg inspect --json) in
-# FILE.json.
-inspect () {
-	mlreg inspect "$1" --json >"$1.all" &&
-	json_get "$1.all" 'd[0]' >"$1.json"
-}
-
-# inspect_survives FILE: inspecting FILE, within 20 seconds, either
-# succeeds quietly or fails with exit 128 and one 'fatal:' line naming
-# FILE; a crash, a hang or any other ending is a failure.
-inspect_survives () {
-	timeout 20 mlreg inspect "$1" >survive.out 2>survive.err
-	is_rc_=$?
-	case $is_rc_ in
-	0)
-		test_must_be_empty survive.err ;;
-	128)
-		test_line_count = 1 survive.err &&
-		test_grep "^fatal: .*'$1'" survive.err ;;
-	*)
-		printf 'inspect_survives: exit %s for %s\n' "$is_rc_" "$1" >&2
-		cat survive.err >&2
-		return 1 ;;
-	esac
-}
-
-# prefixes_survive FILE STEP: every prefix of FILE whose length is a
-# multiple of STEP (and the one a byte short) survives inspection.
-prefixes_survive () {
-	ps_size_=$(wc -c <"$1") &&
-	ps_n_=0 &&
-	while test $ps_n_ -lt $ps_size_
-	do
-		head -c $ps_n_ "$1" >"cut-$1" &&
-		inspect_survives "cut-$1" || return 1
-		ps_n_=$((ps_n_ + $2))
-	done &&
-	head -c $((ps_size_ - 1)) "$1" >"cut-$1" &&
-	inspect_survives "cut-$1"
-}
 
 # bytes FILE PYTHON-EXPR: writes the bytes of PYTHON-EXPR into FILE, with
 # struct, json and st(header, data) (a safetensors file of a header object
@@ -68,10 +28,6 @@ bytes () {
 	    return struct.pack("<" + n, len(b)) + b
 	open(sys.argv[1], "wb").write(eval(sys.argv[2]))
 	EOF
-}
-
-disk_free_kb () {
-	df -Pk . | awk 'NR == 2 { print $4 }'
 }
 
 #
