@@ -1082,10 +1082,21 @@ int mlreg_understand(cJSON **out, const struct mlreg_entries *e,
 	else
 		cJSON_ArrayForEach(a, arts) {
 			const char *fw = mlreg_doc_str(a, "framework", NULL);
-			if (fw) {
-				framework = mlreg_framework_from_string(fw, 0);
-				break;
-			}
+			const cJSON *det = cJSON_GetObjectItemCaseSensitive(a, "details");
+			const char *ver = NULL;
+			if (!fw)
+				continue;
+			/* the version, where the file records the framework's */
+			if (!strcmp(fw, "tensorflow"))
+				ver = mlreg_doc_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+					det, "meta_graphs"), 0), "tensorflow_version", NULL);
+			else if (!strcmp(fw, "keras"))
+				ver = mlreg_doc_str(det, "keras_version", NULL);
+			framework = mlreg_framework_from_string(fw, 0);
+			if (ver && *ver)
+				cJSON_ReplaceItemInObjectCaseSensitive(framework, "version",
+								       cJSON_CreateString(ver));
+			break;
 		}
 	cJSON_AddItemToObject(u, "framework", framework ? framework : cJSON_CreateNull());
 	*out = u;

@@ -181,6 +181,15 @@ test_expect_success 'a given contract wins over the signature inferred from a mo
 		"d[\"artifacts\"][0][\"format\"] == \"onnx\""
 '
 
+test_expect_success 'a framework read from a model file keeps the version the file records' '
+	mkdir sm && "$PYTHON" "$TEST_DIRECTORY/helpers/make-savedmodel.py" model sm/saved_model.pb &&
+	mlreg register --create tf-model sm &&
+	vjson tf-model &&
+	json_assert v.json "d[\"framework\"] == {\"name\": \"tensorflow\", \"version\": \"2.11.0\"}" \
+		"d[\"contract\"] == {\"source\": \"inferred\", \"file\": \"saved_model.pb\"}" \
+		"d[\"signatures\"][0][\"name\"] == \"serving_default\""
+'
+
 # ADS (seed 003)
 test_expect_success 'an ADS artifact directory is recognised and passes introspection' '
 	mlreg register --create iris seeds/ads 2>err &&
