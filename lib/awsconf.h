@@ -1,0 +1,68 @@
+/*
+ * AWS credentials, region and S3 endpoint, found where the AWS CLI and the
+ * SDKs (botocore) find them: the environment, then a profile of the shared
+ * credentials file (~/.aws/credentials) and of the config file
+ * (~/.aws/config), read as botocore reads them.  Only static keys are
+ * supported (no role assumption, SSO, credential_process or instance
+ * metadata).  Secrets never appear in a message and are wiped before their
+ * memory is released.
+ */
+#ifndef MLREG_AWSCONF_H
+#define MLREG_AWSCONF_H
+
+#define MLREG_AWSCONF_MAX_FILE (1024 * 1024)	/* the largest file read */
+
+struct mlreg_aws_creds {
+	char *access_key;	/* malloc'd */
+	char *secret_key;	/* malloc'd; never printed */
+	char *session_token;	/* malloc'd or NULL */
+	/*
+	 * malloc'd, where they came from, for messages: "environment",
+	 * "profile 'dev' in /home/u/.aws/credentials"
+	 */
+	char *source;
+};
+
+/* Frees and zeroes (OPENSSL_cleanse) the strings. */
+void mlreg_aws_creds_free(struct mlreg_aws_creds *c);
+
+/*
+ * Returns 0 and credentials in *out.  profile: an explicit profile name
+ * (from the remote's configuration) or NULL.
+ *
+ * Order (as botocore's): when profile is NULL, AWS_ACCESS_KEY_ID +
+ * AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) from the environment win; then
+ * the profile (explicit, else $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else
+ * "default") in the shared credentials file ($AWS_SHARED_CREDENTIALS_FILE,
+ * else ~/.aws/credentials: section [NAME]) and then in the config file
+ * ($AWS_CONFIG_FILE, else ~/.aws/config: section [profile NAME], or
+ * [default] for default) with keys aws_access_key_id,
+ * aws_secret_access_key, aws_session_token.
+ *
+ * MLREG_ENOTFOUND with a message saying what was looked at when none are
+ * found; MLREG_EINVALID when an explicitly named profile does not exist in
+ * either file, or a file is malformed (the message names file and line,
+ * never a value).  Only one of key id / secret present is an error naming
+ * the missing one.
+ */
+int mlreg_aws_credentials(struct mlreg_aws_creds *out, const char *profile);
+
+/*
+ * Returns 0 and the region in *out (malloc'd) from $AWS_REGION,
+ * $AWS_DEFAULT_REGION, then the profile's "region" in the config file;
+ * MLREG_ENOTFOUND when none is set.
+ */
+int mlreg_aws_region(char **out, const char *profile);
+
+/*
+ * Returns 0 and the S3 endpoint URL in *out (malloc'd) from
+ * $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, then the config file: the s3
+ * endpoint_url of the profile's "services" section, of an "s3 =" nested
+ * section in the profile, then the profile's endpoint_url.
+ * MLREG_ENOTFOUND when none, or when configured endpoints are ignored
+ * (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, or the profile's
+ * ignore_configured_endpoint_urls = true when that variable is unset).
+ */
+int mlreg_aws_endpoint(char **out, const char *profile);
+
+#endif
