@@ -14,7 +14,7 @@ PKGS     = yaml-0.1 libgit2 zlib libcjson libcurl libcrypto
 DEB_BUILD_DEPS = build-essential pkg-config libyaml-dev libgit2-dev zlib1g-dev \
 	libcjson-dev libcurl4-openssl-dev libssl-dev
 DEB_TEST_DEPS  = git perl python3 mandoc curl python3-numpy python3-onnx python3-h5py \
-	python3-torch
+	python3-torch python3-botocore
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -55,16 +55,42 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_BUILD_DEPS) >/dev/null; fi
 
-# The tests make real model files with Debian's numpy, onnx, h5py and torch.
+# The tests make real model files with Debian's numpy, onnx, h5py and torch,
+# and check the SigV4 signer against Debian's botocore.
+# The S3 tests (t6xxx, t/lib-s3.sh) run an S3 server, s3rver from npm
+# (pinned by t/helpers/package-lock.json), and check it with Debian's awscli.
+S3RVER_PKG = t/helpers/node_modules/@20minutes/s3rver/package.json
 test-deps: deps
 	@need=; for c in git prove python3 mandoc curl; do command -v $$c >/dev/null || need=1; done; \
 	/usr/bin/python3 -c 'import numpy, onnx, h5py, torch' 2>/dev/null || need=1; \
+	/usr/bin/python3 -c 'import botocore' 2>/dev/null || need=1; \
 	if [ -n "$$need" ]; then echo "installing test dependencies: $(DEB_TEST_DEPS)"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_TEST_DEPS) >/dev/null; fi
+	@pkgs=; command -v node >/dev/null || pkgs="$$pkgs nodejs"; \
+	command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	test -x /usr/bin/aws || pkgs="$$pkgs awscli"; \
+	/usr/bin/python3 -c 'import botocore' 2>/dev/null || pkgs="$$pkgs python3-botocore"; \
+	if [ -n "$$pkgs" ]; then echo "installing test dependencies:$$pkgs"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$pkgs >/dev/null; fi
+	@test -f $(S3RVER_PKG) || { \
+		log=$$(mktemp) && \
+		if npm ci --prefix t/helpers --no-audit --no-fund >"$$log" 2>&1; then rm -f "$$log"; \
+		else cat "$$log" >&2; rm -f "$$log"; echo "error: npm ci --prefix t/helpers failed" >&2; exit 1; fi; }
 
 t/unit/lib-test: t/unit/lib-test.c libmlreg.a $(HDRS)
 	$(CC) $(CFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(LDLIBS)
+
+t/unit/remote-parse-test: t/unit/remote-parse-test.c libmlreg.a $(HDRS)
+	$(CC) $(CFLAGS) -o $@ t/unit/remote-parse-test.c libmlreg.a $(LDLIBS)
+
+t/unit/sigv4-test: t/unit/sigv4-test.c libmlreg.a $(HDRS)
+	$(CC) $(CFLAGS) -o $@ t/unit/sigv4-test.c libmlreg.a $(LDLIBS)
+
+# Signs requests read from stdin, for t/helpers/sigv4-check.py (t0111).
+t/unit/sigv4-sign: t/unit/sigv4-sign.c libmlreg.a $(HDRS)
+	$(CC) $(CFLAGS) -o $@ t/unit/sigv4-sign.c libmlreg.a $(LDLIBS)
 
 # Fuzzing (clang's libFuzzer): make fuzz FUZZ=onnx FUZZTIME=60
 FUZZ_SRC  = $(sort $(wildcard t/fuzz/fuzz-*.c))
@@ -85,7 +111,7 @@ t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) libmlreg.a $(HDRS)
 	$(CC) $(CFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(LDLIBS)
 
 test: test-deps
-	$(MAKE) all t/unit/lib-test t/fuzz/replay
+	$(MAKE) all t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign t/fuzz/replay
 	prove -j2 t/*.t
 
 lint-man:
@@ -103,6 +129,7 @@ install: all
 	install -m 644 contrib/completion/mlreg.bash $(DESTDIR)$(COMPDIR)/mlreg
 
 clean:
-	rm -f mlreg libmlreg.a lib/*.o cmd/*.o t/unit/lib-test t/fuzz/replay $(FUZZ_BINS)
+	rm -f mlreg libmlreg.a lib/*.o cmd/*.o t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign \
+		t/fuzz/replay $(FUZZ_BINS)
 
 .PHONY: all check-pkgs deps test-deps test lint-man demo install clean fuzz

@@ -110,8 +110,25 @@ test_cleanup_dir_ () {
 	rm -rf "$TEST_ROOT"
 }
 
+# test_atexit COMMANDS: run COMMANDS once when the script ends, however it
+# ends (test_done, a BUG, an unexpected exit, INT or TERM), before the
+# scratch directory goes; last registered, first run; their output goes to
+# stderr.  For what outlives a test, e.g. the servers of t/lib-s3.sh.
+test_atexit_=
+test_atexit () {
+	test_atexit_="{ $*
+		}; $test_atexit_"
+}
+
+test_run_atexit_ () {
+	test_ra_=$test_atexit_
+	test_atexit_=
+	test -z "$test_ra_" || eval "$test_ra_" </dev/null >&6 2>&6
+}
+
 test_unexpected_exit_ () {
 	test_code_=$?
+	test_run_atexit_
 	printf 'error: %s exited unexpectedly with code %s (scratch kept in %s)\n' \
 		"$0" "$test_code_" "$TEST_ROOT" >&6
 	exit 1
@@ -128,6 +145,7 @@ say () {
 # BUG MESSAGE: a mistake in a test script itself.
 BUG () {
 	trap - EXIT
+	test_run_atexit_
 	printf 'Bail out! BUG in %s: %s\n' "$0" "$*" >&5
 	exit 1
 }
@@ -288,6 +306,7 @@ test_expect_failure () {
 # test_done: the plan and the verdict; exits 0 when no test failed.
 test_done () {
 	trap - EXIT
+	test_run_atexit_
 	if test "$test_count" = 0 && test -n "$skip_all"
 	then
 		printf '1..0 # SKIP %s\n' "$skip_all" >&5
@@ -498,16 +517,17 @@ store_snapshot () {
 # exactly one line on stderr, which starts with "error: " (exit 1 and 129) or
 # "fatal: " (exit 128), reads as git's messages do (no capital first, no
 # full stop at the end) and matches the basic regular expression PATTERN;
-# and the store ($STORE or $MLREG_DIR) must be exactly as it was.  The
+# and the store ($STORE or $MLREG_DIR) must be exactly as it was (as
+# store_snapshot, or the function named by $test_snapshot_, sees it).  The
 # output stays in $OUT and $ERR.
 test_fails () {
 	test $# -ge 3 || BUG "test_fails needs CODES PATTERN COMMAND..."
 	test_tf_codes_=$1 test_tf_pat_=$2
 	shift 2
-	store_snapshot >"$TEST_ROOT/snapshot.before"
+	${test_snapshot_:-store_snapshot} >"$TEST_ROOT/snapshot.before"
 	"$@" >"$OUT" 2>"$ERR"
 	test_tf_got_=$?
-	store_snapshot >"$TEST_ROOT/snapshot.after"
+	${test_snapshot_:-store_snapshot} >"$TEST_ROOT/snapshot.after"
 	test_tf_bad_=
 	case "|$test_tf_codes_|" in
 	*"|$test_tf_got_|"*) ;;
