@@ -50,6 +50,7 @@ extern const char *store_option;	/* --store PATH, or NULL */
 int cmd_checkout(int argc, char **argv, struct mlreg_store *store);
 int cmd_create(int argc, char **argv, struct mlreg_store *store);
 int cmd_describe(int argc, char **argv, struct mlreg_store *store);
+int cmd_download(int argc, char **argv, struct mlreg_store *store);
 int cmd_export(int argc, char **argv, struct mlreg_store *store);
 int cmd_fsck(int argc, char **argv, struct mlreg_store *store);
 int cmd_help(int argc, char **argv, struct mlreg_store *store);
@@ -60,7 +61,9 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store);
 int cmd_list_versions(int argc, char **argv, struct mlreg_store *store);
 int cmd_metadata(int argc, char **argv, struct mlreg_store *store);
 int cmd_register(int argc, char **argv, struct mlreg_store *store);
+int cmd_remote(int argc, char **argv, struct mlreg_store *store);
 int cmd_template(int argc, char **argv, struct mlreg_store *store);
+int cmd_upload(int argc, char **argv, struct mlreg_store *store);
 int cmd_validate(int argc, char **argv, struct mlreg_store *store);
 
 /* Returns the command named name, or NULL. */

@@ -5,20 +5,25 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "transfer.h"
 
 int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 {
-	enum { OPT_JSON = 256 };
+	enum { OPT_JSON = 256, OPT_REMOTE };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "remote", required_argument, NULL, OPT_REMOTE },
 		{ 0 }
 	};
+	const char *remote = NULL;
 	cJSON *list = NULL, *v;
 	int c, err, json = 0;
 
 	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
 		if (c == OPT_JSON)
 			json = 1;
+		else if (c == OPT_REMOTE)
+			remote = optarg;
 		else
 			return EXIT_USAGE;
 	}
@@ -26,7 +31,18 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing model name");
 	if ((err = mlreg_name_validate(argv[optind])) < 0)
 		return cmd_fail(err);
-	if ((err = mlreg_version_list(&list, store, argv[optind])) < 0)
+	if (remote) {
+		struct mlreg_remote *r;
+		struct mlreg_sync_opts o;
+		if ((err = mlreg_remote_get(&r, store, remote)) < 0)
+			return cmd_fail(err);
+		cmd_transfer_defaults(&o);
+		err = mlreg_remote_versions(&list, r, argv[optind], &o);
+		mlreg_remote_free(r);
+	} else {
+		err = mlreg_version_list(&list, store, argv[optind]);
+	}
+	if (err < 0)
 		return cmd_fail(err);
 	if (json) {
 		cmd_print_json(list);

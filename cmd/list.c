@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "transfer.h"
 
 static const char *sort_key;
 static int sort_desc;
@@ -21,18 +22,19 @@ static int cmp_models(const void *a, const void *b)
 
 int cmd_list(int argc, char **argv, struct mlreg_store *store)
 {
-	enum { OPT_SORT = 256, OPT_ORDER, OPT_NAME, OPT_DESC, OPT_JSON };
+	enum { OPT_SORT = 256, OPT_ORDER, OPT_NAME, OPT_DESC, OPT_JSON, OPT_REMOTE };
 	static const struct option opts[] = {
 		{ "sort-by", required_argument, NULL, OPT_SORT },
 		{ "order-by", required_argument, NULL, OPT_ORDER },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "description", required_argument, NULL, OPT_DESC },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "remote", required_argument, NULL, OPT_REMOTE },
 		{ 0 }
 	};
 	static const char *const keys[] = { "name", "description", "creation_time",
 					    "last_updated_time" };
-	const char *name_sub = NULL, *desc_sub = NULL;
+	const char *name_sub = NULL, *desc_sub = NULL, *remote = NULL;
 	cJSON *all = NULL, **v = NULL, *item, *out;
 	size_t n = 0, i, namew = 4;
 	int c, err, json = 0;
@@ -57,12 +59,24 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store)
 		case OPT_NAME: name_sub = optarg; break;
 		case OPT_DESC: desc_sub = optarg; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_REMOTE: remote = optarg; break;
 		default: return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 0)
 		return cmd_usage_error("too many arguments");
-	if ((err = mlreg_model_list(&all, store)) < 0)
+	if (remote) {
+		struct mlreg_remote *r;
+		struct mlreg_sync_opts o;
+		if ((err = mlreg_remote_get(&r, store, remote)) < 0)
+			return cmd_fail(err);
+		cmd_transfer_defaults(&o);
+		err = mlreg_remote_models(&all, r, &o);
+		mlreg_remote_free(r);
+	} else {
+		err = mlreg_model_list(&all, store);
+	}
+	if (err < 0)
 		return cmd_fail(err);
 	v = xcalloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*v));
 	cJSON_ArrayForEach(item, all) {

@@ -28,6 +28,17 @@ static const struct cmd commands[] = {
 	  "usage: mlreg describe NAME[@N] [--json]\n"
 	  "\n"
 	  "    --json                print the model, with \"version\", as JSON\n" },
+	{ "download", cmd_download, NEED_STORE, "bring versions from a remote into the store",
+	  "usage: mlreg download [REMOTE] [NAME[@N]...] [--all] [--json] [-q] [-j N]\n"
+	  "\n"
+	  "Brings NAME@N (NAME: the remote's latest version; no NAME: every model)\n"
+	  "with its files, and the records of the versions before it.  REMOTE\n"
+	  "defaults to 'origin', or to the only remote.\n"
+	  "\n"
+	  "    --all                 also the files of every earlier version\n"
+	  "    --json                print a summary as JSON instead of NAME@N lines\n"
+	  "    -q, --quiet           no progress meter\n"
+	  "    -j, --jobs N          requests in flight at most (default 8)\n" },
 	{ "export", cmd_export, NEED_STORE, "write a version as a zip or tar.gz artifact archive",
 	  "usage: mlreg export NAME[@N] [--format zip|tar.gz] -o FILE\n"
 	  "\n"
@@ -56,17 +67,19 @@ static const struct cmd commands[] = {
 	  "    --json                print an array of inspection objects\n" },
 	{ "list", cmd_list, NEED_STORE, "list models",
 	  "usage: mlreg list [--sort-by KEY] [--order-by asc|desc] [--name SUBSTR]\n"
-	  "                  [--description SUBSTR] [--json]\n"
+	  "                  [--description SUBSTR] [--remote REMOTE] [--json]\n"
 	  "\n"
 	  "    --sort-by KEY         name (default), description, creation_time or\n"
 	  "                          last_updated_time\n"
 	  "    --order-by ORDER      asc (default) or desc\n"
 	  "    --name SUBSTR         only models whose name contains SUBSTR\n"
 	  "    --description SUBSTR  only models whose description contains SUBSTR\n"
+	  "    --remote REMOTE       the models of a remote (nothing is downloaded)\n"
 	  "    --json                print an array of model objects\n" },
 	{ "list-versions", cmd_list_versions, NEED_STORE, "list a model's versions, newest first",
-	  "usage: mlreg list-versions NAME [--json]\n"
+	  "usage: mlreg list-versions NAME [--remote REMOTE] [--json]\n"
 	  "\n"
+	  "    --remote REMOTE       the versions on a remote (no file is downloaded)\n"
 	  "    --json                print an array of version objects\n" },
 	{ "metadata", cmd_metadata, NEED_STORE, "show or change a model's metadata",
 	  "usage: mlreg metadata NAME [--add KEY=VALUE]... [--add-file FILE] [--remove KEY]...\n"
@@ -92,8 +105,35 @@ static const struct cmd commands[] = {
 	  "    --create                  create the model if it does not exist\n"
 	  "    --json                    print the version as JSON instead of NAME@N\n"
 	  "    -q, --quiet               no progress bar\n" },
+	{ "remote", cmd_remote, NEED_STORE, "add, list or remove remotes",
+	  "usage: mlreg remote [list] [-v] [--json]\n"
+	  "   or: mlreg remote add NAME URL [--endpoint URL] [--region REGION]\n"
+	  "                        [--profile PROFILE] [--[no-]path-style]\n"
+	  "   or: mlreg remote remove|rm NAME\n"
+	  "\n"
+	  "URL is s3://BUCKET[/PREFIX] or file:///PATH.\n"
+	  "\n"
+	  "    -v, --verbose         list URLs and settings too\n"
+	  "    --json                print the remotes as JSON\n"
+	  "    --endpoint URL        an S3-compatible server (default: AWS, or\n"
+	  "                          $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL)\n"
+	  "    --region REGION       the bucket's region (default: $AWS_REGION...)\n"
+	  "    --profile PROFILE     the AWS profile holding the credentials\n"
+	  "    --path-style          address the bucket in the path, not the host name\n"
+	  "                          (the default with --endpoint or an IP address)\n"
+	  "    --no-path-style       address it in the host name (BUCKET.HOST)\n" },
 	{ "template", cmd_template, 0, "print an MLX model spec skeleton for a repository",
 	  "usage: mlreg template trainable|servable [DIR]\n" },
+	{ "upload", cmd_upload, NEED_STORE, "send versions the remote lacks",
+	  "usage: mlreg upload [REMOTE] [NAME[@N]...] [--json] [-q] [-j N]\n"
+	  "\n"
+	  "Sends versions 1..N of NAME (NAME: all of them; no NAME: every model)\n"
+	  "that the remote lacks: objects first, then version records, then the\n"
+	  "model records.  REMOTE defaults to 'origin', or to the only remote.\n"
+	  "\n"
+	  "    --json                print a summary as JSON instead of NAME@N lines\n"
+	  "    -q, --quiet           no progress meter\n"
+	  "    -j, --jobs N          requests in flight at most (default 8)\n" },
 	{ "validate", cmd_validate, TRY_STORE, "run a version's or a directory's checks",
 	  "usage: mlreg validate NAME[@N]|PATH [--spec FILE] [--contract FILE] [--json]\n"
 	  "\n"

@@ -102,6 +102,8 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 			return cmd_fail(err);
 		err = mlreg_version_load(&version, store, name, n);
 		free(name);
+		if (!err && (err = mlreg_version_require_files(store, version)) < 0)
+			cJSON_Delete(version);
 		if (err < 0)
 			return cmd_fail(err);
 		entries_of_version(&e, store, version);

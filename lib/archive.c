@@ -473,6 +473,10 @@ int mlreg_export(const struct mlreg_store *store, const cJSON *version, const ch
 		return mlreg_error_set(MLREG_EUSAGE, "unknown archive format '%s' (zip or tar.gz)",
 				       format);
 	}
+	if ((err = mlreg_version_require_files(store, version)) < 0) {
+		free(tmp);
+		return err;
+	}
 	o.fd = mkostemp(tmp, O_CLOEXEC);
 	if (o.fd < 0) {
 		err = mlreg_error_os("cannot create '%s'", tmp);

@@ -101,27 +101,6 @@ static int check_target(int pfd, const char *base, const char *rel, const char *
 	return 0;
 }
 
-/* Returns 0 when the files array of a version is well formed and safe. */
-static int check_files(const cJSON *files)
-{
-	const cJSON *f;
-
-	if (!cJSON_IsArray(files))
-		return mlreg_error_set(MLREG_ECORRUPT, "the version record has no file list");
-	cJSON_ArrayForEach(f, files) {
-		const char *path = mlreg_doc_str(f, "path", NULL);
-		const char *hex = mlreg_doc_str(f, "sha256", NULL);
-		const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
-		if (!path || !mlreg_path_is_safe(path))
-			return mlreg_error_set(MLREG_ECORRUPT, "the version record lists an unsafe "
-					       "path '%s'", path ? path : "(none)");
-		if (!hex || !mlreg_is_hex64(hex) || !cJSON_IsNumber(size) || size->valuedouble < 0)
-			return mlreg_error_set(MLREG_ECORRUPT, "the version record's entry for '%s' "
-					       "is malformed", path);
-	}
-	return 0;
-}
-
 int mlreg_checkout(const struct mlreg_store *store, const cJSON *version, const char *dir,
 		   int force)
 {
@@ -131,7 +110,8 @@ int mlreg_checkout(const struct mlreg_store *store, const cJSON *version, const 
 	unsigned long counter = 0;
 
 	umask(mask);
-	if ((err = check_files(files)) < 0)
+	if ((err = mlreg_files_check(files)) < 0 ||
+	    (err = mlreg_version_require_files(store, version)) < 0)
 		return err;
 	if ((err = mlreg_fs_mkdirs(dir, 0777)) < 0)
 		return err;
@@ -282,7 +262,7 @@ static char *fsck_version(struct fsck_state *st, const char *name, const char *e
 	const cJSON *files, *f, *p;
 	size_t len;
 	cJSON *rec;
-	int err;
+	int err, partial;
 
 	err = mlreg_version_read_raw(&buf, &len, hex, st->store, enc, n);
 	if (err < 0) {
@@ -310,7 +290,8 @@ static char *fsck_version(struct fsck_state *st, const char *name, const char *e
 	else if (n > 1)
 		parent = xstrdup(p->valuestring);
 	files = cJSON_GetObjectItemCaseSensitive(rec, "files");
-	if (check_files(files) < 0) {
+	partial = mlreg_version_partial(st->store, name, n, hex, NULL);
+	if (mlreg_files_check(files) < 0) {
 		problem(st, "corrupt version record '%s'@%ld: %s", name, n, mlreg_error_message());
 	} else {
 		cJSON_ArrayForEach(f, files) {
@@ -318,7 +299,9 @@ static char *fsck_version(struct fsck_state *st, const char *name, const char *e
 			const char *h = mlreg_doc_str(f, "sha256", "");
 			char *op = mlreg_object_path(st->store, h);
 			struct stat sb;
-			if (stat(op, &sb) < 0)
+			if (stat(op, &sb) < 0 && partial)
+				;	/* downloaded without its files: they are on a remote */
+			else if (stat(op, &sb) < 0)
 				problem(st, "missing object %s (model '%s' version %ld file '%s')",
 					h, name, n, path);
 			else if ((long long)sb.st_size != mlreg_doc_int(f, "size", -1))

@@ -18,6 +18,8 @@ enum {
 	MLREG_EOS       = -8,	/* a system call failed (I/O, permission) */
 	MLREG_EUSAGE    = -9,	/* malformed command-line argument */
 	MLREG_ECONFLICT = -10,	/* a write would clobber something */
+	MLREG_EREMOTE   = -11,	/* a remote refused or failed: unreachable, credentials,
+				   no such bucket, server errors after retries */
 };
 
 /* Sets the last error and returns code, so callers can `return mlreg_error_set(...)`. */

@@ -258,3 +258,106 @@ int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
 			(unsigned long long)size);
 	return 0;
 }
+
+int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store)
+{
+	memset(w, 0, sizeof(*w));
+	w->store = store;
+	if ((w->fd = open_tmp(store, &w->tmp)) < 0) {
+		w->fd = -1;
+		return MLREG_EOS;
+	}
+	mlreg_sha256_init(&w->h);
+	return 0;
+}
+
+int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, size_t len)
+{
+	mlreg_sha256_update(&w->h, buf, len);
+	w->size += len;
+	return mlreg_write_all(w->fd, buf, len, w->tmp);
+}
+
+int mlreg_object_writer_pwrite(struct mlreg_object_writer *w, const void *buf, size_t len,
+			       uint64_t off)
+{
+	const char *p = buf;
+
+	w->scattered = 1;
+	while (len > 0) {
+		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return mlreg_error_os("cannot write '%s'", w->tmp);
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Returns 0 after hashing the whole temporary file into w->h and its length into w->size. */
+static int rehash(struct mlreg_object_writer *w)
+{
+	char *buf = xmalloc(CHUNK);
+	uint64_t total = 0;
+	ssize_t n;
+
+	mlreg_sha256_final_hex(&w->h, (char[MLREG_HEX_LEN + 1]){ 0 });
+	mlreg_sha256_init(&w->h);
+	if (lseek(w->fd, 0, SEEK_SET) < 0) {
+		free(buf);
+		return mlreg_error_os("cannot read '%s'", w->tmp);
+	}
+	posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	while ((n = mlreg_read_retry(w->fd, buf, CHUNK)) > 0) {
+		mlreg_sha256_update(&w->h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	free(buf);
+	if (n < 0)
+		return mlreg_error_os("cannot read '%s'", w->tmp);
+	w->size = total;
+	return 0;
+}
+
+int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, uint64_t size,
+			       char *actual)
+{
+	int err = 0;
+
+	if (w->scattered)
+		err = rehash(w);
+	mlreg_sha256_final_hex(&w->h, actual);
+	if (!err && fsync(w->fd) < 0)
+		err = mlreg_error_os("cannot sync '%s'", w->tmp);
+	if (close(w->fd) < 0 && !err)
+		err = mlreg_error_os("cannot write '%s'", w->tmp);
+	w->fd = -1;
+	if (!err && (w->size != size || strcmp(actual, hex) != 0))
+		err = mlreg_error_set(MLREG_ECORRUPT, "its bytes hash to %s (%llu bytes, expected "
+				      "%llu)", actual, (unsigned long long)w->size,
+				      (unsigned long long)size);
+	if (err)
+		unlink(w->tmp);
+	else
+		err = install(w->store, w->tmp, hex);
+	free(w->tmp);
+	w->tmp = NULL;
+	return err;
+}
+
+void mlreg_object_writer_abort(struct mlreg_object_writer *w)
+{
+	char junk[MLREG_HEX_LEN + 1];
+
+	if (w->fd < 0)
+		return;
+	mlreg_sha256_final_hex(&w->h, junk);
+	close(w->fd);
+	w->fd = -1;
+	unlink(w->tmp);
+	free(w->tmp);
+	w->tmp = NULL;
+}

@@ -53,6 +53,43 @@ int mlreg_object_stream(const struct mlreg_store *store, const char *hex, mlreg_
 			void *ctx, char *actual, uint64_t *size);
 
 /*
+ * An object arriving from elsewhere (a remote): its bytes go to a temporary
+ * file in the store, appended in order or written at offsets, and become an
+ * object only when mlreg_object_writer_commit() finds they hash to the name
+ * they were sent for.
+ */
+struct mlreg_object_writer {
+	struct mlreg_store *store;
+	int fd;			/* the temporary file, -1 when closed */
+	char *tmp;		/* its path */
+	struct mlreg_sha256 h;	/* over the bytes appended in order */
+	uint64_t size;		/* bytes appended */
+	int scattered;		/* bytes were written at offsets: hash the file at commit */
+};
+
+/* Returns 0 after opening a new writer in w, or MLREG_EOS. */
+int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store);
+
+/* Returns 0 after appending len bytes, or MLREG_EOS (a full disk...). */
+int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, size_t len);
+
+/* Returns 0 after writing len bytes at offset off (any order), or MLREG_EOS. */
+int mlreg_object_writer_pwrite(struct mlreg_object_writer *w, const void *buf, size_t len,
+			       uint64_t off);
+
+/*
+ * Returns 0 after storing the bytes as object hex when they are exactly
+ * size bytes hashing to hex; MLREG_ECORRUPT (the SHA-256 they have in
+ * actual, 65 bytes) when they are not, and nothing is stored.  The writer
+ * is closed either way.
+ */
+int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, uint64_t size,
+			       char *actual);
+
+/* Throws the bytes away and closes the writer; safe on a closed one. */
+void mlreg_object_writer_abort(struct mlreg_object_writer *w);
+
+/*
  * Returns 0 after removing the temporary files of writers that died (files
  * in tmp/ that nobody holds locked and that did not change for a minute);
  * *removed counts them.

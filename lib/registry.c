@@ -108,11 +108,33 @@ static int commit_record(struct mlreg_lock *lk, const cJSON *rec)
 	return err;
 }
 
+/*
+ * Returns 0 with the model's directory and versions/ made (existing is
+ * fine) and lk holding its lock; *dir and *rec_path (malloc'd) name the
+ * directory and its model.json.  The caller releases lk and frees both.
+ */
+static int lock_new_model(struct mlreg_lock *lk, char **dir, char **rec_path,
+			  struct mlreg_store *store, const char *name)
+{
+	char *vdir;
+	int err = 0;
+
+	*dir = model_dir(store, name);
+	*rec_path = xasprintf("%s/model.json", *dir);
+	vdir = xasprintf("%s/versions", *dir);
+	if ((mkdir(*dir, 0755) < 0 && errno != EEXIST) || (mkdir(vdir, 0755) < 0 && errno != EEXIST))
+		err = mlreg_error_os("cannot create model '%s'", name);
+	else
+		err = mlreg_lock_acquire(lk, *rec_path, mlreg_lock_timeout());
+	free(vdir);
+	return err;
+}
+
 int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 		       const char *description, const cJSON *metadata)
 {
 	struct mlreg_lock lk = { 0 };
-	char *dir = NULL, *vdir = NULL, *rec_path = NULL;
+	char *dir = NULL, *rec_path = NULL;
 	char now[40];
 	cJSON *rec = NULL;
 	int err;
@@ -121,14 +143,7 @@ int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 		*out = NULL;
 	if ((err = mlreg_name_validate(name)) < 0)
 		return err;
-	dir = model_dir(store, name);
-	vdir = xasprintf("%s/versions", dir);
-	rec_path = xasprintf("%s/model.json", dir);
-	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(vdir, 0755) < 0 && errno != EEXIST)) {
-		err = mlreg_error_os("cannot create model '%s'", name);
-		goto done;
-	}
-	if ((err = mlreg_lock_acquire(&lk, rec_path, mlreg_lock_timeout())) < 0)
+	if ((err = lock_new_model(&lk, &dir, &rec_path, store, name)) < 0)
 		goto done;
 	if (access(rec_path, F_OK) == 0) {
 		err = mlreg_error_set(MLREG_EEXISTS, "model '%s' already exists", name);
@@ -157,7 +172,6 @@ done:
 	mlreg_lock_release(&lk);
 	cJSON_Delete(rec);
 	free(dir);
-	free(vdir);
 	free(rec_path);
 	return err;
 }
@@ -589,4 +603,210 @@ int mlreg_path_is_safe(const char *rel)
 			return 0;
 		}
 	}
+}
+
+int mlreg_files_check(const cJSON *files)
+{
+	const cJSON *f;
+
+	if (!cJSON_IsArray(files))
+		return mlreg_error_set(MLREG_ECORRUPT, "the version record has no file list");
+	cJSON_ArrayForEach(f, files) {
+		const char *path = mlreg_doc_str(f, "path", NULL);
+		const char *hex = mlreg_doc_str(f, "sha256", NULL);
+		const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
+		if (!path || !mlreg_path_is_safe(path))
+			return mlreg_error_set(MLREG_ECORRUPT, "the version record lists an unsafe "
+					       "path '%s'", path ? path : "(none)");
+		if (!hex || !mlreg_is_hex64(hex) || !cJSON_IsNumber(size) || size->valuedouble < 0 ||
+		    size->valuedouble > 9007199254740992.0 ||
+		    size->valuedouble != (double)(uint64_t)size->valuedouble)
+			return mlreg_error_set(MLREG_ECORRUPT, "the version record's entry for '%s' "
+					       "is malformed", path);
+	}
+	return 0;
+}
+
+int mlreg_version_check(const cJSON *rec, const char *name, long n)
+{
+	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
+
+	if (!cJSON_IsObject(rec))
+		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld is not a JSON object",
+				       name, n);
+	if (strcmp(mlreg_doc_str(rec, "model", ""), name) || mlreg_doc_int(rec, "version", -1) != n)
+		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld names another model "
+				       "or version", name, n);
+	if (n == 1 ? !cJSON_IsNull(parent) :
+	    !(cJSON_IsString(parent) && mlreg_is_hex64(parent->valuestring)))
+		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld has a malformed "
+				       "parent", name, n);
+	if (mlreg_files_check(cJSON_GetObjectItemCaseSensitive(rec, "files")) < 0)
+		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld: %s", name, n,
+				       mlreg_error_message());
+	return 0;
+}
+
+/* Returns the path of version n's partial marker, malloc'd. */
+static char *partial_path(const struct mlreg_store *store, const char *name, long n)
+{
+	char *dir = model_dir(store, name);
+	char *p = xasprintf("%s/versions/%ld.partial", dir, n);
+
+	free(dir);
+	return p;
+}
+
+int mlreg_version_partial(const struct mlreg_store *store, const char *name, long n,
+			  const char *id, char **remote)
+{
+	char *path = partial_path(store, name, n), *buf = NULL;
+	int err = mlreg_fs_read_file(&buf, NULL, path, 4096, path), yes = 0;
+
+	if (remote)
+		*remote = NULL;
+	free(path);
+	if (err < 0) {
+		mlreg_error_clear();
+		return 0;
+	}
+	/* "ID REMOTE\n": it applies only to the record of that id. */
+	if (strlen(buf) > MLREG_HEX_LEN + 1 && !strncmp(buf, id, MLREG_HEX_LEN) &&
+	    buf[MLREG_HEX_LEN] == ' ') {
+		yes = 1;
+		if (remote)
+			*remote = xstrndup(buf + MLREG_HEX_LEN + 1,
+					   strcspn(buf + MLREG_HEX_LEN + 1, "\n"));
+	}
+	free(buf);
+	return yes;
+}
+
+int mlreg_version_mark_complete(struct mlreg_store *store, const char *name, long n)
+{
+	char *path = partial_path(store, name, n);
+	int err = 0;
+
+	if (unlink(path) == 0)
+		err = mlreg_fs_fsync_parent(path);
+	else if (errno != ENOENT)
+		err = mlreg_error_os("cannot remove '%s'", path);
+	free(path);
+	return err;
+}
+
+/* Returns a new local model record made from the remote's record rec. */
+static cJSON *model_from_remote(const char *name, const cJSON *rec)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(rec, "metadata");
+	cJSON *m = cJSON_CreateObject();
+	char now[40];
+
+	mlreg_time_now(now, sizeof(now));
+	cJSON_AddStringToObject(m, "name", name);
+	cJSON_AddStringToObject(m, "description", mlreg_doc_str(rec, "description", ""));
+	cJSON_AddItemToObject(m, "metadata", cJSON_IsObject(meta) ? cJSON_Duplicate(meta, 1)
+								 : cJSON_CreateObject());
+	cJSON_AddStringToObject(m, "creation_time", mlreg_doc_str(rec, "creation_time", now));
+	cJSON_AddStringToObject(m, "last_updated_time",
+				mlreg_doc_str(rec, "last_updated_time", now));
+	cJSON_AddNumberToObject(m, "latest_version", 0);
+	cJSON_AddNullToObject(m, "latest_id");
+	return m;
+}
+
+int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct mlreg_adopt *a)
+{
+	struct mlreg_lock lk = { 0 };
+	char *dir = NULL, *vdir = NULL, *rec_path = NULL;
+	char hex[MLREG_HEX_LEN + 1] = "";
+	cJSON *model = NULL;
+	const char *lid;
+	long latest, i;
+	int err;
+
+	if ((err = mlreg_name_validate(name)) < 0)
+		return err;
+	if ((err = lock_new_model(&lk, &dir, &rec_path, store, name)) < 0)
+		goto done;
+	vdir = xasprintf("%s/versions", dir);
+	if (access(rec_path, F_OK) == 0) {
+		const char *mine, *theirs;
+		if ((err = load_at(&model, dir, name)) < 0)
+			goto done;
+		/* Description and metadata: the record updated last wins. */
+		mine = mlreg_doc_str(model, "last_updated_time", "");
+		theirs = mlreg_doc_str(a->model, "last_updated_time", "");
+		if (strcmp(theirs, mine) > 0) {
+			const cJSON *meta = cJSON_GetObjectItemCaseSensitive(a->model, "metadata");
+			mlreg_doc_set(model, "description", cJSON_CreateString(
+					      mlreg_doc_str(a->model, "description", "")));
+			if (cJSON_IsObject(meta))
+				mlreg_doc_set(model, "metadata", cJSON_Duplicate(meta, 1));
+			mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(theirs));
+		}
+	} else {
+		model = model_from_remote(name, a->model);
+	}
+	latest = (long)mlreg_doc_int(model, "latest_version", 0);
+	lid = mlreg_doc_str(model, "latest_id", "");
+	if (latest != a->base || (a->base > 0 && strcmp(lid, a->base_id) != 0)) {
+		err = mlreg_error_set(MLREG_ECONFLICT, "model '%s' changed in the local store while "
+				      "its versions were downloaded; run the download again", name);
+		goto done;
+	}
+	for (i = 0; i < a->n; i++) {
+		long k = a->base + 1 + i;
+		char *vpath = xasprintf("%s/%ld.json", vdir, k);
+		char *ppath = xasprintf("%s/%ld.partial", vdir, k);
+
+		mlreg_sha256_hex(a->bufs[i], a->lens[i], hex);
+		err = mlreg_fs_write_atomic(vpath, a->bufs[i], a->lens[i]);
+		if (!err && a->partial[i]) {
+			char *line = xasprintf("%s %s\n", hex, a->remote);
+			err = mlreg_fs_write_atomic(ppath, line, strlen(line));
+			free(line);
+		} else if (!err && unlink(ppath) < 0 && errno != ENOENT) {
+			err = mlreg_error_os("cannot remove '%s'", ppath);
+		}
+		free(vpath);
+		free(ppath);
+		if (err)
+			goto done;
+	}
+	if (a->n > 0) {
+		mlreg_doc_set(model, "latest_version", cJSON_CreateNumber((double)(a->base + a->n)));
+		mlreg_doc_set(model, "latest_id", cJSON_CreateString(hex));
+	}
+	if ((err = commit_record(&lk, model)) == 0)
+		err = mlreg_fs_fsync_dir(dir);
+	if (!err)
+		err = mlreg_fs_fsync_parent(dir);
+done:
+	mlreg_lock_release(&lk);
+	cJSON_Delete(model);
+	free(dir);
+	free(vdir);
+	free(rec_path);
+	return err;
+}
+
+int mlreg_version_require_files(const struct mlreg_store *store, const cJSON *version)
+{
+	const char *name = mlreg_doc_str(version, "model", "");
+	long n = (long)mlreg_doc_int(version, "version", 0);
+	const cJSON *f;
+	char *remote = NULL;
+	int missing = 0, err = 0;
+
+	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(version, "files"))
+		if (mlreg_is_hex64(mlreg_doc_str(f, "sha256", "")))
+			missing += !mlreg_object_exists(store, mlreg_doc_str(f, "sha256", ""));
+	if (missing && mlreg_version_partial(store, name, n, mlreg_doc_str(version, "id", ""),
+					     &remote))
+		err = mlreg_error_set(MLREG_ENOTFOUND, "%s@%ld was downloaded without its files "
+				      "(%d not in the local store): run 'mlreg download %s %s@%ld'",
+				      name, n, missing, remote, name, n);
+	free(remote);
+	return err;
 }

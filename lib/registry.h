@@ -87,6 +87,61 @@ int mlreg_version_read_raw(char **buf, size_t *len, char *hex,
 			   const struct mlreg_store *store, const char *enc, long n);
 
 /*
+ * Returns 0 when files (a version's "files" array) is well formed and safe
+ * to write below a directory; MLREG_ECORRUPT with the reason otherwise.
+ */
+int mlreg_files_check(const cJSON *files);
+
+/*
+ * Returns 0 when rec is a well-formed record of version n of model name:
+ * it names them, has a parent id exactly when n > 1, and safe files; a
+ * record from a remote is checked so before it is stored.
+ */
+int mlreg_version_check(const cJSON *rec, const char *name, long n);
+
+/*
+ * Partial versions.  A version downloaded without its files (their objects
+ * stayed on the remote) has a marker versions/N.partial holding "ID REMOTE"
+ * (the version's id and the remote's name).  Returns 1 and the remote's
+ * name (malloc'd, may be NULL) when version n, of id id, is such a
+ * version; 0 when it is complete.
+ */
+int mlreg_version_partial(const struct mlreg_store *store, const char *name, long n,
+			  const char *id, char **remote);
+
+/*
+ * Returns 0 when every file of version (a version object with "id") is in
+ * the store, or when it is not a partial version (a missing object is then
+ * the store's corruption, for the caller to report); MLREG_ENOTFOUND saying
+ * which 'mlreg download' brings the files of a partial version.
+ */
+int mlreg_version_require_files(const struct mlreg_store *store, const cJSON *version);
+
+/* Returns 0 after removing version n's partial marker (its objects are all stored now). */
+int mlreg_version_mark_complete(struct mlreg_store *store, const char *name, long n);
+
+/* What mlreg_model_adopt() adds to a model. */
+struct mlreg_adopt {
+	const cJSON *model;	/* the remote's model record (description, metadata, times) */
+	long base;		/* versions 1..base are already local, with base_id the last */
+	const char *base_id;	/* NULL when base is 0 */
+	long n;			/* versions base+1 .. base+n follow */
+	char *const *bufs;	/* their records' bytes, exactly as the remote holds them */
+	const size_t *lens;
+	const int *partial;	/* 1 for each version whose objects are not all stored */
+	const char *remote;	/* the remote's name, for the partial markers */
+};
+
+/*
+ * Returns 0 after appending the versions of a (records already checked and
+ * chained to base) to model name, creating it from a->model when missing,
+ * with the remote record's description and metadata taken when it was
+ * updated later than the local one.  MLREG_ECONFLICT when the model's
+ * latest version is no longer a->base (a local registration came first).
+ */
+int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct mlreg_adopt *a);
+
+/*
  * Returns 0 when rel is a safe relative path to write under a directory: not
  * empty, not absolute, no "." or ".." or empty segment, no NUL/control bytes.
  */

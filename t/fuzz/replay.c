@@ -1,8 +1,11 @@
 /*
  * Replays the kept fuzz inputs: for each directory t/fuzz/corpus/<format>/
  * given on the command line, every file goes through that format's parser
- * and through the dispatcher, printing one TAP line per file.  A parser
- * that crashes kills the run, which prove reports.  Built by 'make test'.
+ * and through the dispatcher, printing one TAP line per file; the "xml"
+ * directory goes through the XML reader of S3 answers instead, with every
+ * element of an accepted document walked, and "packidx" through the pack
+ * index parser.  A parser that crashes kills the
+ * run, which prove reports.  Built by 'make test'.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,8 +16,11 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fs.h"
 #include "inspect.h"
+#include "pack.h"
 #include "util.h"
+#include "xml.h"
 
 static const struct {
 	const char *format;	/* corpus directory name */
@@ -56,6 +62,46 @@ static void replay_file(size_t p, const char *path)
 	       rc < 0 ? "(rejected)" : "(accepted)");
 }
 
+/* Returns the number of elements at and below n, reading every name and text. */
+static size_t xml_walk(mlreg_xml_node *n)
+{
+	mlreg_xml_node *c;
+	size_t count = 1;
+
+	(void)strlen(mlreg_xml_name(n));
+	(void)strlen(mlreg_xml_text(n));
+	for (c = mlreg_xml_child(n, NULL); c; c = mlreg_xml_next(c, NULL))
+		count += xml_walk(c);
+	return count;
+}
+
+/* Replays one file through mlreg_xml_parse() (packidx 0) or the pack index parser. */
+static void replay_raw(const char *path, int packidx)
+{
+	struct mlreg_xml *doc = NULL;
+	struct mlreg_pack_index idx;
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (mlreg_fs_read_file(&buf, &len, path, (size_t)64 << 20, path) < 0) {
+		printf("not ok %d - cannot read %s\n", ++tests, path);
+		return;
+	}
+	if (packidx) {
+		rc = mlreg_pack_index_parse(&idx, buf, len, NULL);
+		mlreg_pack_index_free(&idx);
+	} else {
+		rc = mlreg_xml_parse(&doc, buf, len);
+		if (rc == 0)
+			xml_walk(mlreg_xml_root(doc));
+		mlreg_xml_free(doc);
+	}
+	free(buf);
+	printf("ok %d - %s: %s %s\n", ++tests, packidx ? "packidx" : "xml", path,
+	       rc < 0 ? "(rejected)" : "(accepted)");
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -64,19 +110,24 @@ int main(int argc, char **argv)
 		const char *dir = argv[i], *base = strrchr(dir, '/');
 		struct dirent **names;
 		size_t p;
-		int n, k;
+		int n, k, xml, packidx;
 
 		base = base ? base + 1 : dir;
+		packidx = !strcmp(base, "packidx");
+		xml = packidx || !strcmp(base, "xml");
 		for (p = 0; p < sizeof(parsers) / sizeof(parsers[0]); p++)
 			if (!strcmp(parsers[p].format, base))
 				break;
-		if (p == sizeof(parsers) / sizeof(parsers[0]))
+		if (!xml && p == sizeof(parsers) / sizeof(parsers[0]))
 			continue;
 		n = scandir(dir, &names, NULL, alphasort);
 		for (k = 0; k < n; k++) {
 			if (names[k]->d_name[0] != '.') {
 				char *path = xasprintf("%s/%s", dir, names[k]->d_name);
-				replay_file(p, path);
+				if (xml)
+					replay_raw(path, packidx);
+				else
+					replay_file(p, path);
 				free(path);
 			}
 			free(names[k]);

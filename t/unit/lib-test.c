@@ -1,6 +1,7 @@
 /*
  * Unit tests of lib/'s pure functions (names, references, URLs, paths,
- * JSON/YAML reading, KEY=VALUE), printing TAP for prove through
+ * JSON/YAML reading, KEY=VALUE, remote URLs and names, pack indexes),
+ * printing TAP for prove through
  * t/t0100-lib-unit.t.  Behaviour through the binary is tested by the
  * shell tests beside it.
  */
@@ -11,8 +12,10 @@
 #include "doc.h"
 #include "error.h"
 #include "name.h"
+#include "pack.h"
 #include "provenance.h"
 #include "registry.h"
+#include "remote.h"
 #include "util.h"
 
 static int n, failed;
@@ -211,6 +214,120 @@ static void hashing(void)
 	ok(mlreg_is_hex64(hex) && !mlreg_is_hex64("BA78") , "hex64 recognises digests");
 }
 
+static void remotes(void)
+{
+	static const char *bad_names[] = { "", ".a", "-a", "a b", "a/b", "a:b", "a\x01", NULL };
+	static const char *bad_urls[] = { "http://x", "s3://", "s3://ab", "s3://-bucket",
+					  "s3://b ucket", "s3://key:secret@bucket", "s3://u@bucket",
+					  "s3://bucket/a//b", "s3://bucket/../x", "s3://bucket/a/./b",
+					  "s3://bucket/a\\b", "file://relative", "file:x",
+					  "file:///a%00b", "s3://bucket/a\tb", NULL };
+	struct mlreg_remote r = { 0 };
+	char buf[128];
+	int i;
+
+	ok(mlreg_remote_name_validate("origin") == 0, "remote name 'origin'");
+	ok(mlreg_remote_name_validate("team.backup_2-eu") == 0, "remote name with . _ -");
+	for (i = 0; bad_names[i]; i++) {
+		snprintf(buf, sizeof(buf), "invalid remote name '%s'", bad_names[i]);
+		ok(mlreg_remote_name_validate(bad_names[i]) == MLREG_EINVALID, buf);
+	}
+	ok(mlreg_remote_parse_url(&r, "s3://my-bucket") == 0 && r.kind == MLREG_REMOTE_S3 &&
+	   !strcmp(r.bucket, "my-bucket") && !strcmp(r.prefix, ""), "s3 URL without a prefix");
+	ok(mlreg_remote_parse_url(&r, "s3://my.bucket/team/models///") == 0 &&
+	   !strcmp(r.bucket, "my.bucket") && !strcmp(r.prefix, "team/models"),
+	   "s3 URL: trailing slashes of the prefix dropped");
+	ok(mlreg_remote_parse_url(&r, "file:///srv/reg%20one/") == 0 &&
+	   r.kind == MLREG_REMOTE_FILE && !strcmp(r.path, "/srv/reg one"),
+	   "file URL: %XX decoded, trailing slash dropped");
+	ok(mlreg_remote_parse_url(&r, "file://localhost/srv") == 0 && !strcmp(r.path, "/srv"),
+	   "file://localhost/PATH");
+	for (i = 0; bad_urls[i]; i++) {
+		snprintf(buf, sizeof(buf), "invalid remote URL '%s'", bad_urls[i]);
+		ok(mlreg_remote_parse_url(&r, bad_urls[i]) == MLREG_EINVALID, buf);
+	}
+	ok(mlreg_remote_parse_url(&r, "s3://AKIA:verysecret@bucket") == MLREG_EINVALID &&
+	   !strstr(mlreg_error_message(), "verysecret"), "a URL's secret is not echoed");
+	ok(mlreg_remote_check_endpoint("http://127.0.0.1:9000") == 0, "endpoint with a port");
+	ok(mlreg_remote_check_endpoint("https://s3.example.com/") == 0, "endpoint with a slash");
+	ok(mlreg_remote_check_endpoint("https://u:p@s3.example.com") == MLREG_EINVALID &&
+	   !strstr(mlreg_error_message(), "u:p"), "endpoint with credentials refused, unechoed");
+	ok(mlreg_remote_check_endpoint("https://s3.example.com/path") == MLREG_EINVALID,
+	   "endpoint with a path refused");
+	ok(mlreg_remote_check_endpoint("ftp://x") == MLREG_EINVALID, "endpoint not http(s)");
+	free(r.bucket);
+	free(r.prefix);
+	free(r.path);
+}
+
+/* Parses text as an index of pack expect; returns the result code. */
+static int idx_parse(const char *text, const char *expect)
+{
+	struct mlreg_pack_index idx;
+	int err = mlreg_pack_index_parse(&idx, text, strlen(text), expect);
+
+	mlreg_pack_index_free(&idx);
+	return err;
+}
+
+static void packs(void)
+{
+	struct mlreg_pack_index idx = { 0 }, back;
+	char a[65], b[65], p[65], *text, *t;
+	size_t len;
+
+	memset(a, 'a', 64);
+	memset(b, 'b', 64);
+	memset(p, 'c', 64);
+	a[64] = b[64] = p[64] = '\0';
+	memcpy(idx.pack, p, 65);
+	idx.size = 15;
+	idx.n = 2;
+	idx.v = calloc(2, sizeof(*idx.v));
+	memcpy(idx.v[0].hex, a, 65);
+	idx.v[0].size = 5;
+	memcpy(idx.v[1].hex, b, 65);
+	idx.v[1].off = 5;
+	idx.v[1].size = 10;
+	text = mlreg_pack_index_format(&idx, &len);
+	ok(mlreg_pack_index_parse(&back, text, len, p) == 0 && back.n == 2 &&
+	   back.size == 15 && back.v[1].off == 5 && back.v[1].size == 10,
+	   "pack index: format then parse gives it back");
+	ok(mlreg_pack_index_find(&back, b) == &back.v[1] && !mlreg_pack_index_find(&back, p),
+	   "pack index: find by hash");
+	mlreg_pack_index_free(&back);
+	ok(idx_parse(text, a) == MLREG_ECORRUPT, "pack index of another pack refused");
+	t = xasprintf("mlreg pack index 2\n%s", strchr(text, '\n') + 1);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: unknown version refused");
+	free(t);
+	t = xasprintf("mlreg pack index 1\npack %s 15 2\n%s 0 5\n%s 5 10\n", p, b, a);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: unsorted refused");
+	free(t);
+	t = xasprintf("mlreg pack index 1\npack %s 15 2\n%s 0 5\n%s 4 11\n", p, a, b);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: overlapping objects refused");
+	free(t);
+	t = xasprintf("mlreg pack index 1\npack %s 16 2\n%s 0 5\n%s 5 10\n", p, a, b);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: a gap at the end refused");
+	free(t);
+	t = xasprintf("mlreg pack index 1\npack %s 15 99999999999\n%s 0 5\n", p, a);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: impossible count refused");
+	free(t);
+	t = xasprintf("mlreg pack index 1\npack %s 18446744073709551615 2\n%s 0 "
+		      "18446744073709551615\n%s 18446744073709551615 0\n", p, a, b);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: offsets past 2^64 refused");
+	free(t);
+	t = xasprintf("mlreg pack index 1\npack %s 015 2\n%s 0 5\n%s 5 10\n", p, a, b);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: leading zeros refused");
+	free(t);
+	t = xasprintf("%sextra\n", text);
+	ok(idx_parse(t, NULL) == MLREG_ECORRUPT, "pack index: trailing bytes refused");
+	free(t);
+	text[strlen(text) - 2] = '1';
+	ok(idx_parse(text, NULL) == MLREG_ECORRUPT, "pack index: wrong size refused");
+	free(text);
+	mlreg_pack_index_free(&idx);
+}
+
 int main(void)
 {
 	names();
@@ -221,6 +338,8 @@ int main(void)
 	documents();
 	kv();
 	hashing();
+	remotes();
+	packs();
 	printf("1..%d\n", n);
 	return failed ? 1 : 0;
 }
