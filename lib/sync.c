@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "doc.h"
 #include "error.h"
@@ -502,54 +503,94 @@ static int check_marker(struct sync *s, struct slot *sl, int *exists)
 	return 0;
 }
 
-/* Returns 0 after reading the marker: *exists says whether the remote has one. */
+/* Waits ms milliseconds. */
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Returns 0 after reading the marker: *exists says whether the remote has
+ * one.  A server that writes keys in place (s3rver does) may show a marker
+ * being written by another uploader half done: a prefix of the text is read
+ * again, a few times, before it is called wrong.
+ */
 static int read_marker(struct sync *s, int *exists)
 {
 	struct slot sl = { 0 };
-	int err;
+	int err, tries = 0;
 
-	mlreg_tr_get_buf(s->t, MARKER_KEY, 4096, slot_done, &sl);
-	mlreg_tr_run(s->t);
+	for (;;) {
+		mlreg_tr_get_buf(s->t, MARKER_KEY, 4096, slot_done, &sl);
+		mlreg_tr_run(s->t);
+		if (sl.err || tries++ >= 5 || sl.len >= strlen(MARKER_TEXT) ||
+		    memcmp(sl.body, MARKER_TEXT, sl.len) != 0)
+			break;
+		slot_clear(&sl);
+		sleep_ms(100);
+	}
 	err = check_marker(s, &sl, exists);
 	slot_clear(&sl);
 	return err;
 }
 
-/*
- * Returns 0 after making sure the remote has its marker and finding out
- * whether it honours create-only puts: a second create-only put of the
- * marker is refused by a server that does (412) and accepted by one that
- * does not, which then rewrites the same bytes.
- */
-static int probe_marker(struct sync *s)
+/* Returns 0 after making sure the remote has its marker (created only when absent). */
+static int ensure_marker(struct sync *s)
 {
 	struct slot sl = { 0 };
 	int exists, err;
 
-	if ((err = read_marker(s, &exists)) < 0)
+	if ((err = read_marker(s, &exists)) < 0 || exists)
 		return err;
-	if (mlreg_tr_conditional(s->t) == 1 && exists)
-		return 0;
-	for (int round = 0; round < 2; round++) {
-		mlreg_tr_put_buf(s->t, MARKER_KEY, MARKER_TEXT, strlen(MARKER_TEXT),
-				 MLREG_TR_IF_ABSENT, slot_done, &sl);
-		mlreg_tr_run(s->t);
-		if (sl.err == MLREG_EEXISTS) {
-			mlreg_tr_set_conditional(s->t, 1);
-			break;
-		}
-		if (sl.err) {
-			err = mlreg_error_set(sl.err, "%s", sl.msg);
-			break;
-		}
-		if (exists || round == 1) {
-			/* Written over an existing key: the condition is ignored. */
-			mlreg_tr_set_conditional(s->t, 0);
-			break;
-		}
-		exists = 1;
-	}
+	mlreg_tr_put_buf(s->t, MARKER_KEY, MARKER_TEXT, strlen(MARKER_TEXT), MLREG_TR_IF_ABSENT,
+			 slot_done, &sl);
+	mlreg_tr_run(s->t);
+	if (sl.err == MLREG_EEXISTS)
+		mlreg_tr_set_conditional(s->t, 1);	/* made meanwhile, and it told */
+	else if (sl.err)
+		err = mlreg_error_set(sl.err, "%s", sl.msg);
 	slot_clear(&sl);
+	return err;
+}
+
+/*
+ * Returns 0 after finding out, when it is not known, whether the remote
+ * honours create-only puts: a key of its own (probes/RANDOM) is put twice
+ * with If-None-Match: *, which a server that honours it refuses the second
+ * time (412) and one that does not accepts; then it is deleted.  Shared keys
+ * are never rewritten to find out.
+ */
+static int probe_conditional(struct sync *s)
+{
+	struct slot sl = { 0 };
+	unsigned char rnd[16];
+	char hex[33], *key;
+	int err = 0;
+
+	if (mlreg_tr_conditional(s->t) >= 0)
+		return 0;
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return mlreg_error_set(MLREG_ERROR, "cannot draw a random probe name");
+	mlreg_hex(hex, rnd, sizeof(rnd));
+	key = xasprintf("probes/%s", hex);
+	for (int round = 0; round < 2 && !err; round++) {
+		mlreg_tr_put_buf(s->t, key, "probe\n", 6, MLREG_TR_IF_ABSENT, slot_done, &sl);
+		mlreg_tr_run(s->t);
+		if (sl.err == MLREG_EEXISTS && round == 1)
+			mlreg_tr_set_conditional(s->t, 1);
+		else if (sl.err)
+			err = mlreg_error_set(sl.err, "%s", sl.msg);
+		else if (round == 1)
+			mlreg_tr_set_conditional(s->t, 0);	/* accepted over itself */
+		slot_clear(&sl);
+	}
+	mlreg_tr_delete(s->t, key, slot_done, &sl);
+	mlreg_tr_run(s->t);
+	slot_clear(&sl);	/* best effort: a stray probe key harms nothing */
+	free(key);
 	return err;
 }
 
@@ -1268,7 +1309,7 @@ static int put_records_round(struct sync *s, int *more)
 {
 	struct rec_put *p = xcalloc(s->nm + 1, sizeof(*p));
 	size_t np = 0, i;
-	int cond = mlreg_tr_conditional(s->t) == 1;
+	int cond, err = 0;
 	long delay = s->o->verify_delay_ms;
 	char hex[MLREG_HEX_LEN + 1];
 
@@ -1291,6 +1332,13 @@ static int put_records_round(struct sync *s, int *more)
 		}
 		np++;
 	}
+	if (np > 0 && (err = probe_conditional(s)) < 0) {
+		for (i = 0; i < np; i++)
+			free(p[i].buf);
+		free(p);
+		return err;
+	}
+	cond = mlreg_tr_conditional(s->t) == 1;
 	/* Stage 0. */
 	for (i = 0; i < np; i++) {
 		char *key = record_key(p[i].m, p[i].n);
@@ -1305,19 +1353,19 @@ static int put_records_round(struct sync *s, int *more)
 	/* Stage 1: what stage 0 found. */
 	for (i = 0; i < np; i++) {
 		char *key = record_key(p[i].m, p[i].n);
-		int err = p[i].sl.err;
+		int got = p[i].sl.err;
 		char *msg = p[i].sl.msg ? xstrdup(p[i].sl.msg) : NULL;
 		slot_clear(&p[i].sl);
-		if (cond && err == 0) {
+		if (cond && got == 0) {
 			p[i].stage = 3;		/* created: done */
-		} else if ((cond && err == MLREG_EEXISTS) || (!cond && err == 0)) {
+		} else if ((cond && got == MLREG_EEXISTS) || (!cond && got == 0)) {
 			p[i].stage = 2;		/* someone's is there: read it */
 			mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, slot_done, &p[i].sl);
-		} else if (!cond && err == MLREG_ENOTFOUND) {
+		} else if (!cond && got == MLREG_ENOTFOUND) {
 			p[i].stage = 1;
 			mlreg_tr_put_buf(s->t, key, p[i].buf, p[i].len, 0, slot_done, &p[i].sl);
 		} else {
-			fail(s, err, "%s", msg ? msg : "error");
+			fail(s, got, "%s", msg ? msg : "error");
 			p[i].m->failed = 1;
 			p[i].stage = 4;
 		}
@@ -1339,9 +1387,7 @@ static int put_records_round(struct sync *s, int *more)
 			}
 			slot_clear(&p[i].sl);
 			if (!waited && delay > 0) {
-				struct timespec ts = { delay / 1000, (delay % 1000) * 1000000L };
-				while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-					;
+				sleep_ms(delay);
 				waited = 1;
 			}
 			char *key = record_key(p[i].m, p[i].n);
@@ -1350,6 +1396,34 @@ static int put_records_round(struct sync *s, int *more)
 			mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, slot_done, &p[i].sl);
 			free(key);
 		}
+		mlreg_tr_run(s->t);
+	}
+	/*
+	 * A record read while another uploader writes it, on a server that writes
+	 * keys in place (s3rver), may be cut short: read it again until it is
+	 * whole, for a while, before comparing.
+	 */
+	for (int tries = 0; tries < 10; tries++) {
+		int again = 0;
+		for (i = 0; i < np; i++) {
+			cJSON *rec;
+			if (p[i].stage != 2 || p[i].sl.err)
+				continue;
+			if (parse_record(&rec, p[i].sl.body, p[i].sl.len) == 0) {
+				cJSON_Delete(rec);
+				continue;
+			}
+			mlreg_error_clear();
+			if (!again)
+				sleep_ms(100);
+			again = 1;
+			char *key = record_key(p[i].m, p[i].n < 0 ? -p[i].n : p[i].n);
+			slot_clear(&p[i].sl);
+			mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, slot_done, &p[i].sl);
+			free(key);
+		}
+		if (!again)
+			break;
 		mlreg_tr_run(s->t);
 	}
 	for (i = 0; i < np; i++) {
@@ -1644,7 +1718,7 @@ int mlreg_upload(cJSON **summary, struct mlreg_store *store, const struct mlreg_
 		cJSON_Delete(s.sent);
 		return err;
 	}
-	if ((err = select_upload(&s)) < 0 || (err = probe_marker(&s)) < 0)
+	if ((err = select_upload(&s)) < 0 || (err = ensure_marker(&s)) < 0)
 		goto done;
 	if ((err = list_models(&s, o->nrefs == 0)) < 0 || (err = compare_existing(&s, 0)) < 0 ||
 	    (err = upload_wants(&s, &w)) < 0)
