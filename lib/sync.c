@@ -772,7 +772,7 @@ static int load_inventory(struct sync *s, struct inventory *inv, int loose)
 		mlreg_tr_list(s->t, "objects/", NULL, on_object_key, inv_list_done, &c);
 	mlreg_tr_list(s->t, "packs/", NULL, on_pack_key, inv_list_done, &c);
 	mlreg_tr_run(s->t);
-	if (s->err)
+	if (s->perr)
 		return phase_result(s);
 	sl = xcalloc(inv->nnames + 1, sizeof(*sl));
 	for (i = 0; i < inv->nnames; i++) {
@@ -1110,7 +1110,7 @@ static int upload_objects(struct sync *s, struct wants *w)
 		}
 		free(path);
 	}
-	if (s->err) {
+	if (s->perr) {
 		err = phase_result(s);
 		goto done;
 	}

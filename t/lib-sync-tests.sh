@@ -212,6 +212,24 @@ test_expect_success 'and downloading it is refused too, losing nothing' '
 	mlreg --store "$B" fsck
 '
 
+test_expect_success 'a conflict fails only its own model: the others are uploaded' '
+	printf "det v2\n" >d2 && mlreg --store "$B" register team/det d2 >/dev/null &&
+	test_expect_code 1 mlreg --store "$B" upload >out 2>err &&
+	echo team/det@2 >expect && test_cmp expect out &&
+	test_line_count = 1 err && grep "already has another mnist@4" err &&
+	remote_get shared models/team%2Fdet/versions/2.json r &&
+	cmp r "$B/models/team%2Fdet/versions/2.json"
+'
+
+test_expect_success 'and downloaded' '
+	printf "other\n" >o1 && mlreg --store "$A" register --create other o1 >/dev/null &&
+	mlreg --store "$A" upload other >out && echo other@1 >expect && test_cmp expect out &&
+	test_expect_code 1 mlreg --store "$B" download >out 2>err &&
+	echo other@1 >expect && test_cmp expect out &&
+	grep "has another mnist@4 than the local store" err &&
+	mlreg --store "$B" checkout other o && cmp o1 o/o1
+'
+
 test_expect_success 'errors: no such model or version, locally or on the remote' '
 	test_fails 1 "^error: model .nope. not found$" mlreg --store "$A" upload nope &&
 	test_fails 1 "^error: version 9 of model .mnist. not found$" mlreg --store "$A" upload mnist@9 &&
