@@ -8,15 +8,21 @@
 # Completes commands, each command's options, model names, NAME@N version
 # numbers, files for PATH, FILE and --spec/--contract/-o arguments (model
 # names too for validate), directories for init, checkout and template, the
-# template kinds, and the values of --sort-by, --order-by and --format.  Model names are read from the
+# template kinds, the values of --sort-by, --order-by and --format, the
+# subcommands of 'remote', and remote names: as the first argument of upload
+# and download (before model names and NAME@N), for --remote of list and
+# list-versions, and for 'remote remove'.  Model names are read from the
 # directory names under the store's models/ directory ("%2F" decoded to "/")
-# rather than from 'mlreg list', so completion stays fast and never runs
-# mlreg.  The store is found as mlreg finds it: the --store argument on the
-# command line, else $MLREG_DIR, else the nearest .mlreg directory upwards
-# from the current directory.  Works with or without the bash-completion
-# package.
+# rather than from 'mlreg list', so completion stays fast.  Remote names are
+# the output of 'mlreg remote', run with the store found below: it only reads
+# the store's config file and never contacts a remote; it is the only time
+# completion runs mlreg.  Model names after upload and download are those
+# of the local store.  The store is found as mlreg finds it: the --store
+# argument on the command line, else $MLREG_DIR, else the nearest .mlreg
+# directory upwards from the current directory.  Works with or without the
+# bash-completion package.
 
-_mlreg_commands="init create register import describe list list-versions metadata checkout export validate inspect template fsck help"
+_mlreg_commands="init create register import describe list list-versions metadata checkout export validate inspect template fsck remote upload download help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
@@ -27,8 +33,8 @@ _mlreg_opts()
 	register) echo "-m --metadata --message --framework --metrics-file --hparams-file --spec --contract --create --json -q --quiet -h --help" ;;
 	import) echo "--name --message --json -h --help" ;;
 	describe) echo "--json -h --help" ;;
-	list) echo "--sort-by --order-by --name --description --json -h --help" ;;
-	list-versions) echo "--json -h --help" ;;
+	list) echo "--sort-by --order-by --name --description --remote --json -h --help" ;;
+	list-versions) echo "--remote --json -h --help" ;;
 	metadata) echo "--add --add-file --remove --json -h --help" ;;
 	checkout) echo "-f --force -h --help" ;;
 	export) echo "--format -o --output -h --help" ;;
@@ -36,6 +42,11 @@ _mlreg_opts()
 	inspect) echo "--json -h --help" ;;
 	template) echo "-h --help" ;;
 	fsck) echo "--json -h --help" ;;
+	remote | remote:list) echo "-v --verbose --json -h --help" ;;
+	remote:add) echo "--endpoint --region --profile --path-style --no-path-style -h --help" ;;
+	remote:*) echo "-h --help" ;;
+	upload) echo "-j --jobs --json -q --quiet -h --help" ;;
+	download) echo "--all -j --jobs --json -q --quiet -h --help" ;;
 	help) echo "-h --help" ;;
 	esac
 }
@@ -53,7 +64,10 @@ _mlreg_takes_arg()
 	import:--name | import:--message) return 0 ;;
 	export:--format | export:-o | export:--output) return 0 ;;
 	validate:--spec | validate:--contract) return 0 ;;
-	list:--sort-by | list:--order-by | list:--name | list:--description) return 0 ;;
+	list:--sort-by | list:--order-by | list:--name | list:--description | \
+	list:--remote | list-versions:--remote) return 0 ;;
+	remote:--endpoint | remote:--region | remote:--profile) return 0 ;;
+	upload:-j | upload:--jobs | download:-j | download:--jobs) return 0 ;;
 	metadata:--add | metadata:--add-file | metadata:--remove) return 0 ;;
 	esac
 	return 1
@@ -122,6 +136,14 @@ _mlreg_versions()
 	done
 }
 
+# _mlreg_remotes PROG STORE: print the remote names of STORE, one a line, as
+# 'PROG remote' lists them (nothing when STORE is empty or has none)
+_mlreg_remotes()
+{
+	[ -n "$2" ] && [ -d "$2" ] || return 0
+	"$1" --store "$2" remote 2>/dev/null
+}
+
 # _mlreg_reply WORD CANDIDATES...: set COMPREPLY to the candidates starting
 # with WORD
 _mlreg_reply()
@@ -173,7 +195,9 @@ _mlreg()
 {
 	local -a words=() raw=("${COMP_WORDS[@]}")
 	local cword=0 i w join= breaks=${COMP_WORDBREAKS-}
-	local cur prev rawcur prefix cmd= cmdi=0 npos=0 optarg= endopts=
+	local cur prev rawcur prefix cmd= cmdi=0 npos=0 optarg= endopts= first=
+	local prog=${COMP_WORDS[0]:-mlreg}
+	[[ $prog == "~/"* ]] && prog=$HOME/${prog#"~/"}
 
 	# Rejoin the words bash split at '=', '@' or ':' ("--sort-by=na",
 	# "mnist@2", "-m k:=1"), so each option and NAME@N is one word again.
@@ -228,10 +252,12 @@ _mlreg()
 	fi
 
 	# Walk the command's words before the cursor: count the positional
-	# arguments and see whether the cursor is an option's argument.
+	# arguments (keeping the first, a subcommand of remote) and see whether
+	# the cursor is an option's argument.
 	for ((i = cmdi + 1; i < cword; i++)); do
 		w=${words[i]}
 		if [ -n "$endopts" ]; then
+			[ "$npos" -eq 0 ] && first=$w
 			npos=$((npos + 1))
 		elif [ "$w" = -- ]; then
 			endopts=1
@@ -243,6 +269,7 @@ _mlreg()
 				[ "$i" -eq "$cword" ] && optarg=$w
 			fi
 		else
+			[ "$npos" -eq 0 ] && first=$w
 			npos=$((npos + 1))
 		fi
 	done
@@ -261,6 +288,10 @@ _mlreg()
 		--metadata-file | --metrics-file | --hparams-file | --add-file | \
 		--spec | --contract | -o | --output) _mlreg_files ;;
 		--store) _mlreg_files -d ;;
+		--remote)
+			local IFS=$'\n'
+			_mlreg_reply "$cur" $(_mlreg_remotes "$prog" "$(_mlreg_store "${words[@]:0:cword}")")
+			;;
 		*) COMPREPLY=(); return ;;
 		esac
 		[ -z "$eq" ] || _mlreg_addprefix "$eq"
@@ -269,12 +300,16 @@ _mlreg()
 	fi
 
 	if [ -z "$endopts" ] && [[ $cur == -* ]]; then
-		_mlreg_reply "$cur" $(_mlreg_opts "$cmd")
+		if [ "$cmd" = remote ] && [ -n "$first" ]; then
+			_mlreg_reply "$cur" $(_mlreg_opts "remote:$first")
+		else
+			_mlreg_reply "$cur" $(_mlreg_opts "$cmd")
+		fi
 		_mlreg_strip "$prefix"
 		return
 	fi
 
-	local store what
+	local store what remotes=
 	local -a files=()
 	case $cmd:$npos in
 	init:0) _mlreg_files -d; return ;;
@@ -285,6 +320,29 @@ _mlreg()
 	register:* | import:0 | inspect:*) _mlreg_files; return ;;
 	checkout:1 | template:1) _mlreg_files -d; return ;;
 	template:0) _mlreg_reply "$cur" trainable servable; return ;;
+	upload:0 | download:0) what=ref; remotes=1 ;;
+	upload:* | download:*) what=ref ;;
+	remote:0) _mlreg_reply "$cur" add list remove; return ;;
+	remote:1)
+		case $first in
+		remove | rm)
+			local IFS=$'\n'
+			_mlreg_reply "$cur" $(_mlreg_remotes "$prog" "$(_mlreg_store "${words[@]:0:cword}")")
+			;;
+		*) COMPREPLY=() ;;
+		esac
+		return
+		;;
+	remote:2)
+		if [ "$first" = add ]; then
+			_mlreg_reply "$cur" s3:// file:///
+			compopt -o nospace 2>/dev/null
+			_mlreg_strip "$prefix"
+		else
+			COMPREPLY=()
+		fi
+		return
+		;;
 	*) COMPREPLY=(); return ;;
 	esac
 
@@ -296,6 +354,9 @@ _mlreg()
 	local IFS=$'\n'
 	if [ "$what" = ref ] && [[ $cur == *@* ]]; then
 		_mlreg_reply "$cur" $(_mlreg_versions "$store" "${cur%@*}")
+	elif [ -n "$remotes" ]; then
+		# upload/download REMOTE NAME...: the remotes first, then the models
+		_mlreg_reply "$cur" $(_mlreg_remotes "$prog" "$store") $(_mlreg_models "$store")
 	else
 		_mlreg_reply "$cur" $(_mlreg_models "$store")
 	fi
