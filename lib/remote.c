@@ -367,6 +367,34 @@ static int collect_key(const git_config_entry *e, void *ctx)
 }
 
 /*
+ * Calls fn for every entry of cfg whose name starts with prefix, "remote."
+ * and maybe a subsection (the section compared without case, the
+ * subsection with it, as git does), and ends with suffix; returns 0 or a
+ * libgit2 error.  A plain iterator: libgit2 1.5's regex matching
+ * (git_config_foreach_match) leaks its PCRE2 match data.
+ */
+static int foreach_key(git_config *cfg, const char *prefix, const char *suffix,
+		       int (*fn)(const git_config_entry *e, void *ctx), void *ctx)
+{
+	git_config_iterator *it;
+	git_config_entry *e;
+	size_t plen = strlen(prefix), slen = strlen(suffix);
+	int rc;
+
+	if ((rc = git_config_iterator_new(&it, cfg)) < 0)
+		return rc;
+	while ((rc = git_config_next(&e, it)) == 0) {
+		size_t len = strlen(e->name);
+		if (len >= plen + slen && !strncasecmp(e->name, prefix, 7) &&
+		    !strncmp(e->name + 7, prefix + 7, plen - 7) &&
+		    !strcasecmp(e->name + len - slen, suffix) && (rc = fn(e, ctx)) != 0)
+			break;
+	}
+	git_config_iterator_free(it);
+	return rc == GIT_ITEROVER ? 0 : rc;
+}
+
+/*
  * Returns 0 after removing the header of section [remote "NAME"] when no key
  * is left under it (libgit2 deletes keys, not sections), under the config
  * file's lock as git takes it: config.lock created exclusively, renamed over.
@@ -432,19 +460,9 @@ int mlreg_remote_remove(struct mlreg_store *store, const char *name)
 		return mlreg_error_set(MLREG_ENOTFOUND, "no such remote '%s'", name);
 	}
 	free(url);
-	/* Every key of the section: the name's only regex metacharacter is '.'. */
-	{
-		char *quoted = xmalloc(2 * strlen(name) + 1), *q = quoted;
-		for (const char *s = name; *s; s++) {
-			if (*s == '.')
-				*q++ = '\\';
-			*q++ = *s;
-		}
-		*q = '\0';
-		pattern = xasprintf("^remote\\.%s\\.", quoted);
-		free(quoted);
-	}
-	git_config_foreach_match(cfg, pattern, collect_key, &c);
+	/* Every key of the section. */
+	pattern = xasprintf("remote.%s.", name);
+	foreach_key(cfg, pattern, "", collect_key, &c);
 	free(pattern);
 	for (i = 0; i < c.n && !err; i++)
 		if (git_config_delete_multivar(cfg, c.keys[i], ".*") < 0)
@@ -540,7 +558,7 @@ static int remote_names(struct names *ns, git_config *cfg)
 {
 	ns->v = NULL;
 	ns->n = 0;
-	if (git_config_foreach_match(cfg, "^remote\\..*\\.url$", collect_name, ns) < 0)
+	if (foreach_key(cfg, "remote.", ".url", collect_name, ns) < 0)
 		return config_error("read", "remote.*.url");
 	if (ns->n)
 		qsort(ns->v, ns->n, sizeof(*ns->v), cmp_str);
