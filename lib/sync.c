@@ -1754,6 +1754,15 @@ done:
  * Download.
  */
 
+/* Returns err, with a failed write's message saying which object it was storing. */
+static int stored(int err, const char *hex)
+{
+	if (err == MLREG_EOS)
+		err = mlreg_error_set(err, "cannot store object %s: %s", hex,
+				      mlreg_error_message());
+	return err;
+}
+
 /* An object being fetched whole, or in chunks of a large one. */
 struct obj_get {
 	struct sync *s;
@@ -1773,7 +1782,7 @@ static int obj_append(void *ctx, const void *buf, size_t len)
 		return mlreg_error_set(MLREG_ECORRUPT, "remote '%s': object %s is longer than the "
 				       "%llu bytes its version lists", g->s->r->name, g->hex,
 				       (unsigned long long)g->size);
-	return mlreg_object_writer_append(&g->w, buf, len);
+	return stored(mlreg_object_writer_append(&g->w, buf, len), g->hex);
 }
 
 static void obj_reset(void *ctx)
@@ -1835,7 +1844,7 @@ static int chunk_write(void *ctx, const void *buf, size_t len)
 				       "in a range of object %s", c->g->s->r->name, c->g->hex);
 	err = mlreg_object_writer_pwrite(&c->g->w, buf, len, c->off + c->pos);
 	c->pos += len;
-	return err;
+	return stored(err, c->g->hex);
 }
 
 static void chunk_reset(void *ctx)
@@ -1912,7 +1921,7 @@ static int range_write(void *ctx, const void *buf, size_t len)
 				g->open = 1;
 			}
 			if ((err = mlreg_object_writer_append(&g->w, p, take)) < 0)
-				return err;
+				return stored(err, e->hex);
 		}
 		p += take;
 		len -= take;
