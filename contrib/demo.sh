@@ -5,7 +5,9 @@
 #
 # Registers contrib/example as version 1 of 'example-regressor' in a new
 # store under a mktemp -d directory, then shows describe, list,
-# list-versions, checkout and fsck.  Each command is echoed before it runs.
+# list-versions, checkout and fsck; then shares it through a file:// remote
+# (a directory laid out as a bucket would be) with a second store, which
+# downloads it.  Each command is echoed before it runs.
 # Run it from the repository root.  The scratch directory is removed on
 # exit unless MLREG_DEMO_KEEP=1.
 set -eu
@@ -65,5 +67,20 @@ run list-versions example-regressor
 run checkout example-regressor@1 "$scratch/out"
 printf '\n$ ls -l %s\n' "$(quote "$scratch/out")"
 ls -l "$scratch/out"
+printf '\n$ mlreg fsck && echo '"'"'fsck: store is consistent'"'"'\n'
+"$mlreg" fsck && echo 'fsck: store is consistent'
+
+# Sharing: a directory as the remote, and a second store that downloads.
+mkdir "$scratch/shared"
+run remote add origin "file://$scratch/shared"
+run upload
+run list --remote origin
+MLREG_DIR=$scratch/other/.mlreg
+export MLREG_DIR
+printf '\n$ export MLREG_DIR=%s\n' "$(quote "$MLREG_DIR")"
+run init "$scratch/other"
+run remote add origin "file://$scratch/shared"
+run download example-regressor
+run describe example-regressor@1
 printf '\n$ mlreg fsck && echo '"'"'fsck: store is consistent'"'"'\n'
 "$mlreg" fsck && echo 'fsck: store is consistent'
