@@ -89,9 +89,9 @@ static int check_prefix(const char *url, const char *p)
 			seg = s + 1;
 			continue;
 		}
-		if (!isalnum((unsigned char)*s) && !strchr("._-+=,:@~!$()*'", *s))
+		if (!isalnum((unsigned char)*s) && !strchr("._-+=,:~!$()*'", *s))
 			return mlreg_error_set(MLREG_EINVALID, "invalid remote URL '%s': the prefix "
-					       "may only hold letters, digits, '/' and ._-+=,:@~!$()*'",
+					       "may only hold letters, digits, '/' and ._-+=,:~!$()*'",
 					       url);
 	}
 }
@@ -126,17 +126,23 @@ int mlreg_remote_parse_url(struct mlreg_remote *r, const char *url)
 	if (has_control(url))
 		return mlreg_error_set(MLREG_EINVALID, "invalid remote URL: it holds a control "
 				       "character");
+	if (!strncmp(url, "s3://", 5) && strchr(url, '@'))
+		/* Not quoted back: "KEY:SECRET@bucket", and secrets may hold '/'. */
+		return mlreg_error_set(MLREG_EINVALID, "invalid remote URL: '@' is not allowed "
+				       "in an s3:// URL (credentials do not belong in a URL: use "
+				       "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)");
 	if (!strncmp(url, "s3://", 5)) {
 		const char *b = url + 5, *slash = strchr(b, '/');
 		size_t blen = slash ? (size_t)(slash - b) : strlen(b);
 		char *prefix;
 		size_t plen;
 
-		if (memchr(b, '@', blen) || memchr(b, ':', blen))
-			/* Not quoted back: the URL may hold a secret. */
-			return mlreg_error_set(MLREG_EINVALID, "invalid remote URL: credentials do "
-					       "not belong in a URL (use AWS_ACCESS_KEY_ID and "
-					       "AWS_SECRET_ACCESS_KEY, or a profile)");
+		if (memchr(b, ':', blen))
+			/* Not quoted back: "KEY:SECRET/..." may be a secret. */
+			return mlreg_error_set(MLREG_EINVALID, "invalid remote URL: ':' is not "
+					       "allowed in a bucket name (credentials do not belong in "
+					       "a URL: use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+					       "or a profile)");
 		if ((err = check_bucket(url, b, blen)) < 0)
 			return err;
 		prefix = xstrdup(slash ? slash + 1 : "");
@@ -186,6 +192,11 @@ int mlreg_remote_check_endpoint(const char *url)
 	if (has_control(url))
 		return mlreg_error_set(MLREG_EINVALID, "invalid endpoint: it holds a control "
 				       "character");
+	if (strchr(url, '@'))
+		/* Not quoted back: an endpoint has no path, so '@' means credentials. */
+		return mlreg_error_set(MLREG_EINVALID, "invalid endpoint: credentials do not "
+				       "belong in a URL (use AWS_ACCESS_KEY_ID and "
+				       "AWS_SECRET_ACCESS_KEY, or a profile)");
 	if (!strncmp(url, "http://", 7))
 		host = url + 7;
 	else if (!strncmp(url, "https://", 8))
@@ -194,10 +205,6 @@ int mlreg_remote_check_endpoint(const char *url)
 		return mlreg_error_set(MLREG_EINVALID, "invalid endpoint '%s': expected "
 				       "http://HOST[:PORT] or https://HOST[:PORT]", url);
 	end = host + strcspn(host, "/?#");
-	if (memchr(host, '@', (size_t)(end - host)))
-		return mlreg_error_set(MLREG_EINVALID, "invalid endpoint: credentials do not "
-				       "belong in a URL (use AWS_ACCESS_KEY_ID and "
-				       "AWS_SECRET_ACCESS_KEY, or a profile)");
 	if (end == host)
 		return mlreg_error_set(MLREG_EINVALID, "invalid endpoint '%s': no host", url);
 	if (*end && strcmp(end, "/"))

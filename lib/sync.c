@@ -1060,7 +1060,8 @@ static void object_done(void *ctx, const struct mlreg_result *r)
 		return;
 	}
 	p->s->prog.objects_done++;
-	p->s->bytes_moved += p->size;
+	p->s->bytes_moved += p->size - r->skipped;
+	p->s->bytes_skipped += r->skipped;
 	report(p->s, 0);
 }
 
@@ -2244,6 +2245,7 @@ static int fetch_records(struct sync *s)
 static int check_records(struct sync *s, struct model *m, struct wants *w)
 {
 	char prev[MLREG_HEX_LEN + 1];
+	struct wants mine = { 0 };	/* its files, wanted only if every record checks */
 	long k;
 
 	snprintf(prev, sizeof(prev), "%s", m->latest > 0 ? m->latest_id : "");
@@ -2259,6 +2261,7 @@ static int check_records(struct sync *s, struct model *m, struct wants *w)
 			     "%s", s->r->name, m->enc, k, mlreg_error_message());
 			cJSON_Delete(rec);
 			m->failed = 1;
+			free(mine.v);
 			return 0;
 		}
 		parent = mlreg_doc_str(rec, "parent", NULL);
@@ -2268,12 +2271,13 @@ static int check_records(struct sync *s, struct model *m, struct wants *w)
 			     m->name, k - 1, parent ? parent : "null", prev);
 			cJSON_Delete(rec);
 			m->failed = 1;
+			free(mine.v);
 			return 0;
 		}
 		mlreg_sha256_hex(buf, len, hex);
 		memcpy(prev, hex, sizeof(hex));
 		if (w && files_wanted(s, m, k))
-			wants_add_files(w, rec);
+			wants_add_files(&mine, rec);
 		cJSON_Delete(rec);
 	}
 	if (m->want > m->latest && mlreg_doc_int(m->record, "latest_version", 0) == m->want &&
@@ -2283,6 +2287,9 @@ static int check_records(struct sync *s, struct model *m, struct wants *w)
 		     mlreg_doc_str(m->record, "latest_id", ""));
 		m->failed = 1;
 	}
+	for (size_t i = 0; w && !m->failed && i < mine.n; i++)
+		wants_add(w, mine.v[i].hex, mine.v[i].size);
+	free(mine.v);
 	return 0;
 }
 

@@ -97,6 +97,9 @@ struct req {
 	int attempt;
 	double ready;		/* monotonic time it may start */
 	double started;
+	double moved;		/* when bytes last moved, either way */
+	curl_off_t seen;	/* bytes moved by then, both ways */
+	int stalled;		/* stopped by the watchdog */
 	/* completion */
 	void (*complete)(struct req *r);
 	void *ctx;		/* for complete() */
@@ -355,6 +358,27 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/*
+ * libcurl's progress callback, as a watchdog: a request during which no
+ * byte moves either way for the transport's timeout is stopped (and then
+ * retried as a transient failure).
+ */
+static int on_xfer(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		   curl_off_t ulnow)
+{
+	struct req *r = ctx;
+	double t = now_s();
+
+	if (dlnow + ulnow != r->seen) {
+		r->seen = dlnow + ulnow;
+		r->moved = t;
+	} else if (t - r->moved > (double)r->s3->base.opts.timeout_s) {
+		r->stalled = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* Returns 0 after building and adding r's easy handle to the multi handle. */
 static int start(struct s3 *s, struct req *r)
 {
@@ -434,8 +458,9 @@ static int start(struct s3 *s, struct req *r)
 	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "mlreg/" MLREG_VERSION);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, s->base.opts.timeout_s < 30 ?
 			 s->base.opts.timeout_s : 30L);
-	curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME, s->base.opts.timeout_s);
+	curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION, on_xfer);
+	curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -468,7 +493,9 @@ static int start(struct s3 *s, struct req *r)
 	r->rlen = 0;
 	r->etag[0] = '\0';
 	r->length = 0;
-	r->started = now_s();
+	r->started = r->moved = now_s();
+	r->seen = 0;
+	r->stalled = 0;
 	s->base.stats.requests++;
 	if (curl_multi_add_handle(s->multi, r->easy) != CURLM_OK) {
 		curl_easy_cleanup(r->easy);
@@ -490,6 +517,8 @@ static int transient(const struct req *r, const char *code)
 	case CURLE_HTTP2: case CURLE_HTTP2_STREAM: case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_WEIRD_SERVER_REPLY:
 		return 1;
+	case CURLE_ABORTED_BY_CALLBACK:
+		return r->stalled;
 	default:
 		return 0;
 	}
@@ -568,10 +597,21 @@ static void judge(struct s3 *s, struct req *r, struct outcome *o)
 		free(at);
 		return;
 	}
-	if (r->cc != CURLE_OK) {
+	if (r->cc != CURLE_OK && r->stalled) {
 		o->err = MLREG_EREMOTE;
-		snprintf(o->msg, sizeof(o->msg), "remote '%s': %s %s: cannot reach %s: %s%s", name,
-			 r->method, at, s->origin, r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->cc),
+		snprintf(o->msg, sizeof(o->msg), "remote '%s': %s %s: no progress for %ld s from %s%s",
+			 name, r->method, at, s->base.opts.timeout_s, s->origin,
+			 r->attempt > 0 ? " (after retries)" : "");
+		free(at);
+		return;
+	}
+	if (r->cc != CURLE_OK) {
+		int connected = r->cc != CURLE_COULDNT_CONNECT && r->cc != CURLE_COULDNT_RESOLVE_HOST &&
+			r->cc != CURLE_OPERATION_TIMEDOUT && r->cc != CURLE_SSL_CONNECT_ERROR;
+		o->err = MLREG_EREMOTE;
+		snprintf(o->msg, sizeof(o->msg), "remote '%s': %s %s: %s %s: %s%s", name,
+			 r->method, at, connected ? "the connection failed with" : "cannot reach",
+			 s->origin, r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->cc),
 			 r->attempt > 0 ? " (after retries)" : "");
 		free(at);
 		return;
@@ -875,10 +915,14 @@ struct upload {
 	char (*etags)[72];	/* per part, "" until it arrived */
 	struct mlreg_sha256 whole;
 	int failed, restarted;
+	int restart;		/* the server forgot the upload: start over when idle */
+	int completes;		/* CompleteMultipartUpload attempts */
+	uint64_t skipped;	/* bytes of parts that had arrived before (a resumption) */
 	struct outcome err;
 };
 
 static void upload_pump(struct upload *u);
+static void send_complete(struct upload *u, double delay);
 
 static void abort_done(struct req *r)
 {
@@ -909,12 +953,42 @@ static void upload_end(struct upload *u, int err, const char *msg)
 	if (err)
 		mlreg_op_fail(u->op, err, "%s", msg);
 	else
-		mlreg_op_finish(u->op, &(struct mlreg_result){ .etag = "" });
+		mlreg_op_finish(u->op, &(struct mlreg_result){ .etag = "", .skipped = u->skipped });
 	close(u->fd);
 	free(u->state);
 	free(u->upload_id);
 	free(u->etags);
 	free(u);
+}
+
+/*
+ * Starts the upload over, once, when the server no longer knows it
+ * (NoSuchUpload, InvalidPart): a new upload id, every part sent again.
+ * Returns 0, or -1 when it was started over already.
+ */
+static int upload_restart(struct upload *u)
+{
+	char junk[MLREG_HEX_LEN + 1];
+
+	if (u->restarted)
+		return -1;
+	u->restarted = 1;
+	u->restart = 0;
+	unlink(u->state);
+	if (u->log)
+		fclose(u->log);
+	u->log = NULL;
+	free(u->upload_id);
+	u->upload_id = NULL;
+	for (unsigned i = 0; i < u->nparts; i++)
+		u->etags[i][0] = '\0';
+	u->next = u->done_parts = 0;
+	u->skipped = 0;
+	u->completes = 0;
+	if (u->whole.ctx)
+		mlreg_sha256_final_hex(&u->whole, junk);
+	mlreg_sha256_init(&u->whole);
+	return 0;
 }
 
 /* Returns 0 after reading a saved state matching this upload (id, part size, parts). */
@@ -972,44 +1046,44 @@ static void complete_done(struct req *r)
 	if (!o.err && (mlreg_xml_parse(&doc, r->rbuf ? r->rbuf : "", r->rlen) < 0 ||
 		       !(root = mlreg_xml_root(doc)) ||
 		       strcmp(mlreg_xml_name(root), "CompleteMultipartUploadResult"))) {
-		char *at = where(u->s, u->op->key);
+		char *at = where(u->s, u->op->key), code[64] = "", text[256] = "";
+		error_code(r, code, sizeof(code), text, sizeof(text));
 		o.err = MLREG_EREMOTE;
-		snprintf(o.msg, sizeof(o.msg), "remote '%s': completing the upload of %s failed",
-			 u->s->base.remote->name, at);
+		snprintf(o.code, sizeof(o.code), "%s", code);
+		snprintf(o.msg, sizeof(o.msg), "remote '%s': POST %s: HTTP %ld %s%s%s%s (completing "
+			 "a multipart upload)", u->s->base.remote->name, at, r->status,
+			 code[0] ? code : "without a CompleteMultipartUploadResult",
+			 text[0] ? " (" : "", text, text[0] ? ")" : "");
 		free(at);
 	}
 	mlreg_xml_free(doc);
 	mlreg_error_clear();
+	if (o.err && o.code[0] && r->status >= 200 && r->status <= 299 &&
+	    ++u->completes <= u->s->base.opts.retries &&
+	    transient(&(struct req){ .cc = CURLE_OK, .status = 200 }, o.code)) {
+		/* An error inside a 200: retried as the same status would be. */
+		free_req(r);
+		u->s->base.stats.retries++;
+		send_complete(u, (double)u->s->base.opts.retry_delay_ms / 1000.0 *
+			      pow(2, u->completes - 1));
+		return;
+	}
 	free_req(r);
-	if (o.err && !u->restarted && (!strcmp(o.code, "InvalidPart") ||
-				       !strcmp(o.code, "NoSuchUpload"))) {
-		/* The server forgot the parts: start over, once. */
-		unlink(u->state);
-		u->restarted = 1;
-		free(u->upload_id);
-		u->upload_id = NULL;
+	if (o.err && (!strcmp(o.code, "InvalidPart") || !strcmp(o.code, "NoSuchUpload")) &&
+	    upload_restart(u) == 0) {
 		upload_pump(u);
 		return;
 	}
 	upload_end(u, o.err, o.msg);
 }
 
-/* Sends CompleteMultipartUpload with every part's ETag. */
-static void upload_complete(struct upload *u)
+/* Sends CompleteMultipartUpload with every part's ETag, after delay seconds. */
+static void send_complete(struct upload *u, double delay)
 {
-	char hex[MLREG_HEX_LEN + 1], *id;
 	size_t cap = 128 + (size_t)u->nparts * 120, len;
-	char *xml = xmalloc(cap);
+	char *xml = xmalloc(cap), *id;
 	struct req *r;
 
-	mlreg_sha256_final_hex(&u->whole, hex);
-	u->whole.ctx = NULL;
-	if (strcmp(hex, u->op->sha256) != 0) {
-		free(xml);
-		upload_end(u, MLREG_ECORRUPT, "a local object changed while it was sent: its "
-			   "content no longer matches its name; run 'mlreg fsck'");
-		return;
-	}
 	len = (size_t)snprintf(xml, cap, "<CompleteMultipartUpload>");
 	for (unsigned i = 0; i < u->nparts; i++)
 		len += (size_t)snprintf(xml + len, cap - len, "<Part><PartNumber>%u</PartNumber>"
@@ -1028,7 +1102,23 @@ static void upload_complete(struct upload *u)
 	r->max = ERROR_BODY_MAX;
 	r->complete = complete_done;
 	r->ctx = u;
+	r->ready = now_s() + delay;
 	enqueue(u->s, r);
+}
+
+/* Completes the upload once the parts sent are found to hash to the object's name. */
+static void upload_complete(struct upload *u)
+{
+	char hex[MLREG_HEX_LEN + 1];
+
+	mlreg_sha256_final_hex(&u->whole, hex);
+	u->whole.ctx = NULL;
+	if (strcmp(hex, u->op->sha256) != 0) {
+		upload_end(u, MLREG_ECORRUPT, "a local object changed while it was sent: its "
+			   "content no longer matches its name; run 'mlreg fsck'");
+		return;
+	}
+	send_complete(u, 0);
 }
 
 static void part_done(struct req *r)
@@ -1044,7 +1134,9 @@ static void part_done(struct req *r)
 		snprintf(o.msg, sizeof(o.msg), "remote '%s': a part was stored without an ETag",
 			 u->s->base.remote->name);
 	}
-	if (o.err && !u->failed) {
+	if (o.err && !strcmp(o.code, "NoSuchUpload") && !u->restarted) {
+		u->restart = 1;		/* once the parts in flight are back */
+	} else if (o.err && !u->failed) {
 		u->failed = 1;
 		u->err = o;
 	} else if (!o.err) {
@@ -1129,6 +1221,14 @@ static void upload_pump(struct upload *u)
 {
 	struct s3 *s = u->s;
 
+	if (u->restart) {
+		if (u->inflight > 0)
+			return;
+		if (upload_restart(u) < 0) {
+			upload_end(u, MLREG_EREMOTE, "the server forgot the multipart upload twice");
+			return;
+		}
+	}
 	if (u->failed) {
 		if (u->inflight == 0)
 			upload_end(u, u->err.err, u->err.msg);
@@ -1164,7 +1264,10 @@ static void upload_pump(struct upload *u)
 			break;
 		}
 		if (u->etags[i][0]) {
-			u->done_parts++;	/* arrived before a kill: not sent again */
+			/* Arrived before a kill: not sent again. */
+			u->done_parts++;
+			u->skipped += u->op->size - (uint64_t)i * u->part_size < u->part_size ?
+				u->op->size - (uint64_t)i * u->part_size : u->part_size;
 			continue;
 		}
 		r = new_req(s, "PUT", u->op->key);

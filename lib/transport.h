@@ -26,6 +26,7 @@ struct mlreg_result {
 	const char *etag;	/* head, put: the ETag without quotes, "" when unknown */
 	const char *body;	/* get_buf: the bytes, NUL-terminated */
 	size_t len;		/* get_buf: their number */
+	uint64_t skipped;	/* put_file: bytes not sent, already there (a resumption) */
 };
 
 typedef void (*mlreg_done_fn)(void *ctx, const struct mlreg_result *r);
