@@ -20,6 +20,7 @@
 #include "object.h"
 
 #define CHUNK (1u << 20)
+#define FLUSH_EVERY (8u << 20)	/* start the write-back of a written object this often */
 
 char *mlreg_object_path(const struct mlreg_store *store, const char *hex)
 {
@@ -273,9 +274,19 @@ int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *
 
 int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, size_t len)
 {
+	int err;
+
 	mlreg_sha256_update(&w->h, buf, len);
 	w->size += len;
-	return mlreg_write_all(w->fd, buf, len, w->tmp);
+	if ((err = mlreg_write_all(w->fd, buf, len, w->tmp)) < 0)
+		return err;
+	/* Write-back started as it goes, so the final fsync has less to do. */
+	if (w->size - w->flushed >= FLUSH_EVERY) {
+		sync_file_range(w->fd, (off_t)w->flushed, (off_t)(w->size - w->flushed),
+				SYNC_FILE_RANGE_WRITE);
+		w->flushed = w->size;
+	}
+	return 0;
 }
 
 int mlreg_object_writer_pwrite(struct mlreg_object_writer *w, const void *buf, size_t len,
@@ -283,6 +294,8 @@ int mlreg_object_writer_pwrite(struct mlreg_object_writer *w, const void *buf, s
 {
 	const char *p = buf;
 
+	if (!w->scattered)
+		w->size = 0;	/* from now on: the bytes hashed in order */
 	w->scattered = 1;
 	while (len > 0) {
 		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
@@ -297,29 +310,46 @@ int mlreg_object_writer_pwrite(struct mlreg_object_writer *w, const void *buf, s
 	return 0;
 }
 
-/* Returns 0 after hashing the whole temporary file into w->h and its length into w->size. */
-static int rehash(struct mlreg_object_writer *w)
+/*
+ * Returns 0 after hashing the temporary file from w->size on, len bytes
+ * (UINT64_MAX: to its end), into w->h, w->size counting them.
+ */
+static int hash_from(struct mlreg_object_writer *w, uint64_t len)
 {
 	char *buf = xmalloc(CHUNK);
-	uint64_t total = 0;
-	ssize_t n;
+	uint64_t off = w->size;
+	ssize_t n = 0;
 
-	mlreg_sha256_final_hex(&w->h, (char[MLREG_HEX_LEN + 1]){ 0 });
-	mlreg_sha256_init(&w->h);
-	if (lseek(w->fd, 0, SEEK_SET) < 0) {
-		free(buf);
-		return mlreg_error_os("cannot read '%s'", w->tmp);
-	}
-	posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	while ((n = mlreg_read_retry(w->fd, buf, CHUNK)) > 0) {
+	while (len > 0) {
+		n = pread(w->fd, buf, len < CHUNK ? (size_t)len : CHUNK, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		mlreg_sha256_update(&w->h, buf, (size_t)n);
-		total += (uint64_t)n;
+		off += (uint64_t)n;
+		if (len != UINT64_MAX)
+			len -= (uint64_t)n;
 	}
 	free(buf);
 	if (n < 0)
 		return mlreg_error_os("cannot read '%s'", w->tmp);
-	w->size = total;
+	if (len != UINT64_MAX && len > 0)
+		return mlreg_error_set(MLREG_EOS, "cannot read '%s': it is shorter than written",
+				       w->tmp);
+	w->size = off;
 	return 0;
+}
+
+int mlreg_object_writer_absorb(struct mlreg_object_writer *w, uint64_t off, uint64_t len)
+{
+	int err;
+
+	if (off != w->size)
+		return mlreg_error_set(MLREG_ERROR, "bytes absorbed out of order");
+	if ((err = hash_from(w, len)) == 0)
+		sync_file_range(w->fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+	return err;
 }
 
 int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, uint64_t size,
@@ -328,7 +358,7 @@ int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, u
 	int err = 0;
 
 	if (w->scattered)
-		err = rehash(w);
+		err = hash_from(w, UINT64_MAX);
 	mlreg_sha256_final_hex(&w->h, actual);
 	if (!err && fsync(w->fd) < 0)
 		err = mlreg_error_os("cannot sync '%s'", w->tmp);

@@ -63,8 +63,10 @@ struct mlreg_object_writer {
 	int fd;			/* the temporary file, -1 when closed */
 	char *tmp;		/* its path */
 	struct mlreg_sha256 h;	/* over the bytes appended in order */
-	uint64_t size;		/* bytes appended */
-	int scattered;		/* bytes were written at offsets: hash the file at commit */
+	uint64_t size;		/* bytes appended, or hashed in order (scattered) */
+	int scattered;		/* bytes were written at offsets: the hash covers the first
+				   size bytes of the file; commit hashes the rest */
+	uint64_t flushed;	/* appended bytes whose write-back was started */
 };
 
 /* Returns 0 after opening a new writer in w, or MLREG_EOS. */
@@ -76,6 +78,15 @@ int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, s
 /* Returns 0 after writing len bytes at offset off (any order), or MLREG_EOS. */
 int mlreg_object_writer_pwrite(struct mlreg_object_writer *w, const void *buf, size_t len,
 			       uint64_t off);
+
+/*
+ * Returns 0 after adding to the hash the len bytes written at offset off by
+ * mlreg_object_writer_pwrite(), which must start where the hashed bytes
+ * end, and starting their write-back to disk (so the final fsync has less
+ * to do); MLREG_EOS on a read error.  Done as ranges complete, it spares
+ * the commit a second pass over a large object.
+ */
+int mlreg_object_writer_absorb(struct mlreg_object_writer *w, uint64_t off, uint64_t len);
 
 /*
  * Returns 0 after storing the bytes as object hex when they are exactly

@@ -1771,6 +1771,8 @@ struct obj_get {
 	char hex[MLREG_HEX_LEN + 1];
 	uint64_t size;
 	unsigned chunks_left;
+	struct chunk **own;	/* its chunks, in order (a large object) */
+	unsigned nown, absorbed;	/* how many; how many hashed in order */
 	int failed;
 	const char *where;	/* "objects/XX/..." for messages */
 };
@@ -1833,7 +1835,35 @@ static void obj_done(void *ctx, const struct mlreg_result *r)
 struct chunk {
 	struct obj_get *g;
 	uint64_t off, pos, len;
+	int done;
 };
+
+/*
+ * A chunk arrived: the chunks that now follow each other from the start are
+ * hashed (and their write-back started) while the others still travel, so
+ * the commit has little left to read; the last one commits the object.
+ */
+static void chunk_done(void *ctx, const struct mlreg_result *r)
+{
+	struct chunk *c = ctx;
+	struct obj_get *g = c->g;
+	int err;
+
+	if (r->err || g->failed) {
+		obj_done(g, r);
+		return;
+	}
+	c->done = 1;
+	while (g->absorbed < g->nown && g->own[g->absorbed]->done) {
+		struct chunk *a = g->own[g->absorbed++];
+		if ((err = mlreg_object_writer_absorb(&g->w, a->off, a->len)) < 0) {
+			obj_done(g, &(struct mlreg_result){ .err = err,
+							    .msg = mlreg_error_message() });
+			return;
+		}
+	}
+	obj_done(g, r);
+}
 
 static int chunk_write(void *ctx, const void *buf, size_t len)
 {
@@ -2023,15 +2053,17 @@ static int download_objects(struct sync *s, struct wants *w)
 			mlreg_tr_get(s->t, key, 0, UINT64_MAX, &sink, obj_done, g);
 		} else {
 			g->chunks_left = (unsigned)((g->size + CHUNK_SIZE - 1) / CHUNK_SIZE);
+			g->own = xcalloc(g->chunks_left, sizeof(*g->own));
 			for (uint64_t off = 0; off < g->size; off += CHUNK_SIZE) {
 				struct chunk *c = xcalloc(1, sizeof(*c));
 				struct mlreg_sink sink = { chunk_write, chunk_reset, c };
 				c->g = g;
 				c->off = off;
 				c->len = g->size - off < CHUNK_SIZE ? g->size - off : CHUNK_SIZE;
+				g->own[g->nown++] = c;
 				chunks = xrealloc(chunks, (nchunks + 1) * sizeof(*chunks));
 				chunks[nchunks++] = c;
-				mlreg_tr_get(s->t, key, off, c->len, &sink, obj_done, g);
+				mlreg_tr_get(s->t, key, off, c->len, &sink, chunk_done, c);
 			}
 		}
 		free(key);
@@ -2075,6 +2107,7 @@ static int download_objects(struct sync *s, struct wants *w)
 done:
 	for (i = 0; i < ngets; i++) {
 		mlreg_object_writer_abort(&gets[i]->w);
+		free(gets[i]->own);
 		free(gets[i]);
 	}
 	free(gets);
