@@ -3,6 +3,8 @@
 #   make test            install what the tests need (when missing) and run them
 #   make deps            install the Debian build dependencies (sudo when not root)
 #   make demo            deps + build + a real session on a scratch store
+#   make bench           S3 upload/download speed and memory as ratios against
+#                        awscli on a local s3rver (bench/README; ~15 minutes)
 #   make install PREFIX=/usr/local DESTDIR=
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -117,6 +119,16 @@ test: test-deps
 lint-man:
 	mandoc -Tlint -Wwarning $(MANS)
 
+# Benchmarks, not tests: mlreg upload/download against awscli on a local
+# s3rver, printed as ratios (bench/README).  BENCH_RUNS=N, BENCH_BIG_MB,
+# BENCH_SMALL_N, BENCH_FLAT_MB and BENCH_SCENARIOS='1 3' choose what runs.
+bench: test-deps
+	$(MAKE) all
+	@test -x /usr/bin/time || { echo "installing benchmark dependencies: time"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq time >/dev/null; }
+	python3 bench/run $(BENCH_SCENARIOS)
+
 demo: deps
 	$(MAKE) all
 	bash contrib/demo.sh ./mlreg
@@ -132,4 +144,4 @@ clean:
 	rm -f mlreg libmlreg.a lib/*.o cmd/*.o t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign \
 		t/fuzz/replay $(FUZZ_BINS)
 
-.PHONY: all check-pkgs deps test-deps test lint-man demo install clean fuzz
+.PHONY: all check-pkgs deps test-deps test lint-man demo bench install clean fuzz
