@@ -22,6 +22,8 @@
 #   test_fails_remote CODES PATTERN CMD...
 #                         test_fails with registry_snapshot as the store check
 #   make_files DIR N SIZE files DIR/fK (K = 1..N) of SIZE random bytes each
+#   loose_key HEX         the remote key of loose object HEX
+#   remote_sha LABEL KEY  the SHA-256 of what the remote holds at KEY
 #   wait_until SECONDS CMD...
 #                         runs CMD every 0.1 s until it succeeds; fails, saying
 #                         so, when SECONDS pass first (never asserts on time:
@@ -145,4 +147,14 @@ wait_until () {
 lines_at_least () {
 	test -f "$3" &&
 	test "$(grep -c -E -e "$2" "$3")" -ge "$1"
+}
+
+loose_key () {
+	printf 'objects/%s/%s\n' "$(printf %s "$1" | cut -c1-2)" "$(printf %s "$1" | cut -c3-)"
+}
+
+remote_sha () {
+	rm -f "$TEST_ROOT/got" &&
+	remote_get "$1" "$2" "$TEST_ROOT/got" &&
+	sha256_of "$TEST_ROOT/got"
 }

@@ -40,7 +40,7 @@ test_expect_success 'the remote holds the layout of store-format.md' - <<-\EOF
 	test "$(grep -c "^packs/pack-[0-9a-f]*\.pack$" keys)" = 1 &&
 	test "$(grep -c "^packs/pack-[0-9a-f]*\.idx$" keys)" = 1 &&
 	big=$(sha256_of m1/large/f1) &&
-	grep -x "objects/$(echo $big | cut -c1-2)/$(echo $big | cut -c3-)" keys &&
+	grep -x "$(loose_key $big)" keys &&
 	test "$(grep -c ^objects/ keys)" = 1 &&
 	remote_get shared mlreg-remote marker &&
 	echo "mlreg remote format 1" >expect && test_cmp expect marker
@@ -50,7 +50,7 @@ test_expect_success 'records on the remote are the local bytes; objects hash to 
 	remote_get shared models/mnist/versions/2.json rec &&
 	cmp rec "$A/models/mnist/versions/2.json" &&
 	big=$(sha256_of m1/large/f1) &&
-	remote_get shared "objects/$(echo $big | cut -c1-2)/$(echo $big | cut -c3-)" obj &&
+	remote_get shared "$(loose_key $big)" obj &&
 	test "$(sha256_of obj)" = "$big" &&
 	pack=$(sed -n "s|^packs/pack-\([0-9a-f]*\)\.pack$|\1|p" keys) &&
 	remote_get shared "packs/pack-$pack.pack" p &&
@@ -255,7 +255,7 @@ test_expect_success 'errors: no remote, or several and none named' '
 
 test_expect_success 'a missing object on the remote: an error naming it, nothing visible' - <<-\EOF
 	big=$(sha256_of m1/large/f1) &&
-	key="objects/$(echo $big | cut -c1-2)/$(echo $big | cut -c3-)" &&
+	key=$(loose_key $big) &&
 	remote_get shared "$key" saved &&
 	mlreg init stores/f && remote_add "$SCRATCH/stores/f/.mlreg" origin shared &&
 	if test $REMOTE_KIND = s3
@@ -274,7 +274,7 @@ EOF
 
 test_expect_success 'a corrupt object on the remote is refused before it is stored' - <<-\EOF
 	printf "not the weights\n" >bad &&
-	key="objects/$(echo $big | cut -c1-2)/$(echo $big | cut -c3-)" &&
+	key=$(loose_key $big) &&
 	remote_put shared "$key" bad &&
 	mlreg init stores/g && remote_add "$SCRATCH/stores/g/.mlreg" origin shared &&
 	test_fails_remote 1 "^error: remote .origin.: object $big is corrupt (loose): its bytes hash to $(sha256_of bad) (16 bytes, expected 1500000); nothing was stored$" \

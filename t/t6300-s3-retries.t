@@ -11,18 +11,6 @@ REMOTE_ENDPOINT=$PROXY_ENDPOINT
 A="$SCRATCH/a/.mlreg"
 BIG_SIZE=$((65 * 1024 * 1024))	# over 64 MiB: a multipart upload of 5 parts
 
-# loose_key HEX: the remote key of a loose object.
-loose_key () {
-	printf 'objects/%s/%s\n' "$(printf %s "$1" | cut -c1-2)" "$(printf %s "$1" | cut -c3-)"
-}
-
-# remote_sha LABEL KEY: the SHA-256 of what the server holds at KEY, read with awscli.
-remote_sha () {
-	rm -f "$TEST_ROOT/got" &&
-	awscli s3api get-object --bucket "$S3_BUCKET" --key "$1/$2" "$TEST_ROOT/got" >/dev/null &&
-	sha256_of "$TEST_ROOT/got"
-}
-
 # parts_arrived N: the proxy log shows each part 1..N of a multipart upload
 # answered 200.
 parts_arrived () {

@@ -12,16 +12,6 @@ A="$SCRATCH/a/.mlreg" B="$SCRATCH/b/.mlreg"
 PART=$((16 * 1024 * 1024))
 BIG_SIZE=$((4 * PART + 1024 * 1024))	# 5 parts: 4 of 16 MiB and one of 1 MiB
 
-loose_key () {
-	printf 'objects/%s/%s\n' "$(printf %s "$1" | cut -c1-2)" "$(printf %s "$1" | cut -c3-)"
-}
-
-remote_sha () {
-	rm -f "$TEST_ROOT/got" &&
-	awscli s3api get-object --bucket "$S3_BUCKET" --key "$1/$2" "$TEST_ROOT/got" >/dev/null &&
-	sha256_of "$TEST_ROOT/got"
-}
-
 # same_files DIR OUT: each file of DIR is in OUT with the same bytes.
 same_files () {
 	for test_sf_f_ in "$1"/*

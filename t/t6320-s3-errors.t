@@ -9,10 +9,6 @@ proxy_start
 
 A="$SCRATCH/a/.mlreg" B="$SCRATCH/b/.mlreg"
 
-loose_key () {
-	printf 'objects/%s/%s\n' "$(printf %s "$1" | cut -c1-2)" "$(printf %s "$1" | cut -c3-)"
-}
-
 # fresh_c: a new, empty store C with remote px (through the proxy).
 fresh_c () {
 	rm -rf "$SCRATCH/c" &&

@@ -137,10 +137,6 @@ test_expect_success 'a second download gets nothing' '
 		"d[\"requests\"] <= 10"
 '
 
-loose_key () {
-	printf 'objects/%s/%s\n' "$(printf %s "$1" | cut -c1-2)" "$(printf %s "$1" | cut -c3-)"
-}
-
 test_expect_success 'where the size classes end: empty, 1 MiB - 1, 1 MiB, 64 MiB, 64 MiB + 1' - <<-\EOF
 	mkdir "$FAST/edge" &&
 	: >"$FAST/edge/empty" &&

@@ -9,10 +9,6 @@ REMOTE_KIND=s3
 A="$SCRATCH/a/.mlreg" H="$SCRATCH/h/.mlreg" D="$SCRATCH/d/.mlreg"
 BUCKET=mlreg-test
 
-loose_key () {
-	printf 'objects/%s/%s\n' "$(printf %s "$1" | cut -c1-2)" "$(printf %s "$1" | cut -c3-)"
-}
-
 test_expect_success 'setup: two models, small files, a loose one, one over 64 MiB; uploaded' '
 	mlreg init a &&
 	make_files net/small 5 2000 &&
