@@ -129,6 +129,12 @@ static void init_table(void)
 	arg_of[0x8d] = arg_of[0x8e] = arg_of[0x96] = A_LEN8;
 }
 
+int mlreg_inspect_pickle_opcode(unsigned char op)
+{
+	init_table();
+	return arg_of[op] != A_BAD;
+}
+
 /*
  * Returns 0 after reading n bytes at the walk's offset into dst; 1 when
  * the stream ends first (the caller decides whether that is an error);

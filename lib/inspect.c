@@ -62,6 +62,7 @@ const char *mlreg_inspect_detect(const struct mlreg_src *src)
 	size_t n = src->size < sizeof(m) ? (size_t)src->size : sizeof(m);
 	static const uint64_t hdf5_offsets[] = { 0, 512, 1024, 2048, 4096 };
 	size_t i;
+	int named;
 
 	if (n < 4 || mlreg_src_read(src, 0, m, n) < 0)
 		return NULL;
@@ -86,10 +87,15 @@ const char *mlreg_inspect_detect(const struct mlreg_src *src)
 		if (m[8] == '{' && hl >= 2 && hl <= src->size - 8)
 			return "safetensors";
 	}
-	if (m[0] == 0x80 && m[1] >= 2 && m[1] <= 5)
-		return "pickle";	/* PROTO opcode: pickle protocol 2-5 */
-	if (has_ext(base, ".pkl") || has_ext(base, ".pickle") || has_ext(base, ".joblib") ||
-	    has_ext(base, ".pt") || has_ext(base, ".pth"))
+	named = has_ext(base, ".pkl") || has_ext(base, ".pickle") || has_ext(base, ".joblib") ||
+		has_ext(base, ".pt") || has_ext(base, ".pth");
+	/*
+	 * PROTO 2-5; without a pickle's name, the next byte must be an opcode
+	 * too, or one random file in 16,000 would be called a broken pickle.
+	 */
+	if (m[0] == 0x80 && m[1] >= 2 && m[1] <= 5 && (named || mlreg_inspect_pickle_opcode(m[2])))
+		return "pickle";
+	if (named)
 		if (m[0] == '(' || m[0] == ']' || m[0] == '}' || m[0] == 'c' || m[0] == 0x78 ||
 		    !memcmp(m, "ZF", 2))
 			return "pickle";	/* protocol 0/1 pickles, zlib-compressed joblib */

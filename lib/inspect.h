@@ -94,6 +94,8 @@ int mlreg_inspect_hdf5(cJSON **out, const struct mlreg_src *src);
 int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src);
 /* lib/inspect-pickle.c: pickle, joblib and PyTorch's legacy (pickle) format; never unpickled */
 int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src);
+/* Returns 1 when op is a pickle opcode (of any protocol), else 0. */
+int mlreg_inspect_pickle_opcode(unsigned char op);
 
 /* Helpers for parsers: a FIELD object, and a new result skeleton. */
 cJSON *mlreg_inspect_field(const char *name, const char *type, const int64_t *dims, size_t ndims);

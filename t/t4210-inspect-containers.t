@@ -348,4 +348,16 @@ test_expect_success NUMPY 'pickle: every truncated copy fails cleanly' '
 	prefixes_survive evil.pkl 1
 '
 
+test_expect_success 'bytes that only start like a pickle are no pickle, unless so named' '
+	{ printf "\200\004\034"; head -c 4000 /dev/zero; } >weights.dat &&
+	mlreg init &&
+	mlreg register --create notpickle weights.dat >out 2>err &&
+	test_must_be_empty err &&
+	mlreg inspect --json weights.dat >i.json &&
+	json_equal i.json "[{\"format\": null, \"path\": \"weights.dat\"}]" &&
+	cp weights.dat weights.pkl &&
+	test_must_fail mlreg inspect weights.pkl 2>err &&
+	test_grep "not a valid pickle" err
+'
+
 test_done
