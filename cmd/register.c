@@ -4,8 +4,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -17,14 +15,6 @@ struct progress {
 	int width;		/* terminal columns */
 	int shown;		/* something is on the line */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void draw(struct progress *p, uint64_t done)
 {
@@ -44,7 +34,7 @@ static void draw(struct progress *p, uint64_t done)
 static void on_progress(void *ctx, uint64_t done)
 {
 	struct progress *p = ctx;
-	double t = now_s();
+	double t = mlreg_monotonic();
 
 	if (t - p->last < 0.1 && done < p->size)
 		return;		/* about ten redraws a second, as curl's meter */
@@ -144,11 +134,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 	o.metrics = metrics;
 	o.hparams = hparams;
 	if (!quiet && isatty(STDERR_FILENO)) {
-		struct winsize ws;
-		const char *cols = getenv("COLUMNS");
-		prog.width = cols && atoi(cols) > 0 ? atoi(cols) : 80;
-		if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-			prog.width = ws.ws_col;
+		prog.width = cmd_stderr_width();
 		o.progress = on_progress;
 		o.file_start = on_file;
 	}

@@ -6,8 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -53,33 +51,20 @@ int cmd_transfer_remote(struct mlreg_remote **out, const struct mlreg_store *sto
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void cmd_meter_start(struct cmd_meter *m, const char *verb, int quiet)
 {
-	struct winsize ws;
-	const char *cols = getenv("COLUMNS");
-
 	memset(m, 0, sizeof(*m));
 	m->verb = verb;
 	m->on = !quiet && isatty(STDERR_FILENO);
-	m->width = cols && atoi(cols) > 0 ? atoi(cols) : 80;
-	if (m->on && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		m->width = ws.ws_col;
-	m->start = now_s();
+	m->width = m->on ? cmd_stderr_width() : 80;
+	m->start = mlreg_monotonic();
 }
 
 void cmd_meter_update(void *ctx, const struct mlreg_sync_progress *p)
 {
 	struct cmd_meter *m = ctx;
 	char done[32], total[32], rate[32], line[256];
-	double secs = now_s() - m->start;
+	double secs = mlreg_monotonic() - m->start;
 	int pct;
 
 	if (!m->on || p->objects_total == 0)

@@ -299,9 +299,10 @@ static char *fsck_version(struct fsck_state *st, const char *name, const char *e
 			const char *h = mlreg_doc_str(f, "sha256", "");
 			char *op = mlreg_object_path(st->store, h);
 			struct stat sb;
-			if (stat(op, &sb) < 0 && partial)
+			int missing = stat(op, &sb) < 0;
+			if (missing && partial)
 				;	/* downloaded without its files: they are on a remote */
-			else if (stat(op, &sb) < 0)
+			else if (missing)
 				problem(st, "missing object %s (model '%s' version %ld file '%s')",
 					h, name, n, path);
 			else if ((long long)sb.st_size != mlreg_doc_int(f, "size", -1))

@@ -192,14 +192,6 @@ int mlreg_lock_timeout(void)
 	return (int)v;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int mlreg_lock_acquire(struct mlreg_lock *lk, const char *path, int timeout_ms)
 {
 	long waited = 0, step = 1;
@@ -245,7 +237,7 @@ int mlreg_lock_acquire(struct mlreg_lock *lk, const char *path, int timeout_ms)
 			mlreg_lock_release(lk);
 			return err;
 		}
-		sleep_ms(step);
+		mlreg_sleep_ms(step);
 		waited += step;
 		if (step < 50)
 			step *= 2;

@@ -297,8 +297,7 @@ cJSON *mlreg_model_public(const cJSON *model)
 	return c;
 }
 
-/* Returns a new version object: rec's fields with "id" after "version". */
-static cJSON *with_id(const cJSON *rec, const char *hex)
+cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex)
 {
 	cJSON *out = cJSON_CreateObject();
 	const cJSON *item;
@@ -472,7 +471,7 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(now));
 	if ((err = commit_record(&lk, model)) < 0)
 		goto done;
-	*out = with_id(rec, hex);
+	*out = mlreg_version_with_id(rec, hex);
 done:
 	mlreg_lock_release(&lk);
 	mlreg_entries_free(&entries);
@@ -525,7 +524,7 @@ static int load_version(cJSON **out, const struct mlreg_store *store, const char
 		return mlreg_error_set(MLREG_ECORRUPT, "the record of version %ld of model '%s' "
 				       "is corrupt; run 'mlreg fsck'", n, name);
 	}
-	*out = with_id(rec, hex);
+	*out = mlreg_version_with_id(rec, hex);
 	cJSON_Delete(rec);
 	return 0;
 }

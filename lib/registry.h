@@ -86,6 +86,9 @@ int mlreg_version_list(cJSON **out, const struct mlreg_store *store, const char 
 int mlreg_version_read_raw(char **buf, size_t *len, char *hex,
 			   const struct mlreg_store *store, const char *enc, long n);
 
+/* Returns a new version object: rec's members with "id" (hex) after "version". */
+cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex);
+
 /*
  * Returns 0 when files (a version's "files" array) is well formed and safe
  * to write below a directory; MLREG_ECORRUPT with the reason otherwise.

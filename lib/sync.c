@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "doc.h"
@@ -141,14 +140,6 @@ static int sync_result(struct sync *s)
 	return mlreg_error_set(s->err, "%s", s->msg);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Tells the caller how far we are, about ten times a second (force: now). */
 static void report(struct sync *s, int force)
 {
@@ -156,7 +147,7 @@ static void report(struct sync *s, int force)
 
 	if (!s->o->progress)
 		return;
-	t = now_s();
+	t = mlreg_monotonic();
 	if (!force && t - s->last_progress < 0.1)
 		return;
 	s->last_progress = t;
@@ -173,16 +164,6 @@ static void on_bytes(void *ctx, uint64_t up, uint64_t down)
 	report(s, 0);
 }
 
-/* Returns the MD5 of buf in hex (33 bytes), as S3's ETag of a single-part object. */
-static void md5_hex(const void *buf, size_t len, char *hex)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(buf, len, md, &n, EVP_md5(), NULL);
-	mlreg_hex(hex, md, 16);
-}
-
 /*
  * Returns 1 when the remote record described by rv has the bytes buf, 0
  * when it surely does not, -1 when only reading it can tell.
@@ -195,7 +176,7 @@ static int same_record(const struct rver *rv, const char *buf, size_t len)
 		return 0;
 	if (strlen(rv->etag) != 32)
 		return -1;	/* no ETag, or not an MD5 (multipart, SSE-KMS) */
-	md5_hex(buf, len, md5);
+	mlreg_md5_hex(buf, len, md5);
 	return strcmp(md5, rv->etag) == 0 ? 1 : -1;
 }
 
@@ -503,15 +484,6 @@ static int check_marker(struct sync *s, struct slot *sl, int *exists)
 	return 0;
 }
 
-/* Waits ms milliseconds. */
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /*
  * Returns 0 after reading the marker: *exists says whether the remote has
  * one.  A server that writes keys in place (s3rver does) may show a marker
@@ -530,7 +502,7 @@ static int read_marker(struct sync *s, int *exists)
 		    memcmp(sl.body, MARKER_TEXT, sl.len) != 0)
 			break;
 		slot_clear(&sl);
-		sleep_ms(100);
+		mlreg_sleep_ms(100);
 	}
 	err = check_marker(s, &sl, exists);
 	slot_clear(&sl);
@@ -1388,7 +1360,7 @@ static int put_records_round(struct sync *s, int *more)
 			}
 			slot_clear(&p[i].sl);
 			if (!waited && delay > 0) {
-				sleep_ms(delay);
+				mlreg_sleep_ms(delay);
 				waited = 1;
 			}
 			char *key = record_key(p[i].m, p[i].n);
@@ -1416,7 +1388,7 @@ static int put_records_round(struct sync *s, int *more)
 			}
 			mlreg_error_clear();
 			if (!again)
-				sleep_ms(100);
+				mlreg_sleep_ms(100);
 			again = 1;
 			char *key = record_key(p[i].m, p[i].n < 0 ? -p[i].n : p[i].n);
 			slot_clear(&p[i].sl);
@@ -2519,16 +2491,10 @@ int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char 
 	*out = cJSON_CreateArray();
 	for (long k = m->want; k >= 1; k--) {
 		char hex[MLREG_HEX_LEN + 1];
-		cJSON *rec = cJSON_ParseWithLength(m->bufs[k - 1], m->lens[k - 1]), *v, *item;
+		cJSON *rec = cJSON_ParseWithLength(m->bufs[k - 1], m->lens[k - 1]);
 		mlreg_sha256_hex(m->bufs[k - 1], m->lens[k - 1], hex);
-		v = cJSON_CreateObject();
-		cJSON_ArrayForEach(item, rec) {
-			cJSON_AddItemToObject(v, item->string, cJSON_Duplicate(item, 1));
-			if (!strcmp(item->string, "version"))
-				cJSON_AddStringToObject(v, "id", hex);
-		}
+		cJSON_AddItemToArray(*out, mlreg_version_with_id(rec, hex));
 		cJSON_Delete(rec);
-		cJSON_AddItemToArray(*out, v);
 	}
 done:
 	sync_close(&s);

@@ -15,8 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "error.h"
 #include "fs.h"
 #include "transport.h"
@@ -129,8 +127,6 @@ static int walk(struct file_tr *f, const char *rel, const char *leaf, int recurs
 #define ETAG_MAX (1u << 20)
 static void small_etag(const char *path, const struct stat *st, char *etag)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
 	char *buf;
 	size_t len;
 
@@ -140,8 +136,7 @@ static void small_etag(const char *path, const struct stat *st, char *etag)
 		mlreg_error_clear();
 		return;
 	}
-	EVP_Digest(buf, len, md, &n, EVP_md5(), NULL);
-	mlreg_hex(etag, md, 16);
+	mlreg_md5_hex(buf, len, etag);
 	free(buf);
 }
 

@@ -123,14 +123,6 @@ struct s3 {
 	char *ca_bundle;	/* $AWS_CA_BUNDLE */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Copies printable ASCII of s (len bytes) into out (size n), other bytes as '?'. */
 static void printable(char *out, size_t n, const char *s, size_t len)
 {
@@ -367,7 +359,7 @@ static int on_xfer(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t u
 		   curl_off_t ulnow)
 {
 	struct req *r = ctx;
-	double t = now_s();
+	double t = mlreg_monotonic();
 
 	if (dlnow + ulnow != r->seen) {
 		r->seen = dlnow + ulnow;
@@ -493,7 +485,7 @@ static int start(struct s3 *s, struct req *r)
 	r->rlen = 0;
 	r->etag[0] = '\0';
 	r->length = 0;
-	r->started = r->moved = now_s();
+	r->started = r->moved = mlreg_monotonic();
 	r->seen = 0;
 	r->stalled = 0;
 	s->base.stats.requests++;
@@ -655,7 +647,7 @@ static void trace(struct s3 *s, struct req *r)
 	printable(shown, sizeof(shown), r->key, strlen(r->key));
 	fprintf(stderr, "mlreg: trace: %s /%s%s%.60s -> %ld%s%s (%.3f s)\n", r->method, shown,
 		r->query ? "?" : "", r->query ? r->query : "", r->status,
-		r->cc ? " " : "", r->cc ? curl_easy_strerror(r->cc) : "", now_s() - r->started);
+		r->cc ? " " : "", r->cc ? curl_easy_strerror(r->cc) : "", mlreg_monotonic() - r->started);
 }
 
 /* An attempt ended: retry it, or complete the request. */
@@ -681,7 +673,7 @@ static void finished(struct s3 *s, struct req *r)
 			delay = 20;
 		r->attempt++;
 		s->base.stats.retries++;
-		r->ready = now_s() + delay;
+		r->ready = mlreg_monotonic() + delay;
 		if (r->resp == RESP_SINK && r->sink.reset)
 			r->sink.reset(r->sink.ctx);
 		if (rewind_body(r) < 0) {
@@ -699,7 +691,7 @@ static void finished(struct s3 *s, struct req *r)
 static int run_requests(struct s3 *s)
 {
 	while (s->waiting || s->active) {
-		double t = now_s(), next = 0;
+		double t = mlreg_monotonic(), next = 0;
 		struct req **pp = &s->waiting;
 		int running, msgs, timeout_ms = 100;
 		CURLMsg *m;
@@ -731,8 +723,8 @@ static int run_requests(struct s3 *s)
 		}
 		if (!s->active && !s->waiting)
 			break;
-		if (next > 0 && (next - now_s()) * 1000 < timeout_ms)
-			timeout_ms = (int)((next - now_s()) * 1000) + 1;
+		if (next > 0 && (next - mlreg_monotonic()) * 1000 < timeout_ms)
+			timeout_ms = (int)((next - mlreg_monotonic()) * 1000) + 1;
 		if (timeout_ms < 0)
 			timeout_ms = 0;
 		if (s->active)
@@ -1102,7 +1094,7 @@ static void send_complete(struct upload *u, double delay)
 	r->max = ERROR_BODY_MAX;
 	r->complete = complete_done;
 	r->ctx = u;
-	r->ready = now_s() + delay;
+	r->ready = mlreg_monotonic() + delay;
 	enqueue(u->s, r);
 }
 
@@ -1312,11 +1304,6 @@ static void start_multipart(struct s3 *s, struct mlreg_op *op, int fd)
 }
 
 /* A single PUT of a whole file, after checking it hashes to its name. */
-struct file_put {
-	int fd;
-	const char *path;
-};
-
 static void file_put_complete(struct req *r)
 {
 	int fd = r->fd;

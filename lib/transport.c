@@ -85,17 +85,6 @@ void mlreg_tr_set_conditional(struct mlreg_transport *t, int yes)
 	t->conditional = yes != 0;
 }
 
-char *mlreg_tr_where(const struct mlreg_transport *t, const char *key)
-{
-	const struct mlreg_remote *r = t->remote;
-
-	if (r->kind == MLREG_REMOTE_FILE)
-		return xasprintf("%s/%s", r->path, key);
-	if (*r->prefix)
-		return xasprintf("s3://%s/%s/%s", r->bucket, r->prefix, key);
-	return xasprintf("s3://%s/%s", r->bucket, key);
-}
-
 /* Returns a new operation of kind on key (relative to the remote's root). */
 static struct mlreg_op *new_op(struct mlreg_transport *t, enum mlreg_op_kind kind,
 			       const char *key, mlreg_done_fn done, void *ctx)

@@ -150,9 +150,6 @@ void mlreg_tr_delete(struct mlreg_transport *t, const char *key, mlreg_done_fn d
  */
 int mlreg_tr_run(struct mlreg_transport *t);
 
-/* Returns how a key is shown in messages ("s3://bucket/prefix/KEY"), malloc'd. */
-char *mlreg_tr_where(const struct mlreg_transport *t, const char *key);
-
 /* The parts of a transport that its kinds implement (transport-*.c). */
 struct mlreg_op;
 struct mlreg_tr_vtable {

@@ -148,6 +148,31 @@ void mlreg_sha256_hex(const void *data, size_t len, char *hex)
 	mlreg_sha256_final_hex(&h, hex);
 }
 
+void mlreg_md5_hex(const void *data, size_t len, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
+	mlreg_hex(hex, md, 16);
+}
+
+double mlreg_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void mlreg_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 void mlreg_human_size(char *buf, size_t len, uint64_t n)
 {
 	static const char *units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };

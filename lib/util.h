@@ -41,6 +41,16 @@ void mlreg_sha256_final_hex(struct mlreg_sha256 *h, char *hex);
 /* Hashes one buffer into hex (65 bytes). */
 void mlreg_sha256_hex(const void *data, size_t len, char *hex);
 
+/* Writes the MD5 of len bytes of data as lowercase hex (33 bytes) into hex: S3's ETag of
+ * a single-part object, nothing mlreg trusts for integrity. */
+void mlreg_md5_hex(const void *data, size_t len, char *hex);
+
+/* Returns seconds on a monotonic clock, for intervals. */
+double mlreg_monotonic(void);
+
+/* Waits ms milliseconds, going on after signals. */
+void mlreg_sleep_ms(long ms);
+
 /* Writes a human size ("1.5 MiB", "512 B") into buf. */
 void mlreg_human_size(char *buf, size_t len, uint64_t n);
 
