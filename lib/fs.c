@@ -178,6 +178,23 @@ fail:
 	return err;
 }
 
+int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s)
+{
+	struct stat st;
+	int fd, removed = 0;
+
+	/* O_NONBLOCK: a FIFO planted under the name must not hang us. */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (long long)time(NULL) - (long long)st.st_mtime > grace_s &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd, name, 0) == 0)
+		removed = 1;
+	close(fd);
+	return removed;
+}
+
 int mlreg_lock_timeout(void)
 {
 	const char *s = getenv("MLREG_LOCK_TIMEOUT");

@@ -36,6 +36,18 @@ int mlreg_fs_read_file(char **out, size_t *len, const char *path, size_t max,
  */
 int mlreg_fs_write_atomic(const char *path, const void *buf, size_t len);
 
+/*
+ * Returns 1 after removing name in the directory dirfd when it is the
+ * leftover of a writer that died: a regular file (a link or anything else
+ * is neither followed nor removed) that no process holds locked with
+ * flock(2) and that has not changed for more than grace_s seconds; 0 when it
+ * is left alone (or vanished meanwhile).  Writers of temporary files hold
+ * LOCK_EX on them until they are renamed, so a live writer's file is never
+ * taken, and the grace period covers a writer on another host whose lock
+ * this one cannot see.
+ */
+int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s);
+
 /* A held lock on <path>.lock. */
 struct mlreg_lock {
 	char *path;	/* the file the lock protects */

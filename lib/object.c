@@ -21,6 +21,7 @@
 
 #define CHUNK (1u << 20)
 #define FLUSH_EVERY (8u << 20)	/* start the write-back of a written object this often */
+#define TMP_GRACE_S 60		/* a tmp/ file unchanged this long, unlocked, is a leftover */
 
 char *mlreg_object_path(const struct mlreg_store *store, const char *hex)
 {
@@ -87,7 +88,6 @@ int mlreg_object_prune_tmp(struct mlreg_store *store, unsigned *removed)
 {
 	char *dir = mlreg_store_path(store, "tmp");
 	struct dirent *de;
-	time_t now = time(NULL);
 	DIR *d = opendir(dir);
 
 	*removed = 0;
@@ -97,19 +97,10 @@ int mlreg_object_prune_tmp(struct mlreg_store *store, unsigned *removed)
 		return err;
 	}
 	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-		int fd;
-
-		if (strncmp(de->d_name, "obj-", 4) != 0)
-			continue;
-		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			continue;
 		/* Unlocked and untouched for a minute: its writer is gone. */
-		if (fstat(fd, &st) == 0 && now - st.st_mtime > 60 &&
-		    flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd(d), de->d_name, 0) == 0)
+		if (!strncmp(de->d_name, "obj-", 4) &&
+		    mlreg_fs_remove_stale(dirfd(d), de->d_name, TMP_GRACE_S))
 			(*removed)++;
-		close(fd);
 	}
 	closedir(d);
 	free(dir);
