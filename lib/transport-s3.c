@@ -1425,6 +1425,10 @@ static void submit(struct mlreg_transport *t, struct mlreg_op *op)
 		r = op_req(s, op, "DELETE");
 		r->complete = delete_complete;
 		break;
+	case MLREG_OP_TIDY:
+		/* Nothing: S3 has no temporary keys. */
+		mlreg_op_finish(op, &(struct mlreg_result){ .etag = "" });
+		return;
 	default:
 		mlreg_op_fail(op, MLREG_ERROR, "unknown operation");
 		return;

@@ -174,6 +174,11 @@ void mlreg_tr_delete(struct mlreg_transport *t, const char *key, mlreg_done_fn d
 	t->vt->submit(t, new_op(t, MLREG_OP_DELETE, key, done, ctx));
 }
 
+void mlreg_tr_tidy(struct mlreg_transport *t, mlreg_done_fn done, void *ctx)
+{
+	t->vt->submit(t, new_op(t, MLREG_OP_TIDY, "", done, ctx));
+}
+
 int mlreg_tr_run(struct mlreg_transport *t)
 {
 	return t->vt->run(t);

@@ -145,6 +145,14 @@ void mlreg_tr_put_file(struct mlreg_transport *t, const char *key, const char *p
 void mlreg_tr_delete(struct mlreg_transport *t, const char *key, mlreg_done_fn done, void *ctx);
 
 /*
+ * Removes what writers that died left on the remote, never what a live one
+ * is writing: for a file remote, the temporary files (.mlreg-tmp-*) that no
+ * process holds locked and that have not changed for an hour (r->size: how
+ * many); nothing for S3.  Best effort: it does not fail.
+ */
+void mlreg_tr_tidy(struct mlreg_transport *t, mlreg_done_fn done, void *ctx);
+
+/*
  * Returns 0 once every queued operation, and every one their callbacks
  * queued, has completed; an error only when the transport itself broke.
  */
@@ -160,7 +168,7 @@ struct mlreg_tr_vtable {
 
 enum mlreg_op_kind {
 	MLREG_OP_LIST, MLREG_OP_GET_BUF, MLREG_OP_GET, MLREG_OP_HEAD, MLREG_OP_PUT_BUF,
-	MLREG_OP_PUT, MLREG_OP_PUT_FILE, MLREG_OP_DELETE
+	MLREG_OP_PUT, MLREG_OP_PUT_FILE, MLREG_OP_DELETE, MLREG_OP_TIDY
 };
 
 /* One queued operation (what the public functions above describe). */
