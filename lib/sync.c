@@ -48,6 +48,12 @@ struct rver {
 	char etag[72];
 };
 
+/* A version record key as a listing gave it. */
+struct rlisted {
+	long n;
+	struct rver v;
+};
+
 /* One model being moved. */
 struct model {
 	char *name, *enc;
@@ -64,6 +70,8 @@ struct model {
 	cJSON *record;			/* its content, when read */
 	struct rver *rv;		/* rv[n] for n in 1..nrv */
 	long nrv;
+	struct rlisted *listed;		/* record keys as listed, until list_models() sorts them */
+	size_t nlisted, caplisted;
 	long contig;			/* versions 1..contig all present */
 	/* progress */
 	long next;			/* upload: the next version to put */
@@ -80,7 +88,7 @@ struct sync {
 	const struct mlreg_remote *r;
 	const struct mlreg_sync_opts *o;
 	struct model **m;		/* sorted by enc */
-	size_t nm;
+	size_t nm, capm;
 	int no_local;			/* reading a remote only: no local store */
 	int err;			/* the first error */
 	char msg[1024];
@@ -238,10 +246,25 @@ static struct model *find_model(struct sync *s, const char *enc)
 	return found ? *found : NULL;
 }
 
+/* Returns a new model called name, enc its encoded name (taken), added unsorted. */
+static struct model *new_model(struct sync *s, const char *name, char *enc)
+{
+	struct model *m = xcalloc(1, sizeof(*m));
+
+	m->name = xstrdup(name);
+	m->enc = enc;
+	m->s = s;
+	if (s->nm == s->capm) {
+		s->capm = s->capm ? 2 * s->capm : 16;
+		s->m = xrealloc(s->m, s->capm * sizeof(*s->m));
+	}
+	s->m[s->nm++] = m;
+	return m;
+}
+
 /* Returns the model called name, added (unsorted: call sort_models) when new. */
 static struct model *add_model(struct sync *s, const char *name)
 {
-	struct model *m;
 	char *enc = mlreg_name_encode(name);
 
 	for (size_t i = 0; i < s->nm; i++)
@@ -249,39 +272,48 @@ static struct model *add_model(struct sync *s, const char *name)
 			free(enc);
 			return s->m[i];
 		}
-	m = xcalloc(1, sizeof(*m));
-	m->name = xstrdup(name);
-	m->enc = enc;
-	m->s = s;
-	s->m = xrealloc(s->m, (s->nm + 1) * sizeof(*s->m));
-	s->m[s->nm++] = m;
-	return m;
+	return new_model(s, name, enc);
 }
 
+static void free_model(struct model *m)
+{
+	for (long k = 0; k < m->nbufs; k++)
+		free(m->bufs[k]);
+	free(m->bufs);
+	free(m->lens);
+	free(m->rv);
+	free(m->listed);
+	free(m->asked);
+	cJSON_Delete(m->record);
+	free(m->name);
+	free(m->enc);
+	free(m);
+}
+
+/* Sorts the models by encoded name, dropping a second one of a name (new_model()'s). */
 static void sort_models(struct sync *s)
 {
-	if (s->nm)
-		qsort(s->m, s->nm, sizeof(*s->m), cmp_model);
+	size_t i, j = 0;
+
+	if (!s->nm)
+		return;
+	qsort(s->m, s->nm, sizeof(*s->m), cmp_model);
+	for (i = 1; i < s->nm; i++) {
+		if (strcmp(s->m[i]->enc, s->m[j]->enc))
+			s->m[++j] = s->m[i];
+		else
+			free_model(s->m[i]);
+	}
+	s->nm = j + 1;
 }
 
 static void free_models(struct sync *s)
 {
-	for (size_t i = 0; i < s->nm; i++) {
-		struct model *m = s->m[i];
-		for (long k = 0; k < m->nbufs; k++)
-			free(m->bufs[k]);
-		free(m->bufs);
-		free(m->lens);
-		free(m->rv);
-		free(m->asked);
-		cJSON_Delete(m->record);
-		free(m->name);
-		free(m->enc);
-		free(m);
-	}
+	for (size_t i = 0; i < s->nm; i++)
+		free_model(s->m[i]);
 	free(s->m);
 	s->m = NULL;
-	s->nm = 0;
+	s->nm = s->capm = 0;
 }
 
 /* Returns 0 after reading the local state of m (whether it exists, its latest). */
@@ -361,16 +393,41 @@ static int on_model_key(void *ctx, const struct mlreg_key *k)
 		m->has_record = 1;
 		return 0;
 	}
-	if (n > m->nrv) {
-		long cap = n + 1 > 2 * m->nrv ? n + 1 : 2 * m->nrv;
-		m->rv = xrealloc(m->rv, (size_t)(cap + 1) * sizeof(*m->rv));
-		memset(m->rv + m->nrv + 1, 0, (size_t)(cap - m->nrv) * sizeof(*m->rv));
-		m->nrv = cap;
+	/* Kept as listed: a version number is no size to allocate by (see rv_build). */
+	if (m->nlisted == m->caplisted) {
+		m->caplisted = m->caplisted ? 2 * m->caplisted : 16;
+		m->listed = xrealloc(m->listed, m->caplisted * sizeof(*m->listed));
 	}
-	m->rv[n].present = 1;
-	m->rv[n].size = k->size;
-	snprintf(m->rv[n].etag, sizeof(m->rv[n].etag), "%s", k->etag);
+	m->listed[m->nlisted].n = n;
+	m->listed[m->nlisted].v.present = 1;
+	m->listed[m->nlisted].v.size = k->size;
+	snprintf(m->listed[m->nlisted].v.etag, sizeof(m->listed[0].v.etag), "%s", k->etag);
+	m->nlisted++;
 	return 0;
+}
+
+/*
+ * Makes m->rv from the record keys listed.  Only versions up to the larger
+ * of the number of keys listed and the local versions to upload can matter
+ * (a chain from 1 cannot be longer than the keys listed), so a key such as
+ * versions/99999999.json costs one entry, not an array that long.
+ */
+static void rv_build(struct model *m)
+{
+	long top = 0, bound = (long)m->nlisted > m->sel ? (long)m->nlisted : m->sel;
+
+	for (size_t i = 0; i < m->nlisted; i++)
+		if (m->listed[i].n > top)
+			top = m->listed[i].n;
+	m->nrv = top < bound ? top : bound;
+	free(m->rv);
+	m->rv = xcalloc((size_t)m->nrv + 1, sizeof(*m->rv));
+	for (size_t i = 0; i < m->nlisted; i++)
+		if (m->listed[i].n <= m->nrv)
+			m->rv[m->listed[i].n] = m->listed[i].v;
+	free(m->listed);
+	m->listed = NULL;
+	m->nlisted = m->caplisted = 0;
 }
 
 static void list_done(void *ctx, const struct mlreg_result *r)
@@ -397,6 +454,7 @@ static int list_models(struct sync *s, int all)
 	mlreg_tr_run(s->t);
 	for (size_t i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
+		rv_build(m);
 		m->contig = 0;
 		while (m->contig < m->nrv && m->rv[m->contig + 1].present)
 			m->contig++;
@@ -584,7 +642,7 @@ struct inventory {
 	struct inv_entry *v;
 	size_t n, cap;
 	struct packname *names;
-	size_t nnames;
+	size_t nnames, capnames;
 	struct mlreg_pack_index *packs;	/* loaded indexes */
 	size_t npacks;
 	int sorted;
@@ -694,13 +752,18 @@ static int on_pack_key(void *ctx, const struct mlreg_key *k)
 		is_idx = 0;
 	else
 		return 0;
-	for (i = 0; i < inv->nnames && strcmp(inv->names[i].hex, hex); i++)
-		;
-	if (i == inv->nnames) {
-		inv->names = xrealloc(inv->names, (inv->nnames + 1) * sizeof(*inv->names));
+	/* A listing is sorted, so a pack's two keys come together; merge_packnames() is sure. */
+	i = inv->nnames;
+	if (!i || strcmp(inv->names[i - 1].hex, hex)) {
+		if (inv->nnames == inv->capnames) {
+			inv->capnames = inv->capnames ? 2 * inv->capnames : 16;
+			inv->names = xrealloc(inv->names, inv->capnames * sizeof(*inv->names));
+		}
 		memset(&inv->names[i], 0, sizeof(inv->names[i]));
 		memcpy(inv->names[i].hex, hex, sizeof(hex));
 		inv->nnames++;
+	} else {
+		i--;
 	}
 	if (is_idx) {
 		inv->names[i].has_idx = 1;
@@ -709,6 +772,34 @@ static int on_pack_key(void *ctx, const struct mlreg_key *k)
 		inv->names[i].size = k->size;
 	}
 	return 0;
+}
+
+static int cmp_packname(const void *a, const void *b)
+{
+	return strcmp(((const struct packname *)a)->hex, ((const struct packname *)b)->hex);
+}
+
+/* Sorts the pack names listed and merges those listed apart (an unsorted listing). */
+static void merge_packnames(struct inventory *inv)
+{
+	size_t i, j = 0;
+
+	if (!inv->nnames)
+		return;
+	qsort(inv->names, inv->nnames, sizeof(*inv->names), cmp_packname);
+	for (i = 1; i < inv->nnames; i++) {
+		struct packname *a = &inv->names[j], *b = &inv->names[i];
+		if (strcmp(a->hex, b->hex)) {
+			inv->names[++j] = *b;
+			continue;
+		}
+		a->has_idx |= b->has_idx;
+		if (b->has_pack) {
+			a->has_pack = 1;
+			a->size = b->size;
+		}
+	}
+	inv->nnames = j + 1;
 }
 
 static char *idx_cache_path(const struct sync *s, const char *hex)
@@ -746,6 +837,7 @@ static int load_inventory(struct sync *s, struct inventory *inv, int loose)
 	mlreg_tr_run(s->t);
 	if (s->perr)
 		return phase_result(s);
+	merge_packnames(inv);
 	sl = xcalloc(inv->nnames + 1, sizeof(*sl));
 	for (i = 0; i < inv->nnames; i++) {
 		struct packname *pn = &inv->names[i];
@@ -1736,18 +1828,93 @@ static int stored(int err, const char *hex)
 	return err;
 }
 
+/*
+ * Fetching objects.  What a download queues at any time is bounded
+ * (QUEUE_MAX requests, CHUNK_WINDOW chunks of one large object), never
+ * sized by what records declare: the plan is one small task per object or
+ * pack range, and requests are made from it as earlier ones complete.  A
+ * large object's declared size is compared with what the remote says
+ * (HEAD) before any chunk is asked for, so a record declaring 16 TiB for a
+ * 1-byte object is refused at once.
+ */
+#define QUEUE_MAX 64		/* requests of a download queued or in flight */
+#define CHUNK_WINDOW 16		/* chunks of one object between the first not hashed and the last asked */
+
+/* One thing to fetch: a loose object (pack < 0), or objects of one pack in one range. */
+struct task {
+	long pack;				/* the pack's index in the inventory, -1: loose */
+	const struct mlreg_pack_entry **e;	/* range: its objects, by offset */
+	size_t n;
+	const struct want *w;			/* loose: the object */
+};
+
+struct obj_get;
+
+/* The objects of a download and how far their fetching is. */
+struct fetch {
+	struct sync *s;
+	struct inventory *inv;
+	struct task *tasks;
+	size_t ntasks, cap, next;	/* tasks; the next one to start */
+	struct obj_get *active;	/* large objects still asking for chunks */
+	unsigned inflight;	/* requests queued or in flight */
+	int pumping, again;	/* pump() is running; run it once more */
+};
+
+static void pump(struct fetch *fe);
+
+/* A chunk of a large object, written at its offset. */
+struct chunk {
+	struct obj_get *g;
+	uint64_t off, pos, len;
+	int done;
+};
+
 /* An object being fetched whole, or in chunks of a large one. */
 struct obj_get {
+	struct fetch *fe;
 	struct sync *s;
 	struct mlreg_object_writer w;
 	char hex[MLREG_HEX_LEN + 1];
-	uint64_t size;
-	unsigned chunks_left;
-	struct chunk **own;	/* its chunks, in order (a large object) */
-	unsigned nown, absorbed;	/* how many; how many hashed in order */
+	char *key;		/* objects/XX/... */
+	uint64_t size;		/* as its version lists it (and, chunked, the remote says) */
+	int chunked;
+	uint64_t nchunks, asked, absorbed;	/* chunks in all, asked for, hashed in order */
+	unsigned inflight;	/* its requests not completed */
+	struct chunk ring[CHUNK_WINDOW];	/* chunk i is ring[i % CHUNK_WINDOW] */
 	int failed;
-	const char *where;	/* "objects/XX/..." for messages */
+	struct obj_get *next_active;
 };
+
+static void get_free(struct obj_get *g)
+{
+	mlreg_object_writer_abort(&g->w);
+	free(g->key);
+	free(g);
+}
+
+/* Takes large object g off the list of those asking for chunks. */
+static void deactivate(struct obj_get *g)
+{
+	struct obj_get **pp;
+
+	for (pp = &g->fe->active; *pp; pp = &(*pp)->next_active)
+		if (*pp == g) {
+			*pp = g->next_active;
+			break;
+		}
+}
+
+/* Fails g: the first error is reported; g goes once nothing of it is in flight. */
+static void get_fail(struct obj_get *g, int err, const char *msg)
+{
+	if (!g->failed)
+		fail(g->s, err, "%s", msg);
+	g->failed = 1;
+	if (g->chunked)
+		deactivate(g);
+	mlreg_object_writer_abort(&g->w);
+}
 
 static int obj_append(void *ctx, const void *buf, size_t len)
 {
@@ -1776,8 +1943,8 @@ static void obj_commit(struct obj_get *g)
 	int err = mlreg_object_writer_commit(&g->w, g->hex, g->size, actual);
 
 	if (err == MLREG_ECORRUPT)
-		fail(g->s, err, "remote '%s': object %s is corrupt (%s): %s; nothing was stored",
-		     g->s->r->name, g->hex, g->where, mlreg_error_message());
+		fail(g->s, err, "remote '%s': object %s is corrupt (loose): %s; nothing was stored",
+		     g->s->r->name, g->hex, mlreg_error_message());
 	else if (err)
 		fail(g->s, err, "cannot store object %s: %s", g->hex, mlreg_error_message());
 	else {
@@ -1787,28 +1954,20 @@ static void obj_commit(struct obj_get *g)
 	report(g->s, 0);
 }
 
+/* A whole object arrived (or did not). */
 static void obj_done(void *ctx, const struct mlreg_result *r)
 {
 	struct obj_get *g = ctx;
+	struct fetch *fe = g->fe;
 
-	if (r->err || g->failed) {
-		if (!g->failed)
-			fail(g->s, r->err, "%s", r->msg);
-		g->failed = 1;
-		mlreg_object_writer_abort(&g->w);
-		return;
-	}
-	if (g->chunks_left > 0 && --g->chunks_left > 0)
-		return;
-	obj_commit(g);
+	fe->inflight--;
+	if (r->err && !g->failed)
+		fail(g->s, r->err, "%s", r->msg);
+	else if (!g->failed)
+		obj_commit(g);
+	get_free(g);
+	pump(fe);
 }
-
-/* A chunk of a large object, written at its offset. */
-struct chunk {
-	struct obj_get *g;
-	uint64_t off, pos, len;
-	int done;
-};
 
 /*
  * A chunk arrived: the chunks that now follow each other from the start are
@@ -1819,22 +1978,39 @@ static void chunk_done(void *ctx, const struct mlreg_result *r)
 {
 	struct chunk *c = ctx;
 	struct obj_get *g = c->g;
+	struct fetch *fe = g->fe;
 	int err;
 
-	if (r->err || g->failed) {
-		obj_done(g, r);
-		return;
+	fe->inflight--;
+	g->inflight--;
+	if (!r->err && !g->failed && c->pos != c->len) {
+		char *msg = xasprintf("remote '%s': a range of object %s ended early (%llu of "
+				      "%llu bytes at %llu)", g->s->r->name, g->hex,
+				      (unsigned long long)c->pos, (unsigned long long)c->len,
+				      (unsigned long long)c->off);
+		get_fail(g, MLREG_ECORRUPT, msg);
+		free(msg);
+	} else if (r->err) {
+		get_fail(g, r->err, r->msg);
 	}
 	c->done = 1;
-	while (g->absorbed < g->nown && g->own[g->absorbed]->done) {
-		struct chunk *a = g->own[g->absorbed++];
+	while (!g->failed && g->absorbed < g->asked && g->ring[g->absorbed % CHUNK_WINDOW].done) {
+		struct chunk *a = &g->ring[g->absorbed % CHUNK_WINDOW];
 		if ((err = mlreg_object_writer_absorb(&g->w, a->off, a->len)) < 0) {
-			obj_done(g, &(struct mlreg_result){ .err = err,
-							    .msg = mlreg_error_message() });
-			return;
+			get_fail(g, err, mlreg_error_message());
+			break;
 		}
+		a->done = 0;
+		g->absorbed++;
 	}
-	obj_done(g, r);
+	if (!g->failed && g->absorbed == g->nchunks) {
+		deactivate(g);
+		obj_commit(g);
+		get_free(g);
+	} else if (g->failed && g->inflight == 0) {
+		get_free(g);
+	}
+	pump(fe);
 }
 
 static int chunk_write(void *ctx, const void *buf, size_t len)
@@ -1855,8 +2031,87 @@ static void chunk_reset(void *ctx)
 	((struct chunk *)ctx)->pos = 0;
 }
 
+/* Returns 1 after asking for the next chunk of g, 0 when it may not now. */
+static int ask_chunk(struct obj_get *g)
+{
+	struct chunk *c;
+	struct mlreg_sink sink = { chunk_write, chunk_reset, NULL };
+
+	if (g->failed || g->asked == g->nchunks || g->asked - g->absorbed >= CHUNK_WINDOW)
+		return 0;
+	c = &g->ring[g->asked % CHUNK_WINDOW];
+	c->g = g;
+	c->off = g->asked * (uint64_t)CHUNK_SIZE;
+	c->pos = 0;
+	c->len = g->size - c->off < CHUNK_SIZE ? g->size - c->off : CHUNK_SIZE;
+	c->done = 0;
+	sink.ctx = c;
+	g->asked++;
+	g->inflight++;
+	g->fe->inflight++;
+	mlreg_tr_get(g->s->t, g->key, c->off, c->len, &sink, chunk_done, c);
+	return 1;
+}
+
+/* What the remote says of a large object, before any chunk is asked for. */
+static void head_done(void *ctx, const struct mlreg_result *r)
+{
+	struct obj_get *g = ctx;
+	struct fetch *fe = g->fe;
+	int err;
+
+	fe->inflight--;
+	if (r->err) {
+		fail(g->s, r->err, "%s", r->msg);
+		get_free(g);
+	} else if (r->size != g->size) {
+		fail(g->s, MLREG_ECORRUPT, "remote '%s': object %s has %llu bytes (%s), not the %llu "
+		     "its version lists: the remote is corrupt", g->s->r->name, g->hex,
+		     (unsigned long long)r->size, g->key, (unsigned long long)g->size);
+		get_free(g);
+	} else if ((err = mlreg_object_writer_open(&g->w, g->s->store)) < 0) {
+		fail(g->s, err, "cannot store object %s: %s", g->hex, mlreg_error_message());
+		get_free(g);
+	} else {
+		g->chunked = 1;
+		g->nchunks = (g->size + CHUNK_SIZE - 1) / CHUNK_SIZE;
+		g->next_active = fe->active;
+		fe->active = g;
+	}
+	pump(fe);
+}
+
+/* Starts fetching loose object w: whole, or (large) its size checked first. */
+static void start_loose(struct fetch *fe, const struct want *w)
+{
+	struct obj_get *g = xcalloc(1, sizeof(*g));
+	struct sync *s = fe->s;
+	int err;
+
+	g->fe = fe;
+	g->s = s;
+	g->w.fd = -1;
+	memcpy(g->hex, w->hex, sizeof(g->hex));
+	g->size = w->size;
+	g->key = object_key(w->hex);
+	fe->inflight++;
+	if (g->size > CHUNKED_OVER) {
+		mlreg_tr_head(s->t, g->key, head_done, g);
+		return;
+	}
+	if ((err = mlreg_object_writer_open(&g->w, s->store)) < 0) {
+		fe->inflight--;
+		fail(s, err, "cannot store object %s: %s", g->hex, mlreg_error_message());
+		get_free(g);
+		return;
+	}
+	mlreg_tr_get(s->t, g->key, 0, UINT64_MAX, &(struct mlreg_sink){ obj_append, obj_reset, g },
+		     obj_done, g);
+}
+
 /* A ranged GET of a pack holding several wanted objects. */
 struct range_get {
+	struct fetch *fe;
 	struct sync *s;
 	char pack[MLREG_HEX_LEN + 1];
 	uint64_t start, end;		/* [start, end) of the pack */
@@ -1951,7 +2206,9 @@ static void range_reset(void *ctx)
 static void range_done(void *ctx, const struct mlreg_result *r)
 {
 	struct range_get *g = ctx;
+	struct fetch *fe = g->fe;
 
+	fe->inflight--;
 	if (!r->err && range_settle(g) == 0 && g->i < g->n)
 		mlreg_error_set(MLREG_ECORRUPT, "remote '%s': packs/pack-%s.pack ended early",
 				g->s->r->name, g->pack);
@@ -1964,6 +2221,74 @@ static void range_done(void *ctx, const struct mlreg_result *r)
 		mlreg_object_writer_abort(&g->w);
 	g->open = 0;
 	report(g->s, 0);
+	free(g);
+	pump(fe);
+}
+
+/* Starts the ranged GET of task t: objects of one pack, adjacent or nearly. */
+static void start_range(struct fetch *fe, const struct task *t)
+{
+	const struct mlreg_pack_index *idx = &fe->inv->packs[t->pack];
+	struct range_get *g = xcalloc(1, sizeof(*g));
+	char *key = xasprintf("packs/pack-%s.pack", idx->pack);
+
+	g->fe = fe;
+	g->s = fe->s;
+	g->w.fd = -1;
+	memcpy(g->pack, idx->pack, sizeof(g->pack));
+	g->e = t->e;
+	g->n = t->n;
+	g->start = g->pos = t->e[0]->off;
+	g->end = t->e[t->n - 1]->off + t->e[t->n - 1]->size;
+	fe->inflight++;
+	if (g->end > g->start)
+		mlreg_tr_get(fe->s->t, key, g->start, g->end - g->start,
+			     &(struct mlreg_sink){ range_write, range_reset, g }, range_done, g);
+	else
+		range_done(g, &(struct mlreg_result){ .etag = "" });	/* empty objects only */
+	free(key);
+}
+
+/*
+ * Queues requests until QUEUE_MAX are queued or in flight: the next chunks
+ * of large objects under way first, then new tasks.  Completions call it
+ * again; it does not nest.  A transport completes a non-empty GET or a
+ * HEAD only from mlreg_tr_run(), never inside the call that queues it, so
+ * an object asking for chunks here is not freed under our feet.
+ */
+static void pump(struct fetch *fe)
+{
+	if (fe->pumping) {
+		fe->again = 1;
+		return;
+	}
+	fe->pumping = 1;
+	do {
+		fe->again = 0;
+		for (struct obj_get *g = fe->active, *next; g && fe->inflight < QUEUE_MAX; g = next) {
+			next = g->next_active;
+			while (fe->inflight < QUEUE_MAX && ask_chunk(g))
+				;
+		}
+		while (fe->inflight < QUEUE_MAX && fe->next < fe->ntasks) {
+			const struct task *t = &fe->tasks[fe->next++];
+			if (t->pack < 0)
+				start_loose(fe, t->w);
+			else
+				start_range(fe, t);
+		}
+	} while (fe->again);
+	fe->pumping = 0;
+}
+
+static void add_task(struct fetch *fe, long pack, const struct mlreg_pack_entry **e, size_t n,
+		     const struct want *w)
+{
+	if (fe->ntasks == fe->cap) {
+		fe->cap = fe->cap ? 2 * fe->cap : 64;
+		fe->tasks = xrealloc(fe->tasks, fe->cap * sizeof(*fe->tasks));
+	}
+	fe->tasks[fe->ntasks++] = (struct task){ pack, e, n, w };
 }
 
 static int cmp_entry_off(const void *a, const void *b)
@@ -1981,13 +2306,9 @@ static int cmp_entry_off(const void *a, const void *b)
 static int download_objects(struct sync *s, struct wants *w)
 {
 	struct inventory inv = { 0 };
+	struct fetch fe = { .s = s, .inv = &inv };
 	const struct mlreg_pack_entry ***bypack = NULL;
-	size_t *nbypack = NULL, i, ngets = 0;
-	struct obj_get **gets = NULL;
-	struct chunk **chunks = NULL;
-	size_t nchunks = 0;
-	struct range_get **ranges = NULL;
-	size_t nranges = 0;
+	size_t *nbypack = NULL, i;
 	int err;
 
 	phase_begin(s);
@@ -2005,40 +2326,9 @@ static int download_objects(struct sync *s, struct wants *w)
 			bypack[e->pack] = xrealloc(bypack[e->pack], (nbypack[e->pack] + 1) *
 						   sizeof(**bypack));
 			bypack[e->pack][nbypack[e->pack]++] = pe;
-			continue;
-		}
-		/* Loose: whole, or in chunks when large. */
-		struct obj_get *g = xcalloc(1, sizeof(*g));
-		char *key = object_key(w->v[i].hex);
-		g->s = s;
-		memcpy(g->hex, w->v[i].hex, sizeof(g->hex));
-		g->size = w->v[i].size;
-		g->where = "loose";
-		gets = xrealloc(gets, (ngets + 1) * sizeof(*gets));
-		gets[ngets++] = g;
-		if ((err = mlreg_object_writer_open(&g->w, s->store)) < 0) {
-			free(key);
-			goto done;
-		}
-		if (g->size <= CHUNKED_OVER) {
-			struct mlreg_sink sink = { obj_append, obj_reset, g };
-			mlreg_tr_get(s->t, key, 0, UINT64_MAX, &sink, obj_done, g);
 		} else {
-			g->chunks_left = (unsigned)((g->size + CHUNK_SIZE - 1) / CHUNK_SIZE);
-			g->own = xcalloc(g->chunks_left, sizeof(*g->own));
-			for (uint64_t off = 0; off < g->size; off += CHUNK_SIZE) {
-				struct chunk *c = xcalloc(1, sizeof(*c));
-				struct mlreg_sink sink = { chunk_write, chunk_reset, c };
-				c->g = g;
-				c->off = off;
-				c->len = g->size - off < CHUNK_SIZE ? g->size - off : CHUNK_SIZE;
-				g->own[g->nown++] = c;
-				chunks = xrealloc(chunks, (nchunks + 1) * sizeof(*chunks));
-				chunks[nchunks++] = c;
-				mlreg_tr_get(s->t, key, off, c->len, &sink, chunk_done, c);
-			}
+			add_task(&fe, -1, NULL, 0, &w->v[i]);	/* loose */
 		}
-		free(key);
 	}
 	for (size_t p = 0; p < inv.npacks; p++) {
 		size_t a = 0;
@@ -2054,41 +2344,21 @@ static int download_objects(struct sync *s, struct wants *w)
 				end = bypack[p][b]->off + bypack[p][b]->size;
 				b++;
 			}
-			struct range_get *g = xcalloc(1, sizeof(*g));
-			struct mlreg_sink sink = { range_write, range_reset, g };
-			char *key = xasprintf("packs/pack-%s.pack", inv.packs[p].pack);
-			g->s = s;
-			memcpy(g->pack, inv.packs[p].pack, sizeof(g->pack));
-			g->start = g->pos = start;
-			g->end = end;
-			g->e = bypack[p] + a;
-			g->n = b - a;
-			ranges = xrealloc(ranges, (nranges + 1) * sizeof(*ranges));
-			ranges[nranges++] = g;
-			if (end > start)
-				mlreg_tr_get(s->t, key, start, end - start, &sink, range_done, g);
-			else
-				range_done(g, &(struct mlreg_result){ .etag = "" });
-			free(key);
+			add_task(&fe, (long)p, bypack[p] + a, b - a, NULL);
 			a = b;
 		}
 	}
+	pump(&fe);
 	mlreg_tr_run(s->t);
 	report(s, 1);
 	err = phase_result(s);
 done:
-	for (i = 0; i < ngets; i++) {
-		mlreg_object_writer_abort(&gets[i]->w);
-		free(gets[i]->own);
-		free(gets[i]);
+	while (fe.active) {	/* only when the transport broke */
+		struct obj_get *g = fe.active;
+		fe.active = g->next_active;
+		get_free(g);
 	}
-	free(gets);
-	for (i = 0; i < nchunks; i++)
-		free(chunks[i]);
-	free(chunks);
-	for (i = 0; i < nranges; i++)
-		free(ranges[i]);
-	free(ranges);
+	free(fe.tasks);
 	for (i = 0; i < inv.npacks; i++)
 		free(bypack[i]);
 	free(bypack);
@@ -2138,8 +2408,10 @@ static int on_model_prefix(void *ctx, const struct mlreg_key *k)
 		return 0;
 	enc = xstrndup(k->key + 7, len - 8);
 	if (!strchr(enc, '/') && (name = mlreg_name_decode(enc)) != NULL) {
-		add_model(s, name);
+		/* Not searched for: a listing of many models stays linear; sort_models() dedups. */
+		new_model(s, name, enc);
 		free(name);
+		return 0;
 	}
 	free(enc);
 	return 0;

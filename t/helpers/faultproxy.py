@@ -62,6 +62,22 @@ Actions:
                     the response body (of the first chunk when chunked);
                     length and headers unchanged
     delay:MS        wait MS milliseconds, then forward
+    length:N        (HEAD) forward, then relay the answer with its
+                    Content-Length set to N: a server that lies about a
+                    key's size
+    tokens          (a ListObjectsV2 GET) a server whose continuation
+                    tokens go round: the rule's "tokens" list, e.g.
+                    ["A", "B"], or "unique" for new ones for ever
+                    (faultproxy-unique-1, -2, ...).  A request without one
+                    of them is forwarded and the listing relayed; a request
+                    with one is answered by the proxy with the last listing
+                    it relayed for the rule; either way the page says
+                    IsTruncated true and its NextContinuationToken is the
+                    rule's next token (the K-th time the rule acts: tokens[K
+                    mod len], from K = 0)
+    stall-response  forward the request and read the server's answer, then
+                    never relay it (the server did the work; the client
+                    waits, as "stall")
     down:MS         reset this connection and every other open one, stop
                     listening (new connections are refused) for MS
                     milliseconds, then listen again on the same port
@@ -269,6 +285,8 @@ class Proxy:
         self.down_until = 0.0
         self.conns = set()
         self.conns_lock = threading.Lock()
+        self.state = {}                 # "tokens" rules: times acted, last listing
+        self.state_lock = threading.Lock()
 
     # the listening socket
     def bind(self):
@@ -551,7 +569,13 @@ class Conn:
                     break
             self.close()
             return False
-        elif name not in ("pass", "corrupt", "reset-response", "delay"):
+        elif name == "tokens":
+            token = query_param(query, "continuation-token")
+            if token is not None and is_our_token(rule, token):
+                return self.answer_listing(rule, method, target, kind, client_close,
+                                           action)
+        elif name not in ("pass", "corrupt", "reset-response", "delay", "length",
+                          "stall-response"):
             warn("unknown action %r: passing" % action)
 
         return self.forward(rule, name, method, target, head, line, kind,
@@ -670,6 +694,32 @@ class Conn:
             if name == "reset-response":
                 return self.cut_response(rule, method, target, st_line + st_head,
                                          rkind, status, bytes_in, action)
+            if name == "stall-response":
+                self.read_body(rkind)
+                self.p.log(method, target, status, bytes_in, 0, action)
+                self.close_upstream()
+                while True:             # until the client goes, or we exit
+                    try:
+                        if not self.sock.recv(PIECE):
+                            break
+                    except OSError:
+                        break
+                self.close()
+                return False
+            if name == "length" and method.upper() == "HEAD":
+                st_head = re.sub(rb"(?im)^content-length:[^\r\n]*",
+                                 b"Content-Length: %d" % int(action.partition(":")[2] or 0),
+                                 st_head)
+            if name == "tokens" and st == 200:
+                body = self.read_body(rkind)
+                self.p.log(method, target, status, bytes_in, len(body), action)
+                self.send_listing(rule, st_line, st_head, body)
+                if server_close:
+                    self.close_upstream()
+                if client_close:
+                    self.close()
+                    return False
+                return True
 
             self.send(st_line + st_head)
             bytes_out = self.relay_body(rkind, corrupt=(name == "corrupt"))
@@ -690,6 +740,69 @@ class Conn:
                        action + ",client-broke")
             self.close(hard=True)
             return False
+
+    def read_body(self, rkind):
+        """Read a whole response body from the server (listings are small)."""
+        k, n = rkind
+        if k == "length":
+            data = b""
+            while len(data) < n:
+                piece = self.up_rfile.read1(min(n - len(data), PIECE))
+                if not piece:
+                    raise UpstreamGone("EOF in body")
+                data += piece
+            return data
+        if k == "close":
+            data = self.up_rfile.read()
+            return data or b""
+        data = b""
+        while True:
+            line = read_line(self.up_rfile, UpstreamGone)
+            size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while read_line(self.up_rfile, UpstreamGone) not in (b"\r\n", b"\n"):
+                    pass
+                return data
+            data += self.up_rfile.read(size)
+            read_line(self.up_rfile, UpstreamGone)
+
+    def next_token(self, rule, body=None):
+        """The rule's next continuation token; remembers BODY as its listing."""
+        key = json.dumps(rule, sort_keys=True)
+        with self.p.state_lock:
+            st = self.p.state.setdefault(key, {"k": 0, "body": b""})
+            k = st["k"]
+            st["k"] += 1
+            if body is not None:
+                st["body"] = body
+            saved = st["body"]
+        tokens = rule.get("tokens")
+        if tokens == "unique" or not tokens:
+            token = "faultproxy-unique-%d" % (k + 1)
+        else:
+            token = str(tokens[k % len(tokens)])
+        return token, saved
+
+    def send_listing(self, rule, st_line, st_head, body):
+        token, _ = self.next_token(rule, body)
+        out = rewrite_listing(body, token)
+        head = b"".join(l + b"\r\n" for l in st_head.split(b"\r\n")
+                        if l and not re.match(rb"(?i)(content-length|transfer-encoding):", l))
+        self.send(st_line + head + b"Content-Length: %d\r\n\r\n" % len(out) + out)
+
+    def answer_listing(self, rule, method, target, kind, client_close, action):
+        got = self.drain_body(kind)
+        token, saved = self.next_token(rule)
+        out = rewrite_listing(saved or b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                              b"<ListBucketResult></ListBucketResult>", token)
+        self.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+                  b"Content-Length: %d\r\n%s\r\n" % (len(out), b"Connection: close\r\n"
+                                                     if client_close else b"") + out)
+        self.p.log(method, target, 200, got, len(out), action)
+        if client_close:
+            self.close()
+            return False
+        return True
 
     def relay_body(self, rkind, corrupt=False):
         """Relay the response body; returns its payload size."""
@@ -790,6 +903,31 @@ class Conn:
         self.p.log(method, target, status, bytes_in, sent, action)
         self.close()
         return False
+
+
+def query_param(query, name):
+    """The decoded value of NAME in the raw query string, or None."""
+    from urllib.parse import parse_qs
+    values = parse_qs(query, keep_blank_values=True).get(name)
+    return values[0] if values else None
+
+
+def is_our_token(rule, token):
+    tokens = rule.get("tokens")
+    if tokens == "unique" or not tokens:
+        return token.startswith("faultproxy-unique-")
+    return token in [str(t) for t in tokens]
+
+
+def rewrite_listing(body, token):
+    """BODY (a ListBucketResult) saying it is truncated, TOKEN its next token."""
+    tok = (token.replace("&", "&amp;").replace("<", "&lt;")
+           .replace(">", "&gt;")).encode()
+    body = re.sub(rb"<IsTruncated>[^<]*</IsTruncated>", b"", body)
+    body = re.sub(rb"<NextContinuationToken>[^<]*</NextContinuationToken>", b"", body)
+    return body.replace(b"</ListBucketResult>",
+                        b"<IsTruncated>true</IsTruncated><NextContinuationToken>" + tok +
+                        b"</NextContinuationToken></ListBucketResult>")
 
 
 def flip(data, i):
