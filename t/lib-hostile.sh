@@ -23,9 +23,5 @@ forge_remote () {
 	printf 'mlreg remote format 1\n' >"$test_fr_dir_/mlreg-remote" &&
 	(cd "$test_fr_dir_" && find . -type f | sed 's|^\./||' | sort) \
 		>"$test_fr_dir_.keys" &&
-	while read -r test_fr_key_
-	do
-		remote_put "$test_fr_label_" "$test_fr_key_" "$test_fr_dir_/$test_fr_key_" ||
-		return 1
-	done <"$test_fr_dir_.keys"
+	remote_put_tree "$test_fr_label_" "$test_fr_dir_"
 }

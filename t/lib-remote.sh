@@ -14,6 +14,9 @@
 #                         copies one key of the remote to FILE
 #   remote_put LABEL KEY FILE
 #                         writes FILE at KEY (to forge a remote's content)
+#   remote_put_tree LABEL DIR
+#                         writes every file below DIR at its relative path
+#                         (one awscli run for S3, not one a key)
 #   registry_snapshot [STORE]
 #                         what a failed transfer must leave as it was: every
 #                         path and checksum under models/ and the config file
@@ -93,6 +96,19 @@ remote_put () {
 		mkdir -p "$(dirname "$SCRATCH/remotes/$1/$2")" &&
 		rm -f "$SCRATCH/remotes/$1/$2" &&
 		cp "$3" "$SCRATCH/remotes/$1/$2" ;;
+	esac
+}
+
+remote_put_tree () {
+	case $REMOTE_KIND in
+	s3)
+		awscli s3 cp --recursive --quiet "$2" "s3://$S3_BUCKET/$1/" ;;
+	file)
+		mkdir -p "$SCRATCH/remotes/$1" &&
+		(cd "$2" && find . -type f | sed 's|^\./||') | while read -r test_rpt_key_
+		do
+			remote_put "$1" "$test_rpt_key_" "$2/$test_rpt_key_" || return 1
+		done ;;
 	esac
 }
 
