@@ -35,6 +35,7 @@ void cmd_transfer_defaults(struct mlreg_sync_opts *o)
 	o->tr.retries = (int)env_long("MLREG_RETRIES", 0, 100, 5);
 	o->tr.retry_delay_ms = env_long("MLREG_RETRY_DELAY_MS", 1, 600000, 250);
 	o->tr.timeout_s = env_long("MLREG_TIMEOUT", 1, 86400, 60);
+	o->tr.max_pages = (unsigned long)env_long("MLREG_LIST_MAX_PAGES", 1, 1000000000, 100000);
 }
 
 int cmd_transfer_remote(struct mlreg_remote **out, const struct mlreg_store *store, int argc,

@@ -772,13 +772,63 @@ static struct req *op_req(struct s3 *s, struct mlreg_op *op, const char *method)
 	return r;
 }
 
-/* Listing: ListObjectsV2 pages, each key handed over without the prefix. */
+/*
+ * Listing: ListObjectsV2 pages, each key handed over without the prefix.
+ * A server decides how many pages there are; one that hands out tokens
+ * going round (A, B, A, ...) would make a listing loop for ever.  So every
+ * token received is remembered (a set of their SHA-256, 32 hex digits of
+ * it a slot), a token seen before stops the listing, and so does a page
+ * past the transport's max_pages.
+ */
 struct lister {
 	struct mlreg_op *op;
 	char *token;		/* the continuation token of the next page */
 	size_t strip;		/* the remote prefix's length, with its '/' */
 	unsigned long pages;
+	char (*seen)[32];	/* open addressing; a slot starting with NUL is free */
+	size_t nseen, capseen;	/* capseen: 0 or a power of two */
 };
+
+/* Returns the first slot to probe for digest hex (32 hex digits) in a table of mask + 1. */
+static size_t seen_slot(const char *hex, size_t mask)
+{
+	char head[17];
+
+	memcpy(head, hex, 16);
+	head[16] = '\0';
+	return (size_t)strtoull(head, NULL, 16) & mask;
+}
+
+/* Returns 1 when token was received before in this listing, else 0 after noting it. */
+static int token_seen(struct lister *l, const char *token)
+{
+	char hex[MLREG_HEX_LEN + 1];
+	size_t i, mask;
+
+	if (2 * (l->nseen + 1) > l->capseen) {
+		size_t old = l->capseen, cap = old ? 2 * old : 64;
+		char (*prev)[32] = l->seen;
+
+		l->seen = xcalloc(cap, sizeof(*l->seen));
+		l->capseen = cap;
+		for (size_t k = 0; k < old; k++) {
+			if (!prev[k][0])
+				continue;
+			for (i = seen_slot(prev[k], cap - 1); l->seen[i][0]; i = (i + 1) & (cap - 1))
+				;
+			memcpy(l->seen[i], prev[k], 32);
+		}
+		free(prev);
+	}
+	mlreg_sha256_hex(token, strlen(token), hex);
+	mask = l->capseen - 1;
+	for (i = seen_slot(hex, mask); l->seen[i][0]; i = (i + 1) & mask)
+		if (!memcmp(l->seen[i], hex, 32))
+			return 1;
+	memcpy(l->seen[i], hex, 32);
+	l->nseen++;
+	return 0;
+}
 
 static void list_page(struct s3 *s, struct lister *l);
 
@@ -843,10 +893,23 @@ static void list_complete(struct req *r)
 	trunc = mlreg_xml_child_text(root, "IsTruncated");
 	next = mlreg_xml_child_text(root, "NextContinuationToken");
 	if (trunc && !strcmp(trunc, "true")) {
-		if (!next || !*next || (l->token && !strcmp(l->token, next)) || ++l->pages > 1000000) {
+		if (!next || !*next) {
 			mlreg_op_fail(l->op, MLREG_EREMOTE, "remote '%s': the listing of s3://%s/%s "
 				      "does not end (a truncated page without a new token)",
 				      s->base.remote->name, s->bucket, l->op->key);
+			goto out;
+		}
+		if (token_seen(l, next)) {
+			mlreg_op_fail(l->op, MLREG_EREMOTE, "remote '%s': the listing of s3://%s/%s "
+				      "does not end: the server repeats a listing page (a continuation "
+				      "token came again)", s->base.remote->name, s->bucket, l->op->key);
+			goto out;
+		}
+		if (++l->pages >= s->base.opts.max_pages) {
+			mlreg_op_fail(l->op, MLREG_EREMOTE, "remote '%s': the listing of s3://%s/%s "
+				      "has more than %lu pages (set MLREG_LIST_MAX_PAGES to allow more)",
+				      s->base.remote->name, s->bucket, l->op->key,
+				      s->base.opts.max_pages);
 			goto out;
 		}
 		free(l->token);
@@ -860,6 +923,7 @@ static void list_complete(struct req *r)
 out:
 	mlreg_xml_free(doc);
 	free(l->token);
+	free(l->seen);
 	free(l);
 	free_req(r);
 }

@@ -48,6 +48,8 @@ int mlreg_tr_open(struct mlreg_transport **out, const struct mlreg_remote *r,
 		opts.retry_delay_ms = 250;
 	if (opts.timeout_s <= 0)
 		opts.timeout_s = 60;
+	if (opts.max_pages == 0)
+		opts.max_pages = 100000;
 	if (r->kind == MLREG_REMOTE_FILE)
 		err = mlreg_tr_file_open(out, r);
 	else

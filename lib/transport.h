@@ -73,6 +73,7 @@ struct mlreg_tr_opts {
 	int retries;		/* attempts after the first for a transient failure; < 0: 5 */
 	long retry_delay_ms;	/* first back-off; doubled each time; <= 0: 250 */
 	long timeout_s;		/* a request without progress for this long fails; <= 0: 60 */
+	unsigned long max_pages;	/* pages of one S3 listing at most; 0: 100000 */
 	/* Called as body bytes move (deltas), may be NULL. */
 	void (*progress)(void *ctx, uint64_t up, uint64_t down);
 	void *ctx;
