@@ -1830,14 +1830,15 @@ static int stored(int err, const char *hex)
 
 /*
  * Fetching objects.  What a download queues at any time is bounded
- * (QUEUE_MAX requests, CHUNK_WINDOW chunks of one large object), never
- * sized by what records declare: the plan is one small task per object or
- * pack range, and requests are made from it as earlier ones complete.  A
+ * (QUEUE_MIN requests, CHUNK_WINDOW chunks of one large object, or twice
+ * the requests in flight when that is more), never sized by what records
+ * declare: the plan is one small task per object or pack range, and
+ * requests are made from it as earlier ones complete.  A
  * large object's declared size is compared with what the remote says
  * (HEAD) before any chunk is asked for, so a record declaring 16 TiB for a
  * 1-byte object is refused at once.
  */
-#define QUEUE_MAX 64		/* requests of a download queued or in flight */
+#define QUEUE_MIN 64		/* requests of a download queued or in flight */
 #define CHUNK_WINDOW 16		/* chunks of one object between the first not hashed and the last asked */
 
 /* One thing to fetch: a loose object (pack < 0), or objects of one pack in one range. */
@@ -1858,6 +1859,8 @@ struct fetch {
 	size_t ntasks, cap, next;	/* tasks; the next one to start */
 	struct obj_get *active;	/* large objects still asking for chunks */
 	unsigned inflight;	/* requests queued or in flight */
+	unsigned queue_max;	/* at most that many: QUEUE_MIN, or 2 x jobs */
+	unsigned chunk_window;	/* CHUNK_WINDOW, or 2 x jobs */
 	int pumping, again;	/* pump() is running; run it once more */
 };
 
@@ -1881,7 +1884,7 @@ struct obj_get {
 	int chunked;
 	uint64_t nchunks, asked, absorbed;	/* chunks in all, asked for, hashed in order */
 	unsigned inflight;	/* its requests not completed */
-	struct chunk ring[CHUNK_WINDOW];	/* chunk i is ring[i % CHUNK_WINDOW] */
+	struct chunk *ring;	/* chunk i is ring[i % fe->chunk_window] */
 	int failed;
 	struct obj_get *next_active;
 };
@@ -1889,6 +1892,7 @@ struct obj_get {
 static void get_free(struct obj_get *g)
 {
 	mlreg_object_writer_abort(&g->w);
+	free(g->ring);
 	free(g->key);
 	free(g);
 }
@@ -1994,8 +1998,9 @@ static void chunk_done(void *ctx, const struct mlreg_result *r)
 		get_fail(g, r->err, r->msg);
 	}
 	c->done = 1;
-	while (!g->failed && g->absorbed < g->asked && g->ring[g->absorbed % CHUNK_WINDOW].done) {
-		struct chunk *a = &g->ring[g->absorbed % CHUNK_WINDOW];
+	while (!g->failed && g->absorbed < g->asked &&
+	       g->ring[g->absorbed % fe->chunk_window].done) {
+		struct chunk *a = &g->ring[g->absorbed % fe->chunk_window];
 		if ((err = mlreg_object_writer_absorb(&g->w, a->off, a->len)) < 0) {
 			get_fail(g, err, mlreg_error_message());
 			break;
@@ -2037,9 +2042,9 @@ static int ask_chunk(struct obj_get *g)
 	struct chunk *c;
 	struct mlreg_sink sink = { chunk_write, chunk_reset, NULL };
 
-	if (g->failed || g->asked == g->nchunks || g->asked - g->absorbed >= CHUNK_WINDOW)
+	if (g->failed || g->asked == g->nchunks || g->asked - g->absorbed >= g->fe->chunk_window)
 		return 0;
-	c = &g->ring[g->asked % CHUNK_WINDOW];
+	c = &g->ring[g->asked % g->fe->chunk_window];
 	c->g = g;
 	c->off = g->asked * (uint64_t)CHUNK_SIZE;
 	c->pos = 0;
@@ -2075,6 +2080,7 @@ static void head_done(void *ctx, const struct mlreg_result *r)
 	} else {
 		g->chunked = 1;
 		g->nchunks = (g->size + CHUNK_SIZE - 1) / CHUNK_SIZE;
+		g->ring = xcalloc(fe->chunk_window, sizeof(*g->ring));
 		g->next_active = fe->active;
 		fe->active = g;
 	}
@@ -2250,7 +2256,7 @@ static void start_range(struct fetch *fe, const struct task *t)
 }
 
 /*
- * Queues requests until QUEUE_MAX are queued or in flight: the next chunks
+ * Queues requests until queue_max are queued or in flight: the next chunks
  * of large objects under way first, then new tasks.  Completions call it
  * again; it does not nest.  A transport completes a non-empty GET or a
  * HEAD only from mlreg_tr_run(), never inside the call that queues it, so
@@ -2265,12 +2271,12 @@ static void pump(struct fetch *fe)
 	fe->pumping = 1;
 	do {
 		fe->again = 0;
-		for (struct obj_get *g = fe->active, *next; g && fe->inflight < QUEUE_MAX; g = next) {
+		for (struct obj_get *g = fe->active, *next; g && fe->inflight < fe->queue_max; g = next) {
 			next = g->next_active;
-			while (fe->inflight < QUEUE_MAX && ask_chunk(g))
+			while (fe->inflight < fe->queue_max && ask_chunk(g))
 				;
 		}
-		while (fe->inflight < QUEUE_MAX && fe->next < fe->ntasks) {
+		while (fe->inflight < fe->queue_max && fe->next < fe->ntasks) {
 			const struct task *t = &fe->tasks[fe->next++];
 			if (t->pack < 0)
 				start_loose(fe, t->w);
@@ -2307,10 +2313,13 @@ static int download_objects(struct sync *s, struct wants *w)
 {
 	struct inventory inv = { 0 };
 	struct fetch fe = { .s = s, .inv = &inv };
+	unsigned jobs = s->t->opts.jobs > 0 ? (unsigned)s->t->opts.jobs : 8;
 	const struct mlreg_pack_entry ***bypack = NULL;
 	size_t *nbypack = NULL, i;
 	int err;
 
+	fe.queue_max = 2 * jobs > QUEUE_MIN ? 2 * jobs : QUEUE_MIN;
+	fe.chunk_window = 2 * jobs > CHUNK_WINDOW ? 2 * jobs : CHUNK_WINDOW;
 	phase_begin(s);
 	if ((err = load_inventory(s, &inv, 0)) < 0)
 		goto done;
