@@ -3,7 +3,11 @@
  * hand edit), so checkout trusts none of it: every path is checked to stay
  * relative and below the target, directories are opened one component at a
  * time with O_NOFOLLOW, and object bytes are verified while they are copied.
+ * Each file goes through a temporary file beside it (.mlreg-checkout-PID-N),
+ * held with flock(2) until renamed; those of a checkout that was killed are
+ * removed by the next one into the same directories.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,6 +71,85 @@ static int open_parent(int dirfd, const char *rel, int create, const char **base
 	}
 	*base = s;
 	return fd;
+}
+
+#define TMP_PREFIX ".mlreg-checkout-"
+#define TMP_GRACE_S 60		/* a temporary file unchanged this long, unlocked, is a leftover */
+
+int mlreg_checkout_is_tmp(const char *name)
+{
+	const char *p = name + strlen(TMP_PREFIX);
+
+	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0 || !isdigit((unsigned char)*p))
+		return 0;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p++ != '-' || !isdigit((unsigned char)*p))
+		return 0;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return *p == '\0';
+}
+
+/* Removes the temporary files that killed checkouts left in the directory dfd. */
+static void prune_tmp(int dfd)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (mlreg_checkout_is_tmp(de->d_name))
+			mlreg_fs_remove_stale(dirfd(d), de->d_name, TMP_GRACE_S);
+	closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Prunes (prune_tmp) each directory below dirfd that holds a file of files
+ * and exists already, once: best effort, before anything is written.
+ */
+static void prune_dirs(int dirfd, const cJSON *files)
+{
+	const cJSON *f;
+	char **dirs = NULL;
+	size_t n = 0, cap = 0, i;
+
+	cJSON_ArrayForEach(f, files) {
+		const char *path = mlreg_doc_str(f, "path", ""), *slash = strrchr(path, '/');
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			dirs = xrealloc(dirs, cap * sizeof(*dirs));
+		}
+		/* "DIR/" opens DIR (open_parent's last component is ""); "" is dirfd */
+		dirs[n++] = slash ? xstrndup(path, (size_t)(slash - path + 1)) : xstrdup("");
+	}
+	if (n)
+		qsort(dirs, n, sizeof(*dirs), cmp_str);
+	for (i = 0; i < n; i++) {
+		const char *base;
+		int pfd;
+		if (i > 0 && !strcmp(dirs[i], dirs[i - 1]))
+			continue;
+		pfd = open_parent(dirfd, dirs[i], 0, &base);
+		if (pfd >= 0) {
+			prune_tmp(pfd);
+			close(pfd);
+		}
+	}
+	mlreg_error_clear();
+	for (i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
 }
 
 /* Returns 0 when the file at base in pfd may be replaced by an object hex. */
@@ -135,6 +219,7 @@ int mlreg_checkout(const struct mlreg_store *store, const cJSON *version, const 
 			goto done;
 	}
 
+	prune_dirs(dirfd, files);
 	cJSON_ArrayForEach(f, files) {
 		const char *path = mlreg_doc_str(f, "path", ""), *base;
 		const char *hex = mlreg_doc_str(f, "sha256", "");
@@ -154,6 +239,7 @@ int mlreg_checkout(const struct mlreg_store *store, const cJSON *version, const 
 			close(pfd);
 			goto done;
 		}
+		flock(fd, LOCK_EX | LOCK_NB);	/* until renamed: see prune_tmp() */
 		err = mlreg_object_copy_to_fd(store, hex, size, fd, path);
 		if (!err && fchmod(fd, (!strcmp(mode, "0755") ? 0777 : 0666) & ~mask) < 0)
 			err = mlreg_error_os("cannot set the mode of '%s'", path);

@@ -18,6 +18,15 @@
 int mlreg_checkout(const struct mlreg_store *store, const cJSON *version, const char *dir,
 		   int force);
 
+/*
+ * Returns 1 when name is that of checkout's temporary files,
+ * .mlreg-checkout-PID-N: each file is written to one beside its target,
+ * held with flock(2), then renamed over the target.  One that a killed
+ * checkout left (unlocked, unchanged for a minute) is removed by the next
+ * checkout into that directory, and register never takes one.
+ */
+int mlreg_checkout_is_tmp(const char *name);
+
 /* Called by mlreg_fsck() once for each problem found, with a one-line description. */
 typedef void (*mlreg_fsck_fn)(void *ctx, const char *problem);
 

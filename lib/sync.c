@@ -11,6 +11,7 @@
  * stored.  Errors from many operations in flight are collected; the first
  * one is reported, and a failed phase stops before the next.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1130,6 +1131,47 @@ static void object_done(void *ctx, const struct mlreg_result *r)
 }
 
 /*
+ * Removes the state files of multipart uploads (remotes/NAME/uploads/H, see
+ * transport-s3.c) whose object the remote now has, with the size the state
+ * gives: uploads the server completed before the uploader, killed, could
+ * remove their state.  Those of objects the remote lacks stay: a rerun
+ * resumes them.
+ */
+static void prune_upload_states(struct sync *s, struct inventory *inv)
+{
+	char *dir = xasprintf("%s/uploads", s->r->cache);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	free(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const struct inv_entry *e;
+		unsigned long long psize, size;
+		char line[256];
+		FILE *f;
+		int fd;
+
+		if (!mlreg_is_hex64(de->d_name) || !(e = inv_find(inv, de->d_name)))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!(f = fdopen(fd, "r"))) {
+			close(fd);
+			continue;
+		}
+		if (fgets(line, sizeof(line), f) &&
+		    sscanf(line, "mlreg multipart 1 %*s %llu %llu", &psize, &size) == 2 &&
+		    e->size == size)
+			unlinkat(dirfd(d), de->d_name, 0);
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/*
  * Returns 0 after uploading the objects of w the remote lacks: small ones
  * in packs, the others one by one (multipart when large).
  */
@@ -1145,6 +1187,7 @@ static int upload_objects(struct sync *s, struct wants *w)
 	phase_begin(s);
 	if ((err = load_inventory(s, &inv, 1)) < 0)
 		goto done;
+	prune_upload_states(s, &inv);
 	for (i = 0; i < w->n; i++) {
 		const struct inv_entry *e = inv_find(&inv, w->v[i].hex);
 		char *path;
@@ -1785,6 +1828,9 @@ int mlreg_upload(cJSON **summary, struct mlreg_store *store, const struct mlreg_
 	}
 	if ((err = select_upload(&s)) < 0 || (err = ensure_marker(&s)) < 0)
 		goto done;
+	/* What uploads killed earlier left: a file remote's temporary files. */
+	mlreg_tr_tidy(s.t, NULL, NULL);
+	mlreg_tr_run(s.t);
 	if ((err = list_models(&s, o->nrefs == 0)) < 0 || (err = compare_existing(&s, 0)) < 0 ||
 	    (err = upload_wants(&s, &w)) < 0)
 		goto done;
@@ -2662,6 +2708,11 @@ int mlreg_download(cJSON **summary, struct mlreg_store *store, const struct mlre
 	if ((err = sync_open(&s, store, r, o)) < 0) {
 		cJSON_Delete(s.sent);
 		return err;
+	}
+	{
+		unsigned pruned;	/* what downloads or registrations killed earlier left */
+		if (mlreg_object_prune_tmp(store, &pruned) < 0)
+			mlreg_error_clear();	/* best effort */
 	}
 	if ((err = select_download(&s)) < 0 || (err = read_marker(&s, &exists)) < 0)
 		goto done;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkout.h"
 #include "error.h"
 #include "util.h"
 #include "walk.h"
@@ -75,6 +76,8 @@ static int walk_dir(struct mlreg_entries *out, const char *root, const char *roo
 
 		if (err || !strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
+		if (mlreg_checkout_is_tmp(name))
+			continue;	/* a checkout's temporary file, never a model's */
 		full = xasprintf("%s/%s", dir, name);
 		sub = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
 		if (lstat(full, &st) < 0) {

@@ -25,7 +25,9 @@ struct mlreg_entries {
  * Returns 0 and the sorted entries for the given paths; MLREG_EOS for a
  * missing or unreadable path, MLREG_EINVALID for a special file, a symlink
  * leading outside its directory, a symlink loop or a duplicate path.
- * The directory skip (the store itself; may be NULL) is never entered.
+ * The directory skip (the store itself; may be NULL) is never entered, and
+ * a checkout's temporary file (.mlreg-checkout-PID-N) in a directory is
+ * never taken.
  */
 int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n, const char *skip);
 

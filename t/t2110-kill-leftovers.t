@@ -1,0 +1,160 @@
+#!/bin/sh
+test_description='what a checkout or an upload killed with SIGKILL leaves, the next run removes'
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-remote.sh"
+REMOTE_KIND=file
+
+# Each command is killed for real while it holds a temporary file.  To
+# catch it there without timing, the object it copies from is a FIFO that
+# nobody writes: its open(2) blocks once the temporary file exists.  (For
+# upload, one writer lets the first read, which hashes the pack, see the
+# empty object end; the second, which sends it, blocks.)  A leftover is
+# removed only when no process holds it locked and it has not changed for
+# a grace period (a minute for checkout, an hour on a remote): the tests
+# set the files' times, they never wait.
+
+EMPTY=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+
+# block_object HEX: replaces object HEX by a FIFO (put back by unblock_object).
+block_object () {
+	test_bo_path_=$(object_path "$1") &&
+	cp "$test_bo_path_" "$TEST_ROOT/saved-$1" &&
+	rm -f "$test_bo_path_" &&
+	mkfifo "$test_bo_path_"
+}
+
+unblock_object () {
+	test_ub_path_=$(object_path "$1") &&
+	rm -f "$test_ub_path_" &&
+	cp "$TEST_ROOT/saved-$1" "$test_ub_path_" &&
+	chmod 444 "$test_ub_path_"
+}
+
+# leftovers DIR PATTERN: the files below DIR whose names match PATTERN.
+leftovers () {
+	find "$1" -name "$2" -type f 2>/dev/null | sort
+}
+
+# has_leftover DIR PATTERN: there is one.
+has_leftover () {
+	test -n "$(leftovers "$1" "$2")"
+}
+
+# kill_it PID: SIGKILL it and reap it.
+kill_it () {
+	kill -9 "$1" &&
+	{ wait "$1"; test $? = 137; }
+}
+
+test_expect_success 'setup' '
+	mlreg init &&
+	printf "weights\n" >w.bin &&
+	mlreg register --create m w.bin >/dev/null &&
+	W=$(sha256_of w.bin)
+'
+
+test_expect_success 'kill -9 in the middle of a checkout: its temporary file stays' - <<-\EOF
+	block_object $W &&
+	{ mlreg checkout m co >co.out 2>&1 & } &&
+	pid=$! &&
+	wait_until 60 has_leftover co ".mlreg-checkout-*" &&
+	kill_it $pid &&
+	unblock_object $W &&
+	leftovers co ".mlreg-checkout-*" >left &&
+	test_line_count = 1 left &&
+	grep "^co/\.mlreg-checkout-$pid-0$" left &&
+	test_path_is_missing co/w.bin
+EOF
+
+test_expect_success 'register of the directory does not take it' - <<-\EOF
+	printf "new\n" >co/new.bin &&
+	mlreg register m co >out &&
+	echo m@2 >expect && test_cmp expect out &&
+	mlreg describe m --json >d.json &&
+	json_assert d.json '[f["path"] for f in d["version"]["files"]] == ["new.bin"]'
+EOF
+
+test_expect_success 'the next checkout removes it, unless it is locked or recent' - <<-\EOF
+	left=$(cat left) &&
+	touch -d "+1 hour" "$left" &&
+	mlreg checkout m@1 co &&
+	test_path_is_file "$left" &&
+	touch -d "2 minutes ago" "$left" &&
+	flock "$left" mlreg checkout m@1 co &&
+	test_path_is_file "$left" &&
+	mlreg checkout m@1 co &&
+	test_path_is_missing "$left" &&
+	cmp w.bin co/w.bin
+EOF
+
+test_expect_success 'in every directory it writes to, only files named as its own' - <<-\EOF
+	mkdir -p tree/sub/deeper && printf "a\n" >tree/a && printf "b\n" >tree/sub/deeper/b &&
+	mlreg register --create t tree >/dev/null &&
+	mkdir -p co3/sub/deeper co3/other &&
+	for f in co3/.mlreg-checkout-1-0 co3/sub/deeper/.mlreg-checkout-22-3 \
+		co3/other/.mlreg-checkout-1-0 co3/.mlreg-checkout-x-1 co3/.mlreg-checkout-1-2.bak \
+		co3/.mlreg-tmp-1
+	do
+		printf "junk\n" >"$f" && touch -d "2 minutes ago" "$f" || return 1
+	done &&
+	printf "target\n" >target && touch -h -d "2 minutes ago" target &&
+	ln -s "$SCRATCH/target" co3/.mlreg-checkout-5-5 &&
+	touch -h -d "2 minutes ago" co3/.mlreg-checkout-5-5 &&
+	mlreg checkout t co3 &&
+	test_path_is_missing co3/.mlreg-checkout-1-0 &&
+	test_path_is_missing co3/sub/deeper/.mlreg-checkout-22-3 &&
+	test_path_is_file co3/other/.mlreg-checkout-1-0 &&
+	test_path_is_file co3/.mlreg-checkout-x-1 &&
+	test_path_is_file co3/.mlreg-checkout-1-2.bak &&
+	test_path_is_file co3/.mlreg-tmp-1 &&
+	test -h co3/.mlreg-checkout-5-5 &&
+	echo target >expect && test_cmp expect target &&
+	cmp tree/sub/deeper/b co3/sub/deeper/b
+EOF
+
+test_expect_success 'kill -9 in the middle of an upload to a file:// remote: its temporary file stays' - <<-\EOF
+	: >empty &&
+	mlreg register --create e empty >/dev/null &&
+	remote_add "$MLREG_DIR" r rem &&
+	R="$SCRATCH/remotes/rem" &&
+	block_object $EMPTY &&
+	{ : >"$(object_path $EMPTY)" & } &&
+	writer=$! &&
+	{ mlreg upload r e >up.out 2>&1 & } &&
+	pid=$! &&
+	wait_until 60 has_leftover "$R" ".mlreg-tmp-*" &&
+	kill_it $pid &&
+	wait $writer &&
+	unblock_object $EMPTY &&
+	leftovers "$R" ".mlreg-tmp-*" >rleft &&
+	test_line_count = 1 rleft &&
+	grep "^$R/packs/\.mlreg-tmp-" rleft &&
+	! test -e "$R/models/e/versions/1.json"
+EOF
+
+test_expect_success 'the next upload removes it, unless it is locked or recent' - <<-\EOF
+	left=$(cat rleft) &&
+	touch -d "+1 hour" "$left" &&
+	mlreg upload r e >out &&
+	echo e@1 >expect && test_cmp expect out &&
+	test_path_is_file "$left" &&
+	touch -d "2 hours ago" "$left" &&
+	flock "$left" mlreg upload r &&
+	test_path_is_file "$left" &&
+	mkdir -p "$R/models/e/versions" &&
+	printf "x\n" >"$R/models/e/versions/.mlreg-tmp-abc" &&
+	printf "x\n" >"$R/.mlreg-tmp-def" &&
+	touch -d "2 hours ago" "$R/models/e/versions/.mlreg-tmp-abc" "$R/.mlreg-tmp-def" &&
+	mlreg upload r >out &&
+	test_must_be_empty out &&
+	leftovers "$R" ".mlreg-tmp-*" >now &&
+	test_must_be_empty now &&
+	mlreg init s2 &&
+	remote_add "$SCRATCH/s2/.mlreg" r rem &&
+	mlreg --store "$SCRATCH/s2/.mlreg" download r e >out &&
+	echo e@1 >expect && test_cmp expect out &&
+	mlreg --store "$SCRATCH/s2/.mlreg" checkout e e-out &&
+	test_must_be_empty e-out/empty
+EOF
+
+test_done
