@@ -560,15 +560,7 @@ class Conn:
             except ClientGone:
                 got = self.payload
             self.p.log(method, target, "-", got, 0, action)
-            self.close_upstream()
-            while True:                 # until the client goes, or we exit
-                try:
-                    if not self.sock.recv(PIECE):
-                        break
-                except OSError:
-                    break
-            self.close()
-            return False
+            return self.hold()
         elif name == "tokens":
             token = query_param(query, "continuation-token")
             if token is not None and is_our_token(rule, token):
@@ -697,15 +689,7 @@ class Conn:
             if name == "stall-response":
                 self.read_body(rkind)
                 self.p.log(method, target, status, bytes_in, 0, action)
-                self.close_upstream()
-                while True:             # until the client goes, or we exit
-                    try:
-                        if not self.sock.recv(PIECE):
-                            break
-                    except OSError:
-                        break
-                self.close()
-                return False
+                return self.hold()
             if name == "length" and method.upper() == "HEAD":
                 st_head = re.sub(rb"(?im)^content-length:[^\r\n]*",
                                  b"Content-Length: %d" % int(action.partition(":")[2] or 0),
@@ -740,6 +724,19 @@ class Conn:
                        action + ",client-broke")
             self.close(hard=True)
             return False
+
+    def hold(self):
+        """Answer nothing until the client goes (or we exit); False: the
+        connection is over."""
+        self.close_upstream()
+        while True:
+            try:
+                if not self.sock.recv(PIECE):
+                    break
+            except OSError:
+                break
+        self.close()
+        return False
 
     def read_body(self, rkind):
         """Read a whole response body from the server (listings are small)."""
