@@ -103,8 +103,12 @@ test_expect_success 'upload: packs is a link' - <<-\EOF
 		mlreg --store "$A" upload r
 EOF
 
-test_expect_success 'upload: objects/XX is a link' - <<-\EOF
+test_expect_success 'upload: objects and objects/XX are links' - <<-\EOF
 	fresh links6 &&
+	ln -s "$SCRATCH/outside/dir" "$R/objects" &&
+	refused "^error: remote .r.: cannot list .objects/.: .objects. is a symbolic link$LINK" \
+		mlreg --store "$A" upload r &&
+	rm "$R/objects" &&
 	mkdir "$R/objects" &&
 	ln -s "$SCRATCH/outside/dir" "$R/objects/$XX" &&
 	refused "^error: remote .r.: cannot list .objects/.: .objects/$XX. is a symbolic link$LINK" \
