@@ -995,10 +995,16 @@ static int read_doc(cJSON **sigs, cJSON **info, const cJSON *doc, struct reader 
 	if (v && !cJSON_IsNull(v)) {
 		if (!cJSON_IsString(v) || strcmp(v->valuestring, "Model")) {
 			char *s = cJSON_PrintUnformatted(v);
+			int given = r->files && r->files->given;
 			cJSON_AddItemToObject(inf, "kind", cJSON_Duplicate(v, 1));
-			mlreg_seed_note(r->n, MLREG_SEED_WARN, v, "kind", "%s is not a model "
-					"(Hydrosphere applies it as such): no contract read", s);
+			mlreg_seed_note(r->n, given ? MLREG_SEED_REFUSE : MLREG_SEED_WARN, v, "kind",
+					"%s is not a model (Hydrosphere applies it as such)%s", s,
+					given ? ", and has no contract" : ": no contract read");
 			cJSON_free(s);
+			if (given) {
+				cJSON_Delete(inf);
+				return MLREG_EINVALID;
+			}
 			*info = inf;
 			return 0;
 		}
@@ -1166,8 +1172,13 @@ int mlreg_contract_read(cJSON **sigs, cJSON **info, const char *path,
 	n->pos = saved;
 	mlreg_docpos_free(pos);
 	cJSON_Delete(doc);
-	if (err < 0)
+	if (err < 0 || mlreg_seed_count(n, MLREG_SEED_REFUSE)) {
+		/* a refusal anywhere, even one that let the reading go on */
+		cJSON_Delete(*sigs);
+		cJSON_Delete(*info);
+		*sigs = *info = NULL;
 		err = mlreg_seed_refusal(n, "contract");
+	}
 	return err;
 }
 

@@ -112,7 +112,8 @@ void mlreg_mlx_check(const cJSON *doc, struct mlreg_seed_notes *n, int name_give
 struct mlreg_contract_files {
 	const struct mlreg_entries *e;	/* the version's files, or NULL */
 	const char *base;		/* the contract's directory among them ("" at the top) */
-	const char *disk_dir;		/* else: the directory of the file on disk, or NULL */
+	const char *disk_dir;		/* the directory of the file on disk, or NULL */
+	int given;			/* given on its own (--contract): a non-model is refused */
 };
 
 /*

@@ -226,7 +226,7 @@ static void gather_contract(struct gathered *g, const struct mlreg_entries *e,
 			    const struct gather_opts *o)
 {
 	const struct mlreg_entry *serving = entry(e, "serving.yaml");
-	struct mlreg_contract_files files = { e, "", NULL };
+	struct mlreg_contract_files files = { e, "", NULL, 0 };
 	const char *path, *shown;
 	char *dir = NULL;
 	int err;
@@ -236,6 +236,7 @@ static void gather_contract(struct gathered *g, const struct mlreg_entries *e,
 	if (o->contract_file) {
 		path = shown = o->contract_file;
 		files.disk_dir = dir = dir_of(o->contract_file);
+		files.given = 1;
 	} else if (serving) {
 		path = serving->src;
 		shown = serving->path;
@@ -246,12 +247,7 @@ static void gather_contract(struct gathered *g, const struct mlreg_entries *e,
 	err = mlreg_contract_read(&g->sigs, &g->info, path, &g->contract_n, &files);
 	if (!err && !g->sigs && g->info &&
 	    strcmp(mlreg_doc_str(g->info, "kind", ""), "Model")) {
-		/* a kind: Application or DeploymentConfiguration */
-		if (o->contract_file) {
-			mlreg_seed_note(&g->contract_n, MLREG_SEED_REFUSE, NULL, "kind",
-					"not a model: Hydrosphere applies it as something else");
-			err = mlreg_seed_refusal(&g->contract_n, "contract");
-		}
+		/* a serving.yaml of kind: Application: left aside, with a warning */
 		cJSON_Delete(g->info);
 		g->info = NULL;
 	}
