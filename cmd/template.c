@@ -348,8 +348,8 @@ int cmd_template(int argc, char **argv, struct mlreg_store *unused)
 		field(&o, "", "readme_url", url, NULL, "readme_url");
 	else if (url)	/* a HEAD that names no branch nor commit */
 		field(&o, "", "readme_url", NULL, url, "readme_url");
-	else
-		field(&o, "", "readme_url", f.readme, "<readme_url>", "readme_url");
+	else	/* MLX's UI fetches a URL: a file name alone is no use to it */
+		field(&o, "", "readme_url", NULL, "<readme_url>", "readme_url");
 	if (trainable) {
 		fprintf(o.f, "train:\n"
 			"  trainable: true\n"
