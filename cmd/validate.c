@@ -2,9 +2,9 @@
  * mlreg validate NAME[@N]|PATH: the checks register runs (ADS introspection,
  * MLX spec, contract, Determined checkpoint, model-file inspection),
  * printed as a report; exit 1 when one fails.  A PATH that exists is
- * checked as files on disk; a .zip file (an artifact archive, as export
- * writes one) by what is inside it, unpacked to a private directory that
- * is removed afterwards.
+ * checked as files on disk; a .zip, .tar.gz or .tgz file (an artifact
+ * archive, as export writes one) by what is inside it, unpacked to a
+ * private directory that is removed afterwards.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 
 #include "cmd.h"
 #include "spec.h"
-#include "unzip.h"
+#include "unpack.h"
 #include "walk.h"
 
 /* Fills e with a stored version's files, each read from its object. */
@@ -35,12 +35,16 @@ static void entries_of_version(struct mlreg_entries *e, const struct mlreg_store
 	}
 }
 
-/* Returns 1 when path is a regular file named *.zip: an artifact archive to look into. */
-static int zip_artifact(const char *path, const struct stat *st)
+/* Returns 1 when path is a regular file named as an artifact archive: .zip, .tar.gz, .tgz. */
+static int artifact_archive(const char *path, const struct stat *st)
 {
-	size_t n = strlen(path);
+	static const char *const ext[] = { ".zip", ".tar.gz", ".tgz", NULL };
+	size_t n = strlen(path), i;
 
-	return S_ISREG(st->st_mode) && n > 4 && !strcasecmp(path + n - 4, ".zip");
+	for (i = 0; S_ISREG(st->st_mode) && ext[i]; i++)
+		if (n > strlen(ext[i]) && !strcasecmp(path + n - strlen(ext[i]), ext[i]))
+			return 1;
+	return 0;
 }
 
 static void print_report(const cJSON *rep)
@@ -97,7 +101,7 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 	struct mlreg_validate_opts vo = { 0 };
 	struct mlreg_entries e = { 0 };
 	cJSON *rep = NULL, *version = NULL;
-	char *unzipped = NULL;
+	char *unpacked = NULL;
 	const char *arg;
 	struct stat st;
 	int c, err, json = 0, ret;
@@ -114,9 +118,9 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing NAME[@N] or PATH");
 	arg = argv[optind];
 	if (!strchr(arg, '@') && stat(arg, &st) == 0) {
-		if (zip_artifact(arg, &st)) {
+		if (artifact_archive(arg, &st)) {
 			const char *tmp = getenv("TMPDIR");
-			if ((err = mlreg_unzip(&e, &unzipped, arg, tmp ? tmp : "/tmp")) < 0)
+			if ((err = mlreg_unpack(&e, &unpacked, arg, tmp ? tmp : "/tmp")) < 0)
 				return cmd_fail(err);
 			vo.archive = 1;
 		} else if ((err = mlreg_walk(&e, &argv[optind], 1, NULL)) < 0) {
@@ -150,8 +154,8 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 	ret = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "ok")) ? EXIT_OK : EXIT_FAIL;
 	cJSON_Delete(rep);
 	cJSON_Delete(version);
-	if (unzipped)
-		mlreg_unzip_remove(&e, unzipped);
+	if (unpacked)
+		mlreg_unpack_remove(&e, unpacked);
 	else
 		mlreg_entries_free(&e);
 	return ret;

@@ -98,7 +98,7 @@ struct mlreg_validate_opts {
 	const char *spec_file;		/* MLX model YAML, or NULL */
 	const char *contract_file;	/* Hydrosphere contract, or NULL */
 	int name_given;			/* the spec needs no name */
-	int archive;			/* the files were unpacked from a zip artifact */
+	int archive;			/* the files were unpacked from an artifact archive */
 	const cJSON *stored_spec;	/* a version's spec object, checked again, or NULL */
 };
 

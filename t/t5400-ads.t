@@ -96,7 +96,7 @@ test_expect_success 'unsafe member names are refused, and nothing is written any
 		    z.writestr("score.py", "def predict(data): pass\n")
 		    z.writestr(zipfile.ZipInfo(sys.argv[1]), "x")
 		EOF
-		TMPDIR=$PWD/tmp test_fails 128 "unsafe.zip.: zip member 2 has an unsafe name" \
+		TMPDIR=$PWD/tmp test_fails 128 "unsafe.zip.: member 2 has an unsafe name" \
 			mlreg validate unsafe.zip || return 1
 	done &&
 	test_path_is_missing ../evil.txt &&
@@ -125,6 +125,53 @@ test_expect_success 'a damaged zip is refused naming the member; nothing is left
 	TMPDIR=$PWD/tmp test_fails 128 "crc.zip.: zip member .score.py. fails its CRC-32 check" mlreg validate crc.zip &&
 	TMPDIR=$PWD/tmp test_fails 128 "big.zip.: zip member .score.py. inflates to a size other than declared" mlreg validate big.zip &&
 	TMPDIR=$PWD/tmp test_fails 128 "cut.zip" mlreg validate cut.zip &&
+	ls tmp >left &&
+	test_must_be_empty left
+'
+
+test_expect_success 'an exported tar.gz validates as its zip does' '
+	mlreg export withmodel@1 --format tar.gz -o withmodel.tar.gz &&
+	TMPDIR=$PWD/tmp mlreg validate withmodel.tar.gz >out &&
+	test_grep "^file      model.onnx  *onnx, signatures: inferred$" out &&
+	test_grep "^validation passed" out &&
+	mlreg export withmodel@2 --format tar.gz -o withmodel2.tgz &&
+	TMPDIR=$PWD/tmp test_expect_code 1 mlreg validate withmodel2.tgz >out &&
+	test_grep "^ads       score_load_model  *FAILED" out &&
+	ls tmp >left &&
+	test_must_be_empty left
+'
+
+test_expect_success 'tar.gz: ./ prefixes, pax and GNU long names are read; links and unsafe names refused' '
+	long=$(printf "d%.0s" $(seq 1 120)) &&
+	mkdir -p "tree/$long" && cp ads/valid/* tree/ && echo x >"tree/$long/notes.txt" &&
+	printf "kind: Model\nname: t\nruntime: r:1\npayload: [\"$long/notes.txt\"]\ncontract: {inputs: {}, outputs: {}}\n" >tree/serving.yaml &&
+	mlreg validate tree >out &&
+	test_grep "^validation passed" out &&
+	"$PYTHON" - "$long" <<-\EOF &&
+	import os, sys, tarfile
+	long = sys.argv[1]
+	for fmt, name in ((tarfile.PAX_FORMAT, "pax.tar.gz"), (tarfile.GNU_FORMAT, "gnu.tar.gz")):
+	    with tarfile.open(name, "w:gz", format=fmt) as t:
+	        t.add("tree", arcname=".")
+	with tarfile.open("link.tar.gz", "w:gz") as t:
+	    t.add("tree/score.py", arcname="score.py")
+	    i = tarfile.TarInfo("runtime.yaml"); i.type = tarfile.SYMTYPE; i.linkname = "/etc/passwd"
+	    t.addfile(i)
+	with tarfile.open("dotdot.tar.gz", "w:gz") as t:
+	    t.add("tree/score.py", arcname="../score.py")
+	EOF
+	for a in pax gnu
+	do
+		TMPDIR=$PWD/tmp mlreg validate $a.tar.gz --json >rep.json &&
+		json_assert rep.json "d[\"ok\"] is True" "d[\"introspection\"][\"passed\"] is True" \
+			"d[\"contract\"][\"payload\"] == [\"$long/notes.txt\"]" || return 1
+	done &&
+	TMPDIR=$PWD/tmp test_fails 128 "link.tar.gz.: member 2 is a link or a special file, which an artifact does not hold" \
+		mlreg validate link.tar.gz &&
+	TMPDIR=$PWD/tmp test_fails 128 "dotdot.tar.gz.: member 1 has an unsafe name" \
+		mlreg validate dotdot.tar.gz &&
+	head -c 300 pax.tar.gz >cut.tgz &&
+	TMPDIR=$PWD/tmp test_fails 128 "cut.tgz. is truncated" mlreg validate cut.tgz &&
 	ls tmp >left &&
 	test_must_be_empty left
 '
