@@ -448,12 +448,32 @@ static int ptx_fail(struct ptx *t, const char *what)
 	return -1;
 }
 
+/* Returns the bytes of the quoted string at s (up to its closing quote or the line's end). */
+static size_t ptx_quoted_len(const char *s, const char *end)
+{
+	const char *p = s + 1;
+
+	while (p < end && *p != *s && *p != '\n')
+		p += (*p == '\\' && p + 1 < end) ? 2 : 1;
+	return (size_t)(p - s);
+}
+
 /* Reads a quoted string (adjacent ones are joined) into a new cJSON string. */
 static cJSON *ptx_string(struct ptx *t)
 {
-	char *buf = xmalloc((size_t)(t->end - t->s) + 1);
-	size_t n = 0;
+	struct ptx probe = *t;	/* walks ahead the way the loop below will */
+	size_t n = 0, cap = 1;
+	char *buf;
 	cJSON *out;
+
+	/* the room it needs: escapes only ever shorten what they stand for */
+	while (probe.s < probe.end && (*probe.s == '"' || *probe.s == '\'')) {
+		size_t len = ptx_quoted_len(probe.s, probe.end);
+		cap += len;
+		probe.s += len + 1;
+		ptx_space(&probe);
+	}
+	buf = xmalloc(cap);
 
 	while (t->s < t->end && (*t->s == '"' || *t->s == '\'')) {
 		char q = *t->s++;
@@ -476,7 +496,8 @@ static cJSON *ptx_string(struct ptx *t)
 				default: break;	/* \" \' \\ and the rest: the character */
 				}
 			}
-			buf[n++] = c;
+			if (n + 1 < cap)	/* always so; a guard, not a limit */
+				buf[n++] = c;
 		}
 		if (t->s >= t->end || *t->s != q) {
 			free(buf);
