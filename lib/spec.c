@@ -145,30 +145,30 @@ static void keep_error(struct kept *k, int code)
  * the error of a file that cannot be read or parsed, or of a refusal.
  */
 static int read_spec(cJSON **out, const char *path, const struct mlreg_understand_opts *o,
-		     struct mlreg_seed_notes *n, int name_given)
+		     struct mlreg_seed_notes *notes, int name_given)
 {
 	struct mlreg_docpos *pos;
 	cJSON *doc;
 	const char *base = strrchr(path, '/');
 	const char *shown = o && o->spec_shown ? o->spec_shown : path;
-	int err = mlreg_docpos_parse_file(&doc, &pos, path, shown);
+	int err = mlreg_docpos_parse_file(&doc, &pos, path, shown), n;
 
 	*out = NULL;
 	if (err < 0) {
-		mlreg_seed_note(n, MLREG_SEED_REFUSE, NULL, NULL, "%s", mlreg_error_message());
+		mlreg_seed_note(notes, MLREG_SEED_REFUSE, NULL, NULL, "%s", mlreg_error_message());
 		return err;
 	}
-	n->pos = pos;
-	mlreg_mlx_check(doc, n, name_given);
-	n->pos = NULL;
+	notes->pos = pos;
+	mlreg_mlx_check(doc, notes, name_given);
+	notes->pos = NULL;
 	mlreg_docpos_free(pos);
-	if ((err = mlreg_seed_refusal(n, "MLX model spec")) < 0) {
+	if ((err = mlreg_seed_refusal(notes, "MLX model spec")) < 0) {
 		cJSON_Delete(doc);
 		return err;
 	}
-	if ((err = mlreg_mlx_redact(doc)) > 0)
+	if ((n = mlreg_mlx_redact(doc)) > 0)
 		warnf(o, "%d secret value(s) in '%s' were replaced by <redacted> and not stored",
-		      err, path);
+		      n, path);
 	*out = cJSON_CreateObject();
 	cJSON_AddStringToObject(*out, "kind", "mlx");
 	cJSON_AddItemToObject(*out, "types", mlreg_mlx_kinds(doc));
