@@ -30,18 +30,6 @@
 
 #define TEXT_MAX (16u << 20)	/* largest score.py, runtime.yaml or schema read */
 
-/* Returns the entry at root + name, or NULL. */
-static const struct mlreg_entry *entry(const struct mlreg_entries *e, const char *root,
-				       const char *name)
-{
-	size_t i, r = strlen(root);
-
-	for (i = 0; i < e->n; i++)
-		if (!strncmp(e->v[i].path, root, r) && !strcmp(e->v[i].path + r, name))
-			return &e->v[i];
-	return NULL;
-}
-
 /* Returns 1 when path is "DIR/runtime.yaml" or "DIR/score.py", one level down. */
 static int nested_mandatory(const char *path)
 {
@@ -55,7 +43,7 @@ const char *mlreg_ads_root(const struct mlreg_entries *e, char *buf, size_t n)
 {
 	size_t i;
 
-	if (entry(e, "", "runtime.yaml") || entry(e, "", "score.py"))
+	if (mlreg_seed_entry(e, "", "runtime.yaml") || mlreg_seed_entry(e, "", "score.py"))
 		return "";
 	buf[0] = '\0';
 	for (i = 0; i < e->n; i++) {
@@ -379,8 +367,8 @@ cJSON *mlreg_ads_check(const struct mlreg_entries *e, int archive)
 
 	if (!root)
 		root = "";
-	score = entry(e, root, "score.py");
-	rt = entry(e, root, "runtime.yaml");
+	score = mlreg_seed_entry(e, root, "score.py");
+	rt = mlreg_seed_entry(e, root, "runtime.yaml");
 	if (nested) {
 		/* ADS lists the top level only, and stops after this check */
 		result(c_score, 0, "The file 'score.py' is missing.%s%s%s", score ? " It is in '" : "",
@@ -455,7 +443,7 @@ cJSON *mlreg_ads_check(const struct mlreg_entries *e, int archive)
 		cJSON *cs[2] = { c_in, c_out };
 		int k;
 		for (k = 0; k < 2; k++) {
-			const struct mlreg_entry *s = nested ? NULL : entry(e, root, names[k]);
+			const struct mlreg_entry *s = nested ? NULL : mlreg_seed_entry(e, root, names[k]);
 			char *buf;
 			size_t len;
 			cJSON *doc = NULL;

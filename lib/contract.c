@@ -891,7 +891,6 @@ static char *normalise(const char *base, const char *p)
 static char *find_file(const struct mlreg_contract_files *f, const char *rel)
 {
 	char *norm, *p = NULL;
-	size_t i;
 
 	if (!f)
 		return NULL;
@@ -907,9 +906,9 @@ static char *find_file(const struct mlreg_contract_files *f, const char *rel)
 		free(norm);
 	}
 	if (!p && f->e && (norm = normalise(f->base, rel))) {
-		for (i = 0; i < f->e->n && !p; i++)
-			if (!strcmp(f->e->v[i].path, norm))
-				p = xstrdup(f->e->v[i].src);
+		const struct mlreg_entry *hit = mlreg_seed_entry(f->e, "", norm);
+		if (hit)
+			p = xstrdup(hit->src);
 		free(norm);
 	}
 	return p;

@@ -78,6 +78,17 @@ void mlreg_seed_copy(cJSON *dst, const struct mlreg_seed_notes *n, enum mlreg_se
 		cJSON_AddItemToArray(dst, cJSON_CreateString(c->valuestring));
 }
 
+const struct mlreg_entry *mlreg_seed_entry(const struct mlreg_entries *e, const char *root,
+					   const char *name)
+{
+	size_t i, r = strlen(root);
+
+	for (i = 0; i < e->n; i++)
+		if (!strncmp(e->v[i].path, root, r) && !strcmp(e->v[i].path + r, name))
+			return &e->v[i];
+	return NULL;
+}
+
 const cJSON *mlreg_seed_at(const cJSON *doc, const char *path)
 {
 	char key[128];

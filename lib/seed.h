@@ -76,6 +76,10 @@ int mlreg_seed_refusal(const struct mlreg_seed_notes *n, const char *what);
 /* Appends copies of the notes at level to the array dst. */
 void mlreg_seed_copy(cJSON *dst, const struct mlreg_seed_notes *n, enum mlreg_seed_level level);
 
+/* Returns the file at root + name among e ("" for the top, "model/" one folder down), or NULL. */
+const struct mlreg_entry *mlreg_seed_entry(const struct mlreg_entries *e, const char *root,
+					   const char *name);
+
 /* Returns the node at a dotted path ("serve.serving_container_image"), or NULL. */
 const cJSON *mlreg_seed_at(const cJSON *doc, const char *path);
 

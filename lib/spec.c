@@ -177,17 +177,6 @@ static int read_spec(cJSON **out, const char *path, const struct mlreg_understan
 	return 0;
 }
 
-/* Returns the entry at relative path rel, or NULL. */
-static const struct mlreg_entry *entry(const struct mlreg_entries *e, const char *rel)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		if (!strcmp(e->v[i].path, rel))
-			return &e->v[i];
-	return NULL;
-}
-
 /* What the files, and the spec and contract given beside them, say. */
 struct gathered {
 	struct mlreg_seed_notes spec_n;		/* about the spec */
@@ -225,14 +214,14 @@ static char *dir_of(const char *path)
 static void gather_contract(struct gathered *g, const struct mlreg_entries *e,
 			    const struct gather_opts *o)
 {
-	const struct mlreg_entry *serving = entry(e, "serving.yaml");
+	const struct mlreg_entry *serving = mlreg_seed_entry(e, "", "serving.yaml");
 	struct mlreg_contract_files files = { e, "", NULL, 0 };
 	const char *path, *shown;
 	char *dir = NULL;
 	int err;
 
 	if (!serving)
-		serving = entry(e, "serving.yml");
+		serving = mlreg_seed_entry(e, "", "serving.yml");
 	if (o->contract_file) {
 		path = shown = o->contract_file;
 		files.disk_dir = dir = dir_of(o->contract_file);
@@ -304,7 +293,7 @@ static void gather_artifacts(struct gathered *g, const struct mlreg_entries *e)
 static void gather(struct gathered *g, const struct mlreg_entries *e,
 		   const struct gather_opts *o)
 {
-	const struct mlreg_entry *meta = entry(e, "metadata.json");
+	const struct mlreg_entry *meta = mlreg_seed_entry(e, "", "metadata.json");
 
 	memset(g, 0, sizeof(*g));
 	mlreg_seed_notes_init(&g->spec_n, !o->spec_file ? "" : o->uo && o->uo->spec_shown
