@@ -45,18 +45,24 @@ const char *mlreg_ads_root(const struct mlreg_entries *e, char *buf, size_t n)
 
 	if (mlreg_seed_entry(e, "", "runtime.yaml") || mlreg_seed_entry(e, "", "score.py"))
 		return "";
+	/*
+	 * One folder down, both files must be there (ADS's nested layout): a
+	 * lone scripts/score.py is somebody else's file, not an artifact.
+	 */
 	buf[0] = '\0';
 	for (i = 0; i < e->n; i++) {
-		const char *p = e->v[i].path;
-		size_t dl = (size_t)(strchr(p, '/') ? strchr(p, '/') - p + 1 : 0);
-		if (!nested_mandatory(p))
+		const char *p = e->v[i].path, *slash = strchr(p, '/');
+		size_t dl = slash ? (size_t)(slash - p) + 1 : 0;
+		char dir[4096];
+		if (!nested_mandatory(p) || dl >= sizeof(dir) || dl >= n)
 			continue;
-		if (buf[0] && (strlen(buf) != dl || strncmp(buf, p, dl)))
-			return NULL;	/* in two folders: ADS refuses that structure too */
-		if (dl >= n)
-			return NULL;
-		memcpy(buf, p, dl);
-		buf[dl] = '\0';
+		memcpy(dir, p, dl);
+		dir[dl] = '\0';
+		if (!mlreg_seed_entry(e, dir, "runtime.yaml") || !mlreg_seed_entry(e, dir, "score.py"))
+			continue;
+		if (buf[0] && strcmp(buf, dir))
+			return NULL;	/* two such folders: no one artifact */
+		memcpy(buf, dir, dl + 1);
 	}
 	return buf[0] ? buf : NULL;
 }

@@ -149,8 +149,8 @@ cJSON *mlreg_determined_checkpoint(const char *path, struct mlreg_seed_notes *n)
 /*
  * ads.c: returns the directory ("" for the top, "dir/" one level down)
  * that holds the ADS artifact among the files, or NULL when they are none:
- * runtime.yaml or score.py at the top, else in exactly one directory one
- * level down.
+ * runtime.yaml or score.py at the top, else both in exactly one directory
+ * one level down.
  */
 const char *mlreg_ads_root(const struct mlreg_entries *e, char *buf, size_t n);
 

@@ -48,6 +48,15 @@ test_expect_success 'split in two folders, as ADS refuses it too' '
 	test_grep "^ads       score_py  *passed" out
 '
 
+test_expect_success 'a lone score.py in a folder is somebody else file, no artifact' '
+	mkdir -p lone/scripts &&
+	printf "def predict(x):\n    return x\n" >lone/scripts/score.py &&
+	mlreg register --create lone lone 2>err &&
+	test_must_be_empty err &&
+	vjson lone &&
+	json_assert v.json "d[\"introspection\"] is None"
+'
+
 test_expect_success 'an exported zip validates as its version does, checked inside' '
 	cp -R ads/valid withmodel &&
 	cp "$TEST_DIRECTORY/../contrib/example/model.onnx" withmodel/ &&
