@@ -14,7 +14,10 @@ static void print_json_field(const char *label, const cJSON *v)
 	free(s);
 }
 
-/* Prints one signature: "name(in: type[d,d], ...) -> (out: type[...])". */
+/*
+ * Prints one signature's fields: "(in: type[d,d], ...)", "[?]" for an unknown
+ * shape, a map's own fields in parentheses after it.
+ */
 static void print_fields(const cJSON *fields)
 {
 	const cJSON *f, *d;
@@ -22,13 +25,18 @@ static void print_fields(const cJSON *fields)
 
 	putchar('(');
 	cJSON_ArrayForEach(f, fields) {
+		const cJSON *shape = cJSON_GetObjectItemCaseSensitive(f, "shape");
 		int fd = 1;
 		printf("%s%s: %s[", first ? "" : ", ", cmd_str(f, "name"), cmd_str(f, "type"));
-		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(f, "shape")) {
+		if (!cJSON_IsArray(shape))
+			putchar('?');	/* a contract that gives no shape: unknown */
+		cJSON_ArrayForEach(d, shape) {
 			printf("%s%lld", fd ? "" : ",", (long long)d->valuedouble);
 			fd = 0;
 		}
 		putchar(']');
+		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(f, "fields")))
+			print_fields(cJSON_GetObjectItemCaseSensitive(f, "fields"));
 		if (mlreg_doc_str(f, "profile", NULL))
 			printf(" %s", cmd_str(f, "profile"));
 		first = 0;
@@ -66,6 +74,8 @@ static void print_understanding(const cJSON *v)
 			printf("  serving:    %s", cmd_str(img, "container_image_url"));
 			if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(img, "container_port")))
 				printf(" port %lld", mlreg_doc_int(img, "container_port", 0));
+			else if (mlreg_doc_str(img, "container_port", NULL))	/* "5000" */
+				printf(" port %s", cmd_str(img, "container_port"));
 			putchar('\n');
 		}
 		if (mlreg_doc_str(ex, "command", NULL))

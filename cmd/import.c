@@ -1,8 +1,10 @@
 /*
  * mlreg import FILE|URL [--name NAME]: register a model from an MLX model
  * YAML, a .tar.gz/.tgz holding one, or an http(s) URL to either (MLX's
- * "Register a Model").  The model is created when missing; the YAML becomes
- * the version's one file and its spec.
+ * "Register a Model").  The spec is checked as MLX's upload checks it (a
+ * name given with --name stands for the spec's own, as MLX's upload
+ * takes one), before anything is created; the model is created when
+ * missing; the YAML becomes the version's one file and its spec.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,8 +83,8 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 			base = "model.yaml";
 		member = xstrdup(base);
 	}
-	if ((err = mlreg_doc_parse(&doc, yaml, ylen, member)) < 0 ||
-	    (err = mlreg_mlx_validate(doc, shown, NULL)) < 0) {
+	/* Checked here, before the model is created; the YAML itself names the lines. */
+	if ((err = mlreg_mlx_parse(&doc, yaml, ylen, buf ? member : shown, name != NULL)) < 0) {
 		ret = cmd_fail(err);
 		goto done;
 	}
@@ -133,6 +135,8 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	o.nprovenance_paths = o.provenance_paths ? 1 : 0;
 	o.message = msg;
 	o.spec_file = file;
+	o.spec_shown = buf ? member : shown;	/* not the temporary copy's path */
+	o.spec_name_given = 1;		/* the model is named by now */
 	o.warn = cmd_warn;
 	if ((err = mlreg_register(&version, store, &o)) < 0) {
 		ret = cmd_fail(err);

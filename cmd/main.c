@@ -134,11 +134,12 @@ static const struct cmd commands[] = {
 	  "    --json                print a summary as JSON instead of NAME@N lines\n"
 	  "    -q, --quiet           no progress meter\n"
 	  "    -j, --jobs N          requests in flight at most (default 8)\n" },
-	{ "validate", cmd_validate, TRY_STORE, "run a version's or a directory's checks",
+	{ "validate", cmd_validate, TRY_STORE, "run a version's, a directory's or an archive's checks",
 	  "usage: mlreg validate NAME[@N]|PATH [--spec FILE] [--contract FILE] [--json]\n"
 	  "\n"
+	  "    PATH                  files, a directory, or a .zip/.tar.gz artifact\n"
 	  "    --spec FILE           also validate an MLX model YAML\n"
-	  "    --contract FILE       also validate a Hydrosphere contract\n"
+	  "    --contract FILE       also validate a Hydrosphere model definition\n"
 	  "    --json                print the report as JSON\n" },
 };
 

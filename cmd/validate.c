@@ -1,14 +1,19 @@
 /*
  * mlreg validate NAME[@N]|PATH: the checks register runs (ADS introspection,
- * MLX spec, contract, model-file inspection), printed as a report; exit 1
- * when one fails.  A PATH that exists is checked as files on disk.
+ * MLX spec, contract, Determined checkpoint, model-file inspection),
+ * printed as a report; exit 1 when one fails.  A PATH that exists is
+ * checked as files on disk; a .zip, .tar.gz or .tgz file (an artifact
+ * archive, as export writes one) by what is inside it, unpacked to a
+ * private directory that is removed afterwards.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cmd.h"
 #include "spec.h"
+#include "unpack.h"
 #include "walk.h"
 
 /* Fills e with a stored version's files, each read from its object. */
@@ -30,11 +35,24 @@ static void entries_of_version(struct mlreg_entries *e, const struct mlreg_store
 	}
 }
 
+/* Returns 1 when path is a regular file named as an artifact archive: .zip, .tar.gz, .tgz. */
+static int artifact_archive(const char *path, const struct stat *st)
+{
+	static const char *const ext[] = { ".zip", ".tar.gz", ".tgz", NULL };
+	size_t n = strlen(path), i;
+
+	for (i = 0; S_ISREG(st->st_mode) && ext[i]; i++)
+		if (n > strlen(ext[i]) && !strcasecmp(path + n - strlen(ext[i]), ext[i]))
+			return 1;
+	return 0;
+}
+
 static void print_report(const cJSON *rep)
 {
 	const cJSON *intro = cJSON_GetObjectItemCaseSensitive(rep, "introspection"), *c;
 	const cJSON *sigs = cJSON_GetObjectItemCaseSensitive(rep, "signatures");
 	const cJSON *arts = cJSON_GetObjectItemCaseSensitive(rep, "artifacts");
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(rep, "spec");
 
 	cJSON_ArrayForEach(c, arts) {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "signatures");
@@ -42,13 +60,20 @@ static void print_report(const cJSON *rep)
 		       cJSON_GetArraySize(s) ? ", signatures: " : "",
 		       cJSON_GetArraySize(s) ? "inferred" : "");
 	}
-	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(rep, "spec")))
-		printf("spec      %-28s valid MLX model spec\n",
-		       cmd_str(cJSON_GetObjectItemCaseSensitive(rep, "spec"), "file"));
-	if (cJSON_IsArray(sigs))
-		printf("contract  %-28s valid, %d signature(s)\n",
-		       cmd_str(cJSON_GetObjectItemCaseSensitive(rep, "contract"), "file"),
-		       cJSON_GetArraySize(sigs));
+	if (cJSON_IsObject(spec))
+		printf("spec      %-28s %s\n", cmd_str(spec, "file"),
+		       mlreg_doc_int(rep, "spec_problems", 0) ? "MLX model spec, with problems "
+		       "(below)" : "valid MLX model spec");
+	if (cJSON_IsArray(sigs)) {
+		if (mlreg_doc_int(rep, "contract_problems", 0))
+			printf("contract  %-28s %d signature(s), with problems (below)\n",
+			       cmd_str(cJSON_GetObjectItemCaseSensitive(rep, "contract"), "file"),
+			       cJSON_GetArraySize(sigs));
+		else
+			printf("contract  %-28s valid, %d signature(s)\n",
+			       cmd_str(cJSON_GetObjectItemCaseSensitive(rep, "contract"), "file"),
+			       cJSON_GetArraySize(sigs));
+	}
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(intro, "checks")) {
 		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(c, "success");
 		const char *msg = cmd_str(c, "message");
@@ -56,6 +81,8 @@ static void print_report(const cJSON *rep)
 		       cJSON_IsTrue(ok) ? "passed" : cJSON_IsFalse(ok) ? "FAILED" : "skipped",
 		       *msg ? msg : cmd_str(c, "description"));
 	}
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rep, "warnings"))
+		printf("warning   %s\n", c->valuestring);
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rep, "problems"))
 		printf("problem   %s\n", c->valuestring);
 	printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "ok"))
@@ -71,17 +98,19 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 		{ "contract", required_argument, NULL, OPT_CONTRACT },
 		{ 0 }
 	};
-	const char *spec = NULL, *contract = NULL, *arg;
+	struct mlreg_validate_opts vo = { 0 };
 	struct mlreg_entries e = { 0 };
 	cJSON *rep = NULL, *version = NULL;
+	char *unpacked = NULL;
+	const char *arg;
 	struct stat st;
 	int c, err, json = 0, ret;
 
 	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = 1; break;
-		case OPT_SPEC: spec = optarg; break;
-		case OPT_CONTRACT: contract = optarg; break;
+		case OPT_SPEC: vo.spec_file = optarg; break;
+		case OPT_CONTRACT: vo.contract_file = optarg; break;
 		default: return EXIT_USAGE;
 		}
 	}
@@ -89,8 +118,14 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing NAME[@N] or PATH");
 	arg = argv[optind];
 	if (!strchr(arg, '@') && stat(arg, &st) == 0) {
-		if ((err = mlreg_walk(&e, &argv[optind], 1, NULL)) < 0)
+		if (artifact_archive(arg, &st)) {
+			const char *tmp = getenv("TMPDIR");
+			if ((err = mlreg_unpack(&e, &unpacked, arg, tmp ? tmp : "/tmp")) < 0)
+				return cmd_fail(err);
+			vo.archive = 1;
+		} else if ((err = mlreg_walk(&e, &argv[optind], 1, NULL)) < 0) {
 			return cmd_fail(err);
+		}
 	} else {
 		char *name;
 		long n;
@@ -107,18 +142,11 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 		if (err < 0)
 			return cmd_fail(err);
 		entries_of_version(&e, store, version);
+		if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(version, "spec"), "document")))
+			vo.stored_spec = cJSON_GetObjectItemCaseSensitive(version, "spec");
 	}
-	rep = mlreg_validate_files(&e, spec, contract);
-	if (version) {
-		/* a stored spec is checked again as stored */
-		const cJSON *sp = cJSON_GetObjectItemCaseSensitive(version, "spec");
-		const cJSON *doc = cJSON_GetObjectItemCaseSensitive(sp, "document");
-		if (doc && mlreg_mlx_validate(doc, cmd_str(sp, "file"),
-					      cJSON_GetObjectItemCaseSensitive(rep, "problems")) < 0)
-			cJSON_ReplaceItemInObjectCaseSensitive(rep, "ok", cJSON_CreateFalse());
-		else if (doc && !spec)
-			cJSON_AddItemToObject(rep, "spec", cJSON_Duplicate(sp, 1));
-	}
+	rep = mlreg_validate_entries(&e, &vo);
 	if (json)
 		cmd_print_json(rep);
 	else
@@ -126,6 +154,9 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 	ret = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "ok")) ? EXIT_OK : EXIT_FAIL;
 	cJSON_Delete(rep);
 	cJSON_Delete(version);
-	mlreg_entries_free(&e);
+	if (unpacked)
+		mlreg_unpack_remove(&e, unpacked);
+	else
+		mlreg_entries_free(&e);
 	return ret;
 }

@@ -380,7 +380,7 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		return err;
 	{
 		struct mlreg_understand_opts uo = { o->spec_file, o->contract_file, o->warn,
-						    o->ctx };
+						    o->ctx, o->spec_name_given, o->spec_shown };
 		if ((err = mlreg_understand(&understood, &entries, &uo)) < 0) {
 			mlreg_entries_free(&entries);
 			return err;

@@ -61,6 +61,8 @@ struct mlreg_register_opts {
 	mlreg_progress_fn progress;	/* per-file progress, may be NULL */
 	void (*file_start)(void *ctx, const char *path, uint64_t size); /* may be NULL */
 	void *ctx;
+	int spec_name_given;		/* the spec needs no name (import --name gave one) */
+	const char *spec_shown;		/* the spec's name in messages; NULL: spec_file */
 };
 
 /*

@@ -1,16 +1,22 @@
 /*
- * Understanding what a version is, from the files the seed systems write:
- *  - MLX model YAML (trainable/servable templates), given with --spec;
- *  - Hydrosphere contracts (--contract FILE or serving.yaml): signatures of
- *    typed, shaped, profiled input and output fields;
+ * Understanding what a version is, from the files the seed systems write,
+ * each read by a module of its own, as the system itself reads it:
+ *  - MLX model YAML (trainable/servable templates), given with --spec
+ *    (lib/mlx.c);
+ *  - Hydrosphere model definitions and contracts (--contract FILE or
+ *    serving.yaml), in every layout Hydrosphere has used: signatures of
+ *    typed, shaped, profiled input and output fields (lib/contract.c);
  *  - Oracle ADS artifacts (runtime.yaml, score.py, input_schema.json,
  *    output_schema.json): the introspection checks, reading score.py as
- *    text, never running it;
- *  - Determined checkpoints (metadata.json): framework, format, hparams,
- *    metrics, batch number, uuid;
+ *    text, never running it (lib/ads.c);
+ *  - Determined checkpoints (metadata.json) of every version since 0.12:
+ *    framework, format, hparams, metrics, batch number, uuid
+ *    (lib/determined.c);
  *  - model files themselves (inspect.h), for inferred signatures.
- * Problems are collected as a list of one-line strings so that `mlreg
- * validate` can print them all; the first one is also the error message.
+ * This file's functions (lib/spec.c) dispatch to them.  Findings are
+ * collected as one-line strings naming the file, the line and the field,
+ * at four levels (lib/seed.h) that say what the seed system would do: a
+ * refusal fails register, and validate lists every finding.
  */
 #ifndef MLREG_SPEC_H
 #define MLREG_SPEC_H
@@ -25,6 +31,16 @@
  * one as the error message; what names the file.
  */
 int mlreg_mlx_validate(const cJSON *doc, const char *what, cJSON *problems);
+
+/*
+ * Returns 0 and in *doc the MLX spec read from text (len bytes of YAML or
+ * JSON, shown as what) when MLX would register it; the parse error, or
+ * MLREG_EINVALID naming the file, the line and the field of the first
+ * refusal, otherwise.  name_given says the model's name comes from
+ * elsewhere (import --name), so the spec needs none.
+ */
+int mlreg_mlx_parse(cJSON **doc, const char *text, size_t len, const char *what,
+		    int name_given);
 
 /* Replaces secrets (keys, tokens, passwords) in an MLX spec by "<redacted>"; returns how many. */
 int mlreg_mlx_redact(cJSON *doc);
@@ -55,6 +71,8 @@ struct mlreg_understand_opts {
 	const char *contract_file;	/* Hydrosphere contract, or NULL */
 	void (*warn)(void *ctx, const char *msg);	/* non-fatal findings */
 	void *ctx;
+	int spec_name_given;		/* the model's name comes from elsewhere: the spec needs none */
+	const char *spec_shown;		/* the spec's name in messages; NULL: spec_file */
 };
 
 /*
@@ -70,9 +88,21 @@ int mlreg_understand(cJSON **out, const struct mlreg_entries *e,
 /*
  * Returns the validation report of a file set (all the checks understand
  * runs, with none of them fatal): {"ok": bool, "problems": [...],
- * "introspection": ..., "artifacts": ...}.
+ * "warnings": [...], "introspection": ..., "artifacts": ...}.
  */
 cJSON *mlreg_validate_files(const struct mlreg_entries *e, const char *spec_file,
 			    const char *contract_file);
+
+/* What validate checks beside the files. */
+struct mlreg_validate_opts {
+	const char *spec_file;		/* MLX model YAML, or NULL */
+	const char *contract_file;	/* Hydrosphere contract, or NULL */
+	int name_given;			/* the spec needs no name */
+	int archive;			/* the files were unpacked from an artifact archive */
+	const cJSON *stored_spec;	/* a version's spec object, checked again, or NULL */
+};
+
+/* Returns the validation report as mlreg_validate_files(), with more options. */
+cJSON *mlreg_validate_entries(const struct mlreg_entries *e, const struct mlreg_validate_opts *o);
 
 #endif

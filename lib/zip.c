@@ -468,3 +468,75 @@ int mlreg_zip_read_head(unsigned char *buf, size_t want, size_t *got,
 	}
 	return inflate_member(buf, want, got, &ended, zip, e, data);
 }
+
+int mlreg_zip_extract(const struct mlreg_zip *zip, const struct mlreg_zip_entry *e, int fd,
+		      const char *what)
+{
+	unsigned char *in = xmalloc(CHUNK), *out = xmalloc(CHUNK);
+	uint64_t data, done = 0, written = 0;
+	uLong crc = crc32(0L, Z_NULL, 0);
+	int err, ended = 0;
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	if ((err = member_data(&data, zip, e)) < 0)
+		goto done;
+	if (e->method == 0) {
+		/* stored: copied as it is, e->csize == e->usize */
+		while (!err && done < e->csize) {
+			size_t n = e->csize - done < CHUNK ? (size_t)(e->csize - done) : CHUNK;
+			if ((err = mlreg_src_read(zip->src, data + done, in, n)) < 0 ||
+			    (err = mlreg_write_all(fd, in, n, what)) < 0)
+				break;
+			crc = crc32(crc, in, (uInt)n);
+			done += n;
+			written += n;
+		}
+		ended = 1;
+	} else if (inflateInit2(&z, -MAX_WBITS) != Z_OK) {
+		err = bad_member(zip, e, "cannot be inflated (zlib failed to start)");
+		goto done;
+	}
+	while (!err && !ended) {
+		int ret;
+		size_t got;
+		if (z.avail_in == 0 && done < e->csize) {
+			size_t n = e->csize - done < CHUNK ? (size_t)(e->csize - done) : CHUNK;
+			if ((err = mlreg_src_read(zip->src, data + done, in, n)) < 0)
+				break;
+			done += n;
+			z.next_in = in;
+			z.avail_in = (uInt)n;
+		}
+		z.next_out = out;
+		z.avail_out = CHUNK;
+		ret = inflate(&z, Z_NO_FLUSH);
+		if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR) {
+			err = bad_member(zip, e, "has corrupt deflate data");
+			break;
+		}
+		got = CHUNK - z.avail_out;
+		if (got > e->usize - written) {	/* never more than declared */
+			err = bad_member(zip, e, "inflates to a size other than declared");
+			break;
+		}
+		if (got && (err = mlreg_write_all(fd, out, got, what)) < 0)
+			break;
+		crc = crc32(crc, out, (uInt)got);
+		written += got;
+		if (ret == Z_STREAM_END)
+			ended = 1;
+		else if (!got && z.avail_in == 0 && done == e->csize)
+			err = bad_member(zip, e, "has truncated deflate data");
+	}
+	if (!err && written != e->usize)
+		err = bad_member(zip, e, "inflates to a size other than declared");
+	if (!err && crc != e->crc)
+		err = bad_member(zip, e, "fails its CRC-32 check");
+	if (e->method != 0)
+		inflateEnd(&z);
+done:
+	free(in);
+	free(out);
+	return err;
+}

@@ -78,6 +78,15 @@ int mlreg_zip_read_head(unsigned char *buf, size_t want, size_t *got,
 			const struct mlreg_zip_entry *e);
 
 /*
+ * Returns 0 after writing the whole of member e to fd (what names fd in
+ * errors), inflating it a chunk at a time, never more bytes than the
+ * central directory declares, its CRC checked; errors as mlreg_zip_read(),
+ * or MLREG_EOS when a write fails.
+ */
+int mlreg_zip_extract(const struct mlreg_zip *zip, const struct mlreg_zip_entry *e, int fd,
+		      const char *what);
+
+/*
  * lib/inspect-npy.c: returns 0 and in *details a new object describing the
  * .npy whose first len bytes are buf (they must hold its whole header) and
  * whose total size is size: descr, type, fortran_order, shape, itemsize,
