@@ -14,6 +14,9 @@
 #                         copies one key of the remote to FILE
 #   remote_put LABEL KEY FILE
 #                         writes FILE at KEY (to forge a remote's content)
+#   remote_put_tree LABEL DIR
+#                         writes each file below DIR at its path below DIR
+#                         (many at once, for s3)
 #   registry_snapshot [STORE]
 #                         what a failed transfer must leave as it was: every
 #                         path and checksum under models/ and the config file
@@ -93,6 +96,16 @@ remote_put () {
 		mkdir -p "$(dirname "$SCRATCH/remotes/$1/$2")" &&
 		rm -f "$SCRATCH/remotes/$1/$2" &&
 		cp "$3" "$SCRATCH/remotes/$1/$2" ;;
+	esac
+}
+
+remote_put_tree () {
+	case $REMOTE_KIND in
+	s3)
+		s3op put-tree "$S3_BUCKET" "$1" "$2" ;;
+	file)
+		mkdir -p "$SCRATCH/remotes/$1" &&
+		cp -R "$2/." "$SCRATCH/remotes/$1/" ;;
 	esac
 }
 
