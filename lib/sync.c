@@ -533,7 +533,9 @@ static int ensure_marker(struct sync *s)
  * honours create-only puts: a key of its own (probes/RANDOM) is put twice
  * with If-None-Match: *, which a server that honours it refuses the second
  * time (412) and one that does not accepts; then it is deleted.  Shared keys
- * are never rewritten to find out.
+ * are never rewritten to find out.  A 412 the first time means the same: the
+ * key is ours and random, so only an attempt of ours whose answer was lost,
+ * and that was retried, can have made it.
  */
 static int probe_conditional(struct sync *s)
 {
@@ -551,12 +553,14 @@ static int probe_conditional(struct sync *s)
 	for (int round = 0; round < 2 && !err; round++) {
 		mlreg_tr_put_buf(s->t, key, "probe\n", 6, MLREG_TR_IF_ABSENT, slot_done, &sl);
 		mlreg_tr_run(s->t);
-		if (sl.err == MLREG_EEXISTS && round == 1)
+		if (sl.err == MLREG_EEXISTS) {
 			mlreg_tr_set_conditional(s->t, 1);
-		else if (sl.err)
+			round = 1;	/* known: no second put */
+		} else if (sl.err) {
 			err = mlreg_error_set(sl.err, "%s", sl.msg);
-		else if (round == 1)
+		} else if (round == 1) {
 			mlreg_tr_set_conditional(s->t, 0);	/* accepted over itself */
+		}
 		slot_clear(&sl);
 	}
 	mlreg_tr_delete(s->t, key, slot_done, &sl);

@@ -8,4 +8,24 @@ proxy_start
 REMOTE_KIND=s3 REMOTE_CONDITIONAL=yes REMOTE_ENDPOINT=$PROXY_ENDPOINT
 CONFLICT_ROUNDS=10 CONFLICT_RACERS=4
 . "$TEST_DIRECTORY/lib-conflict-tests.sh"
+
+# A create-only PUT whose answer is lost is sent again, and the server that
+# honours If-None-Match then answers 412: the key is there, put by the
+# first attempt.  (s3rver would answer 200 again; file:// never retries.)
+
+test_expect_success 'the answer to the first probe PUT is lost: the retry gets 412, the upload goes on' - <<-\EOF
+	mlreg init lost1 && echo lost >lost.txt &&
+	mlreg --store lost1/.mlreg register --create m lost.txt >/dev/null &&
+	remote_add lost1/.mlreg origin lost1 &&
+	proxy_rules '[{"method":"PUT","path":"/lost1/probes/","times":1,"action":"reset-response"}]' &&
+	: >"$PROXY_LOG" &&
+	mlreg --store lost1/.mlreg upload --json >sum &&
+	json_assert sum 'd["versions"] == ["m@1"]' 'd["conditional_writes"] is True' \
+		'd["retries"] == 1' &&
+	test "$(proxy_count "^PUT /mlreg-test/lost1/probes/[0-9a-f]* 200 .* reset-response$")" = 1 &&
+	test "$(proxy_count "^PUT /mlreg-test/lost1/probes/[0-9a-f]* 412 .* pass$")" -ge 1 &&
+	remote_get lost1 models/m/versions/1.json r &&
+	cmp r lost1/.mlreg/models/m/versions/1.json
+EOF
+
 test_done
