@@ -185,6 +185,7 @@ static int same_record(const struct rver *rv, const char *buf, size_t len)
  */
 struct slot {
 	int done, err;
+	int retried;		/* see struct mlreg_result */
 	char *msg;
 	char *body;
 	size_t len;
@@ -200,6 +201,7 @@ static void slot_done(void *ctx, const struct mlreg_result *r)
 
 	sl->done = 1;
 	sl->err = r->err;
+	sl->retried = r->retried;
 	free(sl->msg);
 	sl->msg = r->err ? xstrdup(r->msg ? r->msg : "error") : NULL;
 	free(sl->body);
@@ -1330,7 +1332,7 @@ static int put_records_round(struct sync *s, int *more)
 	/* Stage 1: what stage 0 found. */
 	for (i = 0; i < np; i++) {
 		char *key = record_key(p[i].m, p[i].n);
-		int got = p[i].sl.err;
+		int got = p[i].sl.err, retried = p[i].sl.retried;
 		char *msg = p[i].sl.msg ? xstrdup(p[i].sl.msg) : NULL;
 		slot_clear(&p[i].sl);
 		if (cond && got == 0) {
@@ -1338,6 +1340,8 @@ static int put_records_round(struct sync *s, int *more)
 		} else if ((cond && got == MLREG_EEXISTS) || (!cond && got == 0)) {
 			p[i].stage = 2;		/* someone's is there: read it */
 			mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, slot_done, &p[i].sl);
+			if (cond && retried)
+				p[i].n = -p[i].n;	/* maybe our first attempt's: ours if the same */
 		} else if (!cond && got == MLREG_ENOTFOUND) {
 			p[i].stage = 1;
 			mlreg_tr_put_buf(s->t, key, p[i].buf, p[i].len, 0, slot_done, &p[i].sl);

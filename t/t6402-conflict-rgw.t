@@ -28,4 +28,24 @@ test_expect_success 'the answer to the first probe PUT is lost: the retry gets 4
 	cmp r lost1/.mlreg/models/m/versions/1.json
 EOF
 
+test_expect_success 'the answer to a version record PUT is lost: the retry gets 412, the version is reported sent' - <<-\EOF
+	mlreg init lost2 && echo lost >lost.txt &&
+	mlreg --store lost2/.mlreg register --create m lost.txt >/dev/null &&
+	echo two >two.txt &&
+	mlreg --store lost2/.mlreg register m two.txt >/dev/null &&
+	remote_add lost2/.mlreg origin lost2 &&
+	proxy_rules '[{"method":"PUT","path":"/lost2/models/m/versions/1\\.json$","times":1,"action":"reset-response"}]' &&
+	: >"$PROXY_LOG" &&
+	mlreg --store lost2/.mlreg upload >out &&
+	test_write_lines m@1 m@2 >expect && test_cmp expect out &&
+	test "$(proxy_count "^PUT /mlreg-test/lost2/models/m/versions/1\.json 200 .* reset-response$")" = 1 &&
+	test "$(proxy_count "^PUT /mlreg-test/lost2/models/m/versions/1\.json 412 .* pass$")" = 1 &&
+	remote_get lost2 models/m/versions/1.json r &&
+	cmp r lost2/.mlreg/models/m/versions/1.json &&
+	remote_add lost2/.mlreg b lost2b &&
+	proxy_rules '[{"method":"PUT","path":"/lost2b/models/m/versions/2\\.json$","times":1,"action":"reset-response"}]' &&
+	mlreg --store lost2/.mlreg upload b --json >sum &&
+	json_assert sum 'd["versions"] == ["m@1", "m@2"]' 'd["retries"] == 1'
+EOF
+
 test_done
