@@ -114,16 +114,24 @@ test_expect_success 'the summary of the rerun counts only the bytes of the parts
 		"d[\"bytes\"][\"sent\"] + d[\"bytes\"][\"skipped\"] == $BIG_SIZE"
 '
 
-test_expect_success 'setup: another upload killed after two parts' - <<-\EOF
-	remote_add "$A" r6 r6 &&
-	proxy_rules '[{"method":"PUT","path":"^/mlreg-test/r6/","query":"partNumber=","skip":2,"action":"stall"}]' &&
-	state6="$A/remotes/r6/uploads/$BIG" &&
-	start_bg up.out mlreg --store "$A" upload r6 big &&
-	wait_until 60 lines_at_least 2 "^part " "$state6" &&
+# killed_after_two_parts LABEL: adds remote LABEL to store A, and kills an
+# upload of big to it once two of its parts arrived (the proxy stalls the
+# others); sets STATE (the upload's state file) and UPLOAD_ID.
+killed_after_two_parts () {
+	remote_add "$A" "$1" "$1" &&
+	proxy_rules "[{\"method\":\"PUT\",\"path\":\"^/mlreg-test/$1/\",\"query\":\"partNumber=\",\"skip\":2,\"action\":\"stall\"}]" &&
+	STATE="$A/remotes/$1/uploads/$BIG" &&
+	start_bg up.out mlreg --store "$A" upload "$1" big &&
+	wait_until 60 lines_at_least 2 "^part " "$STATE" &&
 	kill_bg &&
-	old_id=$(head -n 1 "$state6" | cut -d" " -f4) &&
-	test -n "$old_id"
-EOF
+	UPLOAD_ID=$(head -n 1 "$STATE" | cut -d" " -f4) &&
+	test -n "$UPLOAD_ID"
+}
+
+test_expect_success 'setup: another upload killed after two parts' '
+	killed_after_two_parts r6 &&
+	state6=$STATE old_id=$UPLOAD_ID
+'
 
 # The server forgot the upload (expired, aborted by a lifecycle rule): AWS
 # answers a part PUT or the completion with 404 NoSuchUpload, and the upload

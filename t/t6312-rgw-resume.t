@@ -12,13 +12,8 @@ REMOTE_ENDPOINT=$PROXY_ENDPOINT
 # RGW, unlike s3rver, aborts multipart uploads: the server really forgets
 # one, as after a lifecycle rule or another tool's abort.
 test_expect_success 'a rerun after the upload was aborted on the server starts a new one' - <<-\EOF
-	remote_add "$A" r8 r8 &&
-	proxy_rules '[{"method":"PUT","path":"^/mlreg-test/r8/","query":"partNumber=","skip":2,"action":"stall"}]' &&
-	state8="$A/remotes/r8/uploads/$BIG" &&
-	start_bg up.out mlreg --store "$A" upload r8 big &&
-	wait_until 60 lines_at_least 2 "^part " "$state8" &&
-	kill_bg &&
-	id8=$(head -n 1 "$state8" | cut -d" " -f4) &&
+	killed_after_two_parts r8 &&
+	state8=$STATE id8=$UPLOAD_ID &&
 	awscli s3api abort-multipart-upload --bucket mlreg-test \
 		--key "r8/$(loose_key $BIG)" --upload-id "$id8" &&
 	proxy_rules '[]' &&
