@@ -82,9 +82,9 @@ rgw_bail_ () {
 }
 
 # rgw_free_port_: a port of 127.0.0.1 nobody listens on, drawn at random
-# from 20000-29999 (below the kernel's ephemeral ports and Ceph's own).
-rgw_free_port_ () {
-	"$PYTHON" -c '
+# from 20000-29999: below the kernel's ephemeral ports, which outgoing
+# connections may take meanwhile, and Ceph's own.
+RGW_FREE_PORT_PY='
 import random, socket
 for _ in range(200):
     p = random.randrange(20000, 30000)
@@ -100,6 +100,8 @@ for _ in range(200):
 else:
     raise SystemExit("no free port")
 '
+rgw_free_port_ () {
+	"$PYTHON" -c "$RGW_FREE_PORT_PY"
 }
 
 # rgw_hex_ N: N random bytes as hex.

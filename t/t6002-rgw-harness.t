@@ -312,7 +312,7 @@ time.sleep(120)" &
 		then
 			cat held
 		else
-			"$PYTHON" -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])"
+			"$PYTHON" -c "$RGW_FREE_PORT_PY"
 		fi
 	}
 	rgw_start
