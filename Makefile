@@ -60,8 +60,13 @@ deps:
 # The tests make real model files with Debian's numpy, onnx, h5py and torch,
 # and check the SigV4 signer against Debian's botocore.
 # The S3 tests (t6xxx, t/lib-s3.sh) run an S3 server, s3rver from npm
-# (pinned by t/helpers/package-lock.json), and check it with Debian's awscli.
+# (pinned by t/helpers/package-lock.json), and check it with Debian's awscli;
+# t/lib-rgw.sh runs Ceph RGW, a real distributed one.
 S3RVER_PKG = t/helpers/node_modules/@20minutes/s3rver/package.json
+# The RGW tests (t/lib-rgw.sh) run a one-node Ceph cluster and its RADOS
+# Gateway from Debian's packages (16.2), without their recommends (an MDS,
+# a time daemon).
+DEB_RGW_DEPS = ceph-mon ceph-osd radosgw ceph-common
 test-deps: deps
 	@need=; for c in git prove python3 mandoc curl; do command -v $$c >/dev/null || need=1; done; \
 	/usr/bin/python3 -c 'import numpy, onnx, h5py, torch' 2>/dev/null || need=1; \
@@ -76,6 +81,12 @@ test-deps: deps
 	if [ -n "$$pkgs" ]; then echo "installing test dependencies:$$pkgs"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$pkgs >/dev/null; fi
+	@need=; for c in ceph ceph-mon ceph-osd radosgw radosgw-admin monmaptool; do \
+		command -v $$c >/dev/null || need=1; done; \
+	if [ -n "$$need" ]; then echo "installing test dependencies: $(DEB_RGW_DEPS)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			$(DEB_RGW_DEPS) >/dev/null; fi
 	@test -f $(S3RVER_PKG) || { \
 		log=$$(mktemp) && \
 		if npm ci --prefix t/helpers --no-audit --no-fund >"$$log" 2>&1; then rm -f "$$log"; \

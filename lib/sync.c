@@ -194,6 +194,7 @@ static int same_record(const struct rver *rv, const char *buf, size_t len)
  */
 struct slot {
 	int done, err;
+	int retried;		/* see struct mlreg_result */
 	char *msg;
 	char *body;
 	size_t len;
@@ -209,6 +210,7 @@ static void slot_done(void *ctx, const struct mlreg_result *r)
 
 	sl->done = 1;
 	sl->err = r->err;
+	sl->retried = r->retried;
 	free(sl->msg);
 	sl->msg = r->err ? xstrdup(r->msg ? r->msg : "error") : NULL;
 	free(sl->body);
@@ -592,7 +594,9 @@ static int ensure_marker(struct sync *s)
  * honours create-only puts: a key of its own (probes/RANDOM) is put twice
  * with If-None-Match: *, which a server that honours it refuses the second
  * time (412) and one that does not accepts; then it is deleted.  Shared keys
- * are never rewritten to find out.
+ * are never rewritten to find out.  A 412 the first time means the same: the
+ * key is ours and random, so only an attempt of ours whose answer was lost,
+ * and that was retried, can have made it.
  */
 static int probe_conditional(struct sync *s)
 {
@@ -610,12 +614,14 @@ static int probe_conditional(struct sync *s)
 	for (int round = 0; round < 2 && !err; round++) {
 		mlreg_tr_put_buf(s->t, key, "probe\n", 6, MLREG_TR_IF_ABSENT, slot_done, &sl);
 		mlreg_tr_run(s->t);
-		if (sl.err == MLREG_EEXISTS && round == 1)
+		if (sl.err == MLREG_EEXISTS) {
 			mlreg_tr_set_conditional(s->t, 1);
-		else if (sl.err)
+			round = 1;	/* known: no second put */
+		} else if (sl.err) {
 			err = mlreg_error_set(sl.err, "%s", sl.msg);
-		else if (round == 1)
+		} else if (round == 1) {
 			mlreg_tr_set_conditional(s->t, 0);	/* accepted over itself */
+		}
 		slot_clear(&sl);
 	}
 	mlreg_tr_delete(s->t, key, slot_done, &sl);
@@ -1461,7 +1467,7 @@ static int put_records_round(struct sync *s, int *more)
 	/* Stage 1: what stage 0 found. */
 	for (i = 0; i < np; i++) {
 		char *key = record_key(p[i].m, p[i].n);
-		int got = p[i].sl.err;
+		int got = p[i].sl.err, retried = p[i].sl.retried;
 		char *msg = p[i].sl.msg ? xstrdup(p[i].sl.msg) : NULL;
 		slot_clear(&p[i].sl);
 		if (cond && got == 0) {
@@ -1469,6 +1475,8 @@ static int put_records_round(struct sync *s, int *more)
 		} else if ((cond && got == MLREG_EEXISTS) || (!cond && got == 0)) {
 			p[i].stage = 2;		/* someone's is there: read it */
 			mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, slot_done, &p[i].sl);
+			if (cond && retried)
+				p[i].n = -p[i].n;	/* maybe our first attempt's: ours if the same */
 		} else if (!cond && got == MLREG_ENOTFOUND) {
 			p[i].stage = 1;
 			mlreg_tr_put_buf(s->t, key, p[i].buf, p[i].len, 0, slot_done, &p[i].sl);

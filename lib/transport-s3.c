@@ -748,8 +748,12 @@ static void op_complete(struct req *r)
 	struct mlreg_result res = { 0 };
 
 	judge(r->s3, r, &o);
+	res.retried = r->attempt > 0;
 	if (o.err) {
-		mlreg_op_fail(r->op, o.err, "%s", o.msg);
+		res.err = o.err;
+		res.msg = o.msg;
+		res.etag = "";
+		mlreg_op_finish(r->op, &res);
 	} else {
 		res.etag = r->etag;
 		res.size = r->length;

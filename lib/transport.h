@@ -27,6 +27,8 @@ struct mlreg_result {
 	const char *body;	/* get_buf: the bytes, NUL-terminated */
 	size_t len;		/* get_buf: their number */
 	uint64_t skipped;	/* put_file: bytes not sent, already there (a resumption) */
+	int retried;		/* the answer came to a retry: an earlier attempt, whose
+				   answer was lost or failed, may have done the work */
 };
 
 typedef void (*mlreg_done_fn)(void *ctx, const struct mlreg_result *r);

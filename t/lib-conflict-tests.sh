@@ -1,6 +1,22 @@
 # t/lib-conflict-tests.sh: uploads racing for the same NAME@N, on a remote
-# with conditional writes (file://: link(2)) and on one without (s3rver:
-# check-then-verify), sourced after t/lib-remote.sh with REMOTE_KIND set.
+# with conditional writes (file://: link(2); Ceph RGW: If-None-Match) and on
+# one without (s3rver: check-then-verify), sourced after t/lib-remote.sh
+# with REMOTE_KIND set, and:
+#
+#   REMOTE_CONDITIONAL    yes: the remote honours create-only writes, so
+#                         mlreg must take that path (upload --json says
+#                         conditional_writes, and a loser always finds the
+#                         winner's record there: "already has"); no: it
+#                         does not (check-then-verify)
+#   CONFLICT_ROUNDS       races (default 4), CONFLICT_RACERS uploaders in
+#                         each (default 3)
+#
+# With the fault proxy running (PROXY_LOG set, remotes through
+# REMOTE_ENDPOINT) and REMOTE_CONDITIONAL=yes, each race's requests are
+# checked too: one PUT of the record answered 200, any other 412 (a loser
+# that saw the winner's record first puts none), and no HEAD of it (the
+# check of check-then-verify).
+#
 # Whoever wins, exactly one upload of a NAME@N succeeds, the other fails
 # naming the conflict, and neither store loses anything.
 
@@ -8,7 +24,26 @@
 MLREG_VERIFY_DELAY_MS=1000
 export MLREG_VERIFY_DELAY_MS
 
-ROUNDS=4 RACERS=3
+ROUNDS=${CONFLICT_ROUNDS:-4} RACERS=${CONFLICT_RACERS:-3}
+case ${REMOTE_CONDITIONAL:-} in
+yes) LOSER_FOUND='already has' ;;
+no) LOSER_FOUND='\(already has\|received at the same time\)' ;;
+*) BUG "REMOTE_CONDITIONAL is '${REMOTE_CONDITIONAL:-}', not yes or no" ;;
+esac
+
+test_expect_success 'upload --json says whether the remote took conditional writes' '
+	mlreg init cw && echo cw >cw.txt &&
+	mlreg --store cw/.mlreg register --create cw cw.txt >/dev/null &&
+	remote_add cw/.mlreg condwrites condwrites &&
+	mlreg --store cw/.mlreg upload --json condwrites >sum &&
+	if test $REMOTE_CONDITIONAL = yes
+	then
+		json_assert sum "d[\"conditional_writes\"] is True"
+	else
+		json_assert sum "d[\"conditional_writes\"] is False"
+	fi &&
+	json_assert sum "d[\"versions\"] == [\"cw@1\"]"
+'
 
 test_expect_success 'setup: stores that each made their own m@1' '
 	for i in $(seq 1 $RACERS)
@@ -55,7 +90,7 @@ do
 			else
 				test_must_be_empty "out.\$i" &&
 				test_line_count = 1 "err.\$i" &&
-				grep "^error: remote .race$round. \(already has\|received at the same time\) another m@1 (id [0-9a-f]\{12\}, registered by .*): your m@1 and later were not uploaded and are unchanged" "err.\$i" &&
+				grep "^error: remote .race$round. $LOSER_FOUND another m@1 (id [0-9a-f]\{12\}, registered by .*): your m@1 and later were not uploaded and are unchanged" "err.\$i" &&
 				! cmp -s won "s\$i/.mlreg/models/m/versions/1.json" || return 1
 			fi &&
 			registry_snapshot "s\$i/.mlreg" >"after.\$i" &&
@@ -64,7 +99,14 @@ do
 		done &&
 		test \$winners = 1 &&
 		mlreg --store s1/.mlreg list-versions m --remote race$round --json >v &&
-		json_assert v "len(d) == 1" "d[0][\"id\"] == \"\$(sha256_of won)\""
+		json_assert v "len(d) == 1" "d[0][\"id\"] == \"\$(sha256_of won)\"" &&
+		if test -n "\${PROXY_LOG:-}" && test \$REMOTE_CONDITIONAL = yes
+		then
+			rec="/\$S3_BUCKET/race$round/models/m/versions/1\.json" &&
+			test "\$(proxy_count "^PUT \$rec 200 ")" = 1 &&
+			test "\$(proxy_count "^PUT \$rec 412 ")" = \$((\$(proxy_count "^PUT \$rec ") - 1)) &&
+			test "\$(proxy_count "^HEAD \$rec ")" = 0
+		fi
 	EOF
 done
 

@@ -16,7 +16,7 @@
 #                         writes FILE at KEY (to forge a remote's content)
 #   remote_put_tree LABEL DIR
 #                         writes every file below DIR at its relative path
-#                         (one awscli run for S3, not one a key)
+#                         (many at once for s3, not a request a key)
 #   registry_snapshot [STORE]
 #                         what a failed transfer must leave as it was: every
 #                         path and checksum under models/ and the config file
@@ -102,7 +102,7 @@ remote_put () {
 remote_put_tree () {
 	case $REMOTE_KIND in
 	s3)
-		awscli s3 cp --recursive --quiet "$2" "s3://$S3_BUCKET/$1/" ;;
+		s3op put-tree "$S3_BUCKET" "$1" "$2" ;;
 	file)
 		mkdir -p "$SCRATCH/remotes/$1" &&
 		(cd "$2" && find . -type f | sed 's|^\./||') | while read -r test_rpt_key_

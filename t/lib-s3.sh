@@ -38,7 +38,8 @@
 # awscli, for setting up and checking what mlreg did:
 #
 #   aws_env                a clean AWS environment, for awscli and mlreg:
-#                          AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY = S3RVER,
+#                          AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY = S3RVER
+#                          (or $S3_ACCESS_KEY / $S3_SECRET_KEY when set),
 #                          AWS_REGION = AWS_DEFAULT_REGION = us-east-1, no
 #                          profile, token, CA bundle or endpoint, and
 #                          AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE
@@ -49,6 +50,9 @@
 #                          (AWS_MAX_ATTEMPTS=N to change that), its own
 #                          config and HOME under $TEST_ROOT/aws
 #   awscli_at URL ARGS...  the same against URL (e.g. $PROXY_ENDPOINT)
+#   s3op ARGS...           t/helpers/s3op.py $S3_ENDPOINT ARGS (botocore):
+#                          create buckets, PUT with conditional headers,
+#                          PUTs racing for one key, PUT a tree at once
 #
 # Everything started here is stopped when the script ends (test_atexit),
 # and stops by itself within a second if the script is killed.  The servers
@@ -59,6 +63,7 @@
 S3_HELPERS="$TEST_DIRECTORY/helpers"
 S3_NODE_MODULE="$S3_HELPERS/node_modules/@20minutes/s3rver"
 S3_PID= PROXY_PID= s3_atexit_= proxy_atexit_=
+unset S3_ACCESS_KEY S3_SECRET_KEY	# set by t/lib-rgw.sh, never from outside
 
 # s3_alive_ PID: PID runs (a zombie, dead but not reaped yet, does not).
 s3_alive_ () {
@@ -263,8 +268,8 @@ aws_env () {
 		AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN \
 		AWS_USE_FIPS_ENDPOINT AWS_USE_DUALSTACK_ENDPOINT AWS_S3_US_EAST_1_REGIONAL_ENDPOINT \
 		AWS_IGNORE_CONFIGURED_ENDPOINT_URLS AWS_CLI_FILE_ENCODING AWS_PAGER
-	AWS_ACCESS_KEY_ID=S3RVER
-	AWS_SECRET_ACCESS_KEY=S3RVER
+	AWS_ACCESS_KEY_ID=${S3_ACCESS_KEY:-S3RVER}
+	AWS_SECRET_ACCESS_KEY=${S3_SECRET_KEY:-S3RVER}
 	AWS_REGION=us-east-1
 	AWS_DEFAULT_REGION=us-east-1
 	AWS_CONFIG_FILE="$TEST_ROOT/aws/no-config"
@@ -304,6 +309,12 @@ awscli_at () {
 awscli () {
 	test -n "${S3_ENDPOINT:-}" || BUG "awscli: no s3_start before"
 	awscli_at "$S3_ENDPOINT" "$@"
+}
+
+# s3op ARGS...
+s3op () {
+	test -n "${S3_ENDPOINT:-}" || BUG "s3op: no s3_start before"
+	"$PYTHON" "$S3_HELPERS/s3op.py" "$S3_ENDPOINT" "$@"
 }
 
 aws_env
