@@ -15,7 +15,7 @@
 #include "cmd.h"
 #include "fetch.h"
 #include "fs.h"
-#include "provenance.h"
+#include "redact.h"
 #include "spec.h"
 
 #define SOURCE_MAX (64u << 20)
@@ -56,7 +56,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	if (argc - optind != 1)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing FILE or URL");
 	src = argv[optind];
-	shown = mlreg_url_strip_credentials(src);
+	shown = mlreg_redact_str(src, NULL);
 	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
 		err = mlreg_fetch_url(&buf, &len, src, SOURCE_MAX);
 	else
@@ -86,7 +86,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 		ret = cmd_fail(err);
 		goto done;
 	}
-	if ((redacted = mlreg_mlx_redact(doc)) > 0) {
+	if ((redacted = mlreg_redact_doc(doc)) > 0) {
 		/* Never store the secrets: keep the redacted document (JSON is YAML). */
 		fprintf(stderr, "warning: %d secret value(s) in '%s' were replaced by <redacted> "
 			"and not stored\n", redacted, shown);

@@ -8,7 +8,7 @@
 
 #include "error.h"
 #include "fetch.h"
-#include "provenance.h"
+#include "redact.h"
 #include "util.h"
 
 struct body {
@@ -40,7 +40,7 @@ int mlreg_fetch_url(char **out, size_t *len, const char *url, size_t max)
 {
 	struct body b = { NULL, 0, 0, max, 0 };
 	char errbuf[CURL_ERROR_SIZE] = "";
-	char *shown = mlreg_url_strip_credentials(url);
+	char *shown = mlreg_redact_str(url, NULL);
 	long status = 0;
 	CURLcode rc;
 	CURL *c;

@@ -14,7 +14,7 @@
 #include "error.h"
 #include "fs.h"
 #include "inspect.h"
-#include "provenance.h"
+#include "redact.h"
 #include "spec.h"
 #include "util.h"
 
@@ -178,52 +178,6 @@ done:
 	}
 	cJSON_Delete(local);
 	return count ? MLREG_EINVALID : 0;
-}
-
-static int secret_key(const char *k)
-{
-	static const char *const parts[] = { "secret", "password", "passwd", "token",
-					     "access_key", "api_key", "apikey", "credential" };
-	char low[128];
-	size_t i;
-
-	for (i = 0; k[i] && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[i] = '\0';
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (strstr(low, parts[i]))
-			return 1;
-	return 0;
-}
-
-int mlreg_mlx_redact(cJSON *doc)
-{
-	cJSON *c, *next;
-	int n = 0;
-
-	for (c = doc ? doc->child : NULL; c; c = next) {
-		next = c->next;	/* c may be replaced (and freed) below */
-		if (c->string && secret_key(c->string) && present(c) && !cJSON_IsBool(c) &&
-		    !cJSON_IsObject(c) && !cJSON_IsArray(c)) {
-			if (!cJSON_IsString(c) || strcmp(c->valuestring, "<redacted>")) {
-				/* by key: the replacement needs the key copied onto it */
-				cJSON_ReplaceItemInObjectCaseSensitive(doc, c->string,
-					cJSON_CreateString("<redacted>"));
-				n++;
-			}
-			continue;
-		}
-		if (cJSON_IsString(c) && strstr(c->valuestring, "://")) {
-			char *clean = mlreg_url_strip_credentials(c->valuestring);
-			if (strcmp(clean, c->valuestring)) {
-				cJSON_SetValuestring(c, clean);
-				n++;
-			}
-			free(clean);
-		}
-		n += mlreg_mlx_redact(c);
-	}
-	return n;
 }
 
 static const char *const dtypes[] = {
@@ -959,7 +913,7 @@ static int read_spec(cJSON **out, const char *path, const struct mlreg_understan
 		cJSON_Delete(doc);
 		return err;
 	}
-	if ((n = mlreg_mlx_redact(doc)) > 0)
+	if ((n = mlreg_redact_doc(doc)) > 0)
 		warnf(o, "%d secret value(s) in '%s' were replaced by <redacted> and not stored",
 		      n, path);
 	*out = cJSON_CreateObject();
@@ -1009,7 +963,7 @@ int mlreg_understand(cJSON **out, const struct mlreg_entries *e,
 	cJSON *u = cJSON_CreateObject(), *arts, *sigs = NULL, *info = NULL, *spec = NULL, *cp;
 	cJSON *framework = NULL;
 	const cJSON *a;
-	int err;
+	int err, n;
 
 	*out = NULL;
 	if (o->spec_file && (err = read_spec(&spec, o->spec_file, o, NULL)) < 0)
@@ -1058,6 +1012,13 @@ int mlreg_understand(cJSON **out, const struct mlreg_entries *e,
 		cJSON_AddNullToObject(u, "introspection");
 	}
 	cp = meta ? checkpoint(meta, o->warn, o->ctx) : NULL;
+	/* What the contract and checkpoint keep is redacted as a spec is (redact.h). */
+	if ((n = mlreg_redact_doc(info)) > 0)
+		warnf(o, "%d secret value(s) in '%s' were replaced by <redacted> and not stored",
+		      n, mlreg_doc_str(info, "file", ""));
+	if ((n = mlreg_redact_doc(cp)) > 0)
+		warnf(o, "%d secret value(s) in '%s' were replaced by <redacted> and not stored",
+		      n, "metadata.json");
 	cJSON_AddItemToObject(u, "checkpoint", cp ? cp : cJSON_CreateNull());
 
 	/* The framework, most explicit source first (--framework is the caller's). */

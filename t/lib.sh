@@ -489,6 +489,11 @@ version_record () {
 	printf '%s/versions/%s.json\n' "$(model_dir "$1")" "$2"
 }
 
+# free_port: a TCP port on 127.0.0.1 that nobody listens on now.
+free_port () {
+	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # count_objects: how many object files the store holds.
 count_objects () {
 	find "${STORE:-$MLREG_DIR}/objects" -type f | wc -l | tr -d ' '
