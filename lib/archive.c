@@ -453,46 +453,126 @@ static int write_targz(struct out *o, const struct mlreg_store *store, const cJS
 	return err;
 }
 
-int mlreg_export(const struct mlreg_store *store, const cJSON *version, const char *format,
-		 const char *path)
+/* Returns 0 when version can be exported as format, else the error. */
+static int export_check(const struct mlreg_store *store, const cJSON *version, const char *format)
 {
-	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-	struct out o = { -1, tmp, 0, NULL, NULL };
 	const cJSON *f;
-	int err;
 
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(version, "files"))
 		if (!mlreg_path_is_safe(mlreg_doc_str(f, "path", "")) ||
-		    !mlreg_is_hex64(mlreg_doc_str(f, "sha256", ""))) {
-			free(tmp);
+		    !mlreg_is_hex64(mlreg_doc_str(f, "sha256", "")))
 			return mlreg_error_set(MLREG_ECORRUPT, "the version record lists an unsafe "
 					       "or malformed file; run 'mlreg fsck'");
-		}
-	if (strcmp(format, "zip") && strcmp(format, "tar.gz")) {
-		free(tmp);
+	if (strcmp(format, "zip") && strcmp(format, "tar.gz"))
 		return mlreg_error_set(MLREG_EUSAGE, "unknown archive format '%s' (zip or tar.gz)",
 				       format);
-	}
-	if ((err = mlreg_version_require_files(store, version)) < 0) {
+	return mlreg_version_require_files(store, version);
+}
+
+/* Returns 0 after writing the whole archive into fd, a new, empty, seekable file. */
+static int write_archive(int fd, const char *what, const struct mlreg_store *store,
+			 const cJSON *version, const char *format)
+{
+	struct out o = { fd, what, 0, NULL, NULL };
+
+	return !strcmp(format, "zip") ? write_zip(&o, store, version)
+				      : write_targz(&o, store, version);
+}
+
+/* Returns what st is, for a message: "a directory", "a symbolic link"... */
+static const char *file_kind(const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode))
+		return "a symbolic link";
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (S_ISFIFO(st->st_mode))
+		return "a FIFO";
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		return "a device";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+int mlreg_export(const struct mlreg_store *store, const cJSON *version, const char *format,
+		 const char *path)
+{
+	char *tmp;
+	struct stat st;
+	mode_t mask;
+	int err, fd;
+
+	if ((err = export_check(store, version, format)) < 0)
+		return err;
+	/* Never through a link, never over a device, FIFO or directory (issue: as root,
+	 * -o /dev/stdout replaced /dev/stdout).  rename() below replaces the name itself,
+	 * so a link planted after this check is replaced, not followed. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return mlreg_error_set(MLREG_ECONFLICT, "'%s' is %s: export replaces only a "
+				       "regular file", path, file_kind(&st));
+	tmp = xasprintf("%s.tmp-XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = mlreg_error_os("cannot create '%s'", path);
 		free(tmp);
 		return err;
 	}
-	o.fd = mkostemp(tmp, O_CLOEXEC);
-	if (o.fd < 0) {
-		err = mlreg_error_os("cannot create '%s'", tmp);
-		free(tmp);
-		return err;
-	}
-	err = !strcmp(format, "zip") ? write_zip(&o, store, version) : write_targz(&o, store, version);
-	if (!err && (fchmod(o.fd, 0666 & ~umask(umask(0))) < 0 || fsync(o.fd) < 0))
+	err = write_archive(fd, tmp, store, version, format);
+	mask = umask(0);	/* read it back: umask() has no getter */
+	umask(mask);
+	if (!err && (fchmod(fd, 0666 & ~mask) < 0 || fsync(fd) < 0))
 		err = mlreg_error_os("cannot write '%s'", tmp);
-	if (close(o.fd) < 0 && !err)
+	if (close(fd) < 0 && !err)
 		err = mlreg_error_os("cannot write '%s'", tmp);
 	if (!err && rename(tmp, path) < 0)
 		err = mlreg_error_os("cannot rename '%s' to '%s'", tmp, path);
 	if (err)
 		unlink(tmp);
 	free(tmp);
+	return err;
+}
+
+/* Returns an open, unnamed temporary file in dir (named and unlinked where O_TMPFILE fails). */
+static int tmpfile_in(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	char *name;
+
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	name = xasprintf("%s/export-XXXXXX", dir);
+	if ((fd = mkostemp(name, O_CLOEXEC)) >= 0)
+		unlink(name);
+	free(name);
+	return fd;
+}
+
+int mlreg_export_fd(const struct mlreg_store *store, const cJSON *version, const char *format,
+		    int out, const char *what)
+{
+	char *dir = mlreg_store_path(store, "tmp"), buf[1 << 16];
+	int err, fd;
+	ssize_t n;
+
+	if ((err = export_check(store, version, format)) < 0)
+		goto done;
+	if ((fd = tmpfile_in(dir)) < 0) {
+		err = mlreg_error_os("cannot create a temporary file in '%s'", dir);
+		goto done;
+	}
+	err = write_archive(fd, dir, store, version, format);
+	if (!err && lseek(fd, 0, SEEK_SET) < 0)
+		err = mlreg_error_os("cannot read back the archive in '%s'", dir);
+	while (!err && (n = mlreg_read_retry(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0)
+			err = mlreg_error_os("cannot read back the archive in '%s'", dir);
+		else
+			err = mlreg_write_all(out, buf, (size_t)n, what);
+	}
+	close(fd);
+done:
+	free(dir);
 	return err;
 }
 

@@ -14,10 +14,24 @@
 /*
  * Returns 0 after writing the files of version (a version object) to path as
  * format "zip" or "tar.gz", each object verified against its SHA-256 while
- * copied; the archive appears at path only when complete.
+ * copied.  The archive is written to a temporary file beside path and
+ * renamed over it only when complete, with mode 0666 less the umask, so a
+ * failure leaves what was at path.  Only a regular file is replaced: when
+ * path is a symbolic link (never followed), a directory, a FIFO, a device
+ * or a socket, MLREG_ECONFLICT and nothing is written.
  */
 int mlreg_export(const struct mlreg_store *store, const cJSON *version, const char *format,
 		 const char *path);
+
+/*
+ * Returns 0 after writing the same archive to the open file out (a pipe, a
+ * terminal, anything): the archive is first made whole in an unnamed
+ * temporary file in the store's tmp/ (a zip needs to seek, and nothing is
+ * written to out unless every object verified), then copied; what names
+ * out in messages.
+ */
+int mlreg_export_fd(const struct mlreg_store *store, const cJSON *version, const char *format,
+		    int out, const char *what);
 
 /*
  * Returns 0 and in *out (malloc'd, *len bytes) the first regular file whose
