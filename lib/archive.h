@@ -36,8 +36,12 @@ int mlreg_export_fd(const struct mlreg_store *store, const cJSON *version, const
 /*
  * Returns 0 and in *out (malloc'd, *len bytes) the first regular file whose
  * name ends in .yaml or .yml in the gzip-compressed tar buf; its name in
- * *name (malloc'd).  MLREG_EINVALID for a damaged archive or none found.
- * Sizes are capped so that a hostile archive cannot exhaust memory.
+ * *name (malloc'd).  Members are read in the ustar, pax (the "path" and
+ * "size" records of an 'x' header) and GNU (././@LongLink 'L' names)
+ * formats.  MLREG_EINVALID for a damaged archive or none found, and for
+ * what cannot be read: a malformed pax header, a name longer than 4096
+ * bytes, a sparse .yaml member.  Sizes are capped so that a hostile archive
+ * cannot exhaust memory.
  */
 int mlreg_targz_find_yaml(char **out, size_t *len, char **name, const unsigned char *buf,
 			  size_t buflen, const char *what);
