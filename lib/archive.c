@@ -481,22 +481,6 @@ static int write_archive(int fd, const char *what, const struct mlreg_store *sto
 				      : write_targz(&o, store, version);
 }
 
-/* Returns what st is, for a message: "a directory", "a symbolic link"... */
-static const char *file_kind(const struct stat *st)
-{
-	if (S_ISLNK(st->st_mode))
-		return "a symbolic link";
-	if (S_ISDIR(st->st_mode))
-		return "a directory";
-	if (S_ISFIFO(st->st_mode))
-		return "a FIFO";
-	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
-		return "a device";
-	if (S_ISSOCK(st->st_mode))
-		return "a socket";
-	return "not a regular file";
-}
-
 int mlreg_export(const struct mlreg_store *store, const cJSON *version, const char *format,
 		 const char *path)
 {
@@ -512,7 +496,7 @@ int mlreg_export(const struct mlreg_store *store, const cJSON *version, const ch
 	 * so a link planted after this check is replaced, not followed. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return mlreg_error_set(MLREG_ECONFLICT, "'%s' is %s: export replaces only a "
-				       "regular file", path, file_kind(&st));
+				       "regular file", path, mlreg_fs_kind(&st));
 	tmp = xasprintf("%s.tmp-XXXXXX", path);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {

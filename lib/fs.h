@@ -61,4 +61,18 @@ void mlreg_lock_release(struct mlreg_lock *lk);
 /* Returns the lock wait in milliseconds: $MLREG_LOCK_TIMEOUT or 60000. */
 int mlreg_lock_timeout(void);
 
+struct stat;
+
+/* Returns what st is, for a message: "a directory", "a FIFO", "a symbolic link"... */
+const char *mlreg_fs_kind(const struct stat *st);
+
+/*
+ * Returns a descriptor open for reading on the regular file path, with *st
+ * filled (st may be NULL); MLREG_EINVALID naming what it is when it is not a
+ * regular file, MLREG_EOS when it cannot be opened.  The open never blocks:
+ * it is made with O_NONBLOCK (a FIFO with no writer would wait for ever),
+ * which is cleared once the file is known to be regular.
+ */
+int mlreg_fs_open_regular(const char *path, struct stat *st);
+
 #endif
