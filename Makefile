@@ -22,12 +22,15 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# CFLAGS and LDFLAGS carry only optimisation, debugging and warnings, so
+# 'make CFLAGS=-O0' or 'CFLAGS=... make' replaces them; what the build needs
+# (the language, the include path, the version, the libraries) is always
+# added, through ALL_CFLAGS and ALL_LDLIBS.
 CC      ?= cc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra \
-	-Wno-unused-parameter -Wshadow -Wstrict-prototypes -Ilib \
-	-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+CFLAGS  ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+MLREG_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+ALL_CFLAGS   = $(MLREG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDLIBS   = $(LDLIBS) $(PKG_LIBS) -lm
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
@@ -47,10 +50,10 @@ libmlreg.a: $(LIB_OBJ)
 	$(AR) rcs $@.tmp.$$$$ $(LIB_OBJ) && mv -f $@.tmp.$$$$ $@
 
 mlreg: $(CMD_OBJ) libmlreg.a
-	$(CC) $(LDFLAGS) -o $@.tmp.$$$$ $(CMD_OBJ) libmlreg.a $(LDLIBS) && mv -f $@.tmp.$$$$ $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp.$$$$ $(CMD_OBJ) libmlreg.a $(ALL_LDLIBS) && mv -f $@.tmp.$$$$ $@
 
 %.o: %.c $(HDRS)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 deps:
 	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists $(PKGS) 2>/dev/null; then \
@@ -82,25 +85,25 @@ test-deps: deps
 		else cat "$$log" >&2; rm -f "$$log"; echo "error: npm ci --prefix t/helpers failed" >&2; exit 1; fi; }
 
 t/unit/lib-test: t/unit/lib-test.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(ALL_LDLIBS)
 
 t/unit/remote-parse-test: t/unit/remote-parse-test.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/remote-parse-test.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/remote-parse-test.c libmlreg.a $(ALL_LDLIBS)
 
 t/unit/sigv4-test: t/unit/sigv4-test.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/sigv4-test.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/sigv4-test.c libmlreg.a $(ALL_LDLIBS)
 
 # Signs requests read from stdin, for t/helpers/sigv4-check.py (t0111).
 t/unit/sigv4-sign: t/unit/sigv4-sign.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/sigv4-sign.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/sigv4-sign.c libmlreg.a $(ALL_LDLIBS)
 
 # Fuzzing (clang's libFuzzer): make fuzz FUZZ=onnx FUZZTIME=60
 FUZZ_SRC  = $(sort $(wildcard t/fuzz/fuzz-*.c))
 FUZZ_BINS = $(FUZZ_SRC:.c=)
 FUZZTIME ?= 60
 t/fuzz/fuzz-%: t/fuzz/fuzz-%.c $(LIB_SRC) $(HDRS)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilib \
-		-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(MLREG_CFLAGS) -o $@ $< $(LIB_SRC) \
+		$(ALL_LDLIBS)
 fuzz: $(FUZZ_BINS)
 	@for f in $(if $(FUZZ),t/fuzz/fuzz-$(FUZZ),$(FUZZ_BINS)); do \
 		n=$${f##*/fuzz-}; mkdir -p t/fuzz/corpus/$$n /tmp/mlreg-fuzz-$$n; \
@@ -110,7 +113,7 @@ fuzz: $(FUZZ_BINS)
 
 # Replays every kept fuzz input through the parsers (built with the tests).
 t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(ALL_LDLIBS)
 
 test: test-deps
 	$(MAKE) all t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign t/fuzz/replay
