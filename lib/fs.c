@@ -314,7 +314,8 @@ int mlreg_lock_commit(struct mlreg_lock *lk)
 
 void mlreg_lock_release(struct mlreg_lock *lk)
 {
-	if (lk->fd >= 0) {
+	/* A zeroed lock (fd 0, no path) was never taken: fd 0 is not ours. */
+	if (lk->lockpath && lk->fd >= 0) {
 		/* Still ours (we hold flock and nobody renamed it): remove it. */
 		unlink(lk->lockpath);
 		close(lk->fd);

@@ -36,11 +36,12 @@ int mlreg_fs_read_file(char **out, size_t *len, const char *path, size_t max,
  */
 int mlreg_fs_write_atomic(const char *path, const void *buf, size_t len);
 
-/* A held lock on <path>.lock. */
+/* A held lock on <path>.lock.  A zeroed one ({ 0 }) is a free lock. */
 struct mlreg_lock {
 	char *path;	/* the file the lock protects */
-	char *lockpath;	/* path + ".lock" */
-	int fd;		/* open on lockpath, flock(LOCK_EX) held; -1 when free */
+	char *lockpath;	/* path + ".lock"; NULL when never taken */
+	int fd;		/* open on lockpath, flock(LOCK_EX) held; -1 (or, with
+			   lockpath NULL, anything) when free */
 };
 
 /*
@@ -55,7 +56,8 @@ int mlreg_lock_write(struct mlreg_lock *lk, const void *buf, size_t len);
 /* Returns 0 after fsync + rename of the lock file over the target, or MLREG_EOS. */
 int mlreg_lock_commit(struct mlreg_lock *lk);
 
-/* Releases the lock without changing the target; safe to call twice. */
+/* Releases the lock without changing the target; safe to call twice, and on a
+ * zeroed lock that was never taken (it closes no descriptor then). */
 void mlreg_lock_release(struct mlreg_lock *lk);
 
 /* Returns the lock wait in milliseconds: $MLREG_LOCK_TIMEOUT or 60000. */

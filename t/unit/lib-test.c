@@ -6,12 +6,14 @@
  * t/t0100-lib-unit.t.  Behaviour through the binary is tested by the
  * shell tests beside it.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "doc.h"
 #include "error.h"
+#include "fs.h"
 #include "name.h"
 #include "pack.h"
 #include "redact.h"
@@ -192,6 +194,19 @@ static void redaction(void)
 		cJSON_free(got);
 		cJSON_Delete(d);
 	}
+}
+
+/* A zeroed lock is free: releasing it closes nothing (it used to close fd 0). */
+static void locks(void)
+{
+	struct mlreg_lock lk = { 0 };
+
+	if (fcntl(0, F_GETFD) == -1)
+		open("/dev/null", O_RDONLY);	/* make sure fd 0 is open */
+	mlreg_lock_release(&lk);
+	ok(fcntl(0, F_GETFD) != -1, "releasing a zeroed lock leaves fd 0 open");
+	mlreg_lock_release(&lk);
+	ok(lk.path == NULL && lk.lockpath == NULL, "and can be done twice");
 }
 
 static void paths(void)
@@ -422,6 +437,7 @@ int main(void)
 	refs();
 	urls();
 	redaction();
+	locks();
 	paths();
 	documents();
 	kv();
