@@ -79,23 +79,6 @@ static int secret_name(const char *name, size_t len)
 	return 0;
 }
 
-/* A growing output string. */
-struct out {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->len + n + 1 > o->cap) {
-		o->cap = (o->len + n + 1) * 2;
-		o->p = xrealloc(o->p, o->cap);
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
 static int name_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
@@ -131,7 +114,7 @@ static int keeps_user(const char *s, size_t end)
  * '#', white space or a quote) after writing it to o without its secret
  * user information; counts a removal in *n.
  */
-static size_t url_authority(struct out *o, const char *s, size_t i, int *n)
+static size_t url_authority(struct mlreg_buf *o, const char *s, size_t i, int *n)
 {
 	size_t end = i, at = 0, k;
 	const char *colon;
@@ -145,16 +128,16 @@ static size_t url_authority(struct out *o, const char *s, size_t i, int *n)
 			has_at = 1;
 		}
 	if (!has_at) {
-		put(o, s + i, end - i);
+		mlreg_buf_add(o, s + i, end - i);
 		return end - i;
 	}
 	colon = memchr(s + i, ':', at - i);
 	if (keeps_user(s, i - 3)) {
-		put(o, s + i, (size_t)((colon ? colon : s + at) - (s + i)));
-		put(o, s + at, end - at);
+		mlreg_buf_add(o, s + i, (size_t)((colon ? colon : s + at) - (s + i)));
+		mlreg_buf_add(o, s + at, end - at);
 		*n += colon != NULL;
 	} else {
-		put(o, s + at + 1, end - at - 1);
+		mlreg_buf_add(o, s + at + 1, end - at - 1);
 		(*n)++;
 	}
 	return end - i;
@@ -189,14 +172,14 @@ static size_t value_len(const char *s, size_t i, int line, char stop, char *q)
 
 char *mlreg_redact_str(const char *s, int *n)
 {
-	struct out o = { NULL, 0, 0 };
+	struct mlreg_buf o = MLREG_BUF_INIT;
 	int count = 0;
 	size_t i = 0;
 
-	put(&o, "", 0);
+	mlreg_buf_add(&o, "", 0);
 	while (s[i]) {
 		if (!strncmp(s + i, "://", 3)) {
-			put(&o, "://", 3);
+			mlreg_buf_add(&o, "://", 3);
 			i += 3;
 			i += url_authority(&o, s, i, &count);
 			continue;
@@ -211,23 +194,23 @@ char *mlreg_redact_str(const char *s, int *n)
 			line = s[i] == ':' && s[i + 1] == ' ' &&
 			       (start == 0 || s[start - 1] == '\n' || stop);
 			if (!(s[i] == '=' || line) || !secret_name(s + start, i - start)) {
-				put(&o, s + start, i - start);
+				mlreg_buf_add(&o, s + start, i - start);
 				continue;
 			}
 			sep = line ? i + 1 + strspn(s + i + 1, " ") : i + 1;
-			put(&o, s + start, sep - start);
+			mlreg_buf_add(&o, s + start, sep - start);
 			vlen = value_len(s, sep, line, stop, &q);
 			if (q)
-				put(&o, &q, 1);
+				mlreg_buf_add(&o, &q, 1);
 			if (vlen && (vlen != strlen(MLREG_REDACTED) ||
 				     strncmp(s + sep + !!q, MLREG_REDACTED, vlen)))
 				count++;
 			if (vlen)
-				put(&o, MLREG_REDACTED, strlen(MLREG_REDACTED));
+				mlreg_buf_add(&o, MLREG_REDACTED, strlen(MLREG_REDACTED));
 			i = sep + !!q + vlen;
 			continue;
 		}
-		put(&o, s + i, 1);
+		mlreg_buf_add(&o, s + i, 1);
 		i++;
 	}
 	if (n)
