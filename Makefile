@@ -104,7 +104,7 @@ t/unit/sigv4-sign: t/unit/sigv4-sign.c libmlreg.a $(HDRS)
 # corpus entries go to /tmp/mlreg-fuzz-NAME, crashes to t/fuzz/crash-NAME-*
 # (then kept in t/fuzz/corpus/NAME/ once fixed, for t4000's replay).
 FUZZ_SRC  = $(sort $(wildcard t/fuzz/fuzz-*.c))
-FUZZ_HDRS = t/fuzz/harness.h
+FUZZ_HDRS = t/fuzz/harness.h t/fuzz/readers.h
 FUZZ_BINS = $(FUZZ_SRC:.c=)
 FUZZTIME ?= 60
 FUZZ_TIMEOUT ?= 25
