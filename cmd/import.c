@@ -72,14 +72,21 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 			goto done;
 		}
 	} else {
-		const char *base = strrchr(shown, '/');
+		/* The last segment of the path (a URL's without its query, which
+		 * a presigned URL fills, nor its fragment), as the man page says. */
+		size_t end = strstr(src, "://") ? strcspn(shown, "?#") : strlen(shown), n;
+		const char *base = shown + end;
 		yaml = buf;
 		ylen = len;
 		buf = NULL;
-		base = base ? base + 1 : shown;
-		if (!*base)
-			base = "model.yaml";
-		member = xstrdup(base);
+		while (base > shown && base[-1] != '/')
+			base--;
+		n = (size_t)(shown + end - base);
+		if ((n > 5 && !strncmp(shown + end - 5, ".yaml", 5)) ||
+		    (n > 4 && !strncmp(shown + end - 4, ".yml", 4)))
+			member = xstrndup(base, n);
+		else
+			member = xstrdup("model.yaml");
 	}
 	if ((err = mlreg_doc_parse(&doc, yaml, ylen, member)) < 0 ||
 	    (err = mlreg_mlx_validate(doc, shown, NULL)) < 0) {

@@ -187,7 +187,8 @@ test_expect_success 'import from a presigned URL keeps neither its signature nor
 	done &&
 	mlreg import --name fetched "http://127.0.0.1:$port/servable.yaml?X-Amz-Credential=AKIAIMPORTED&X-Amz-Signature=feedfaceimport" 2>err &&
 	mlreg describe fetched --json >d.json &&
-	json_assert d.json "d['version']['message'] == 'imported from http://127.0.0.1:$port/servable.yaml?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>'" &&
+	json_assert d.json "d['version']['message'] == 'imported from http://127.0.0.1:$port/servable.yaml?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>'" \
+		"[f['path'] for f in d['version']['files']] == ['servable.yaml']" &&
 	test_must_fail grep -r -e AKIAIMPORTED -e feedfaceimport .mlreg err &&
 	test_fails 128 "X-Amz-Signature=<redacted>.*HTTP 404" \
 		mlreg import --name x "http://127.0.0.1:$port/none.yaml?X-Amz-Signature=feedfaceimport" &&
