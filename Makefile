@@ -1,6 +1,8 @@
 # mlreg: one flat Makefile, no configure step.
 #   make                 build ./mlreg
 #   make test            install what the tests need (when missing) and run them
+#   make test-asan       the same suite against an ASan+UBSan build, in asan/
+#   make fuzz            run every libFuzzer target FUZZTIME seconds (clang)
 #   make deps            install the Debian build dependencies (sudo when not root)
 #   make demo            deps + build + a real session on a scratch store
 #   make bench           S3 upload/download speed and memory as ratios against
@@ -22,12 +24,15 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# CFLAGS and LDFLAGS carry only optimisation, debugging and warnings, so
+# 'make CFLAGS=-O0' or 'CFLAGS=... make' replaces them; what the build needs
+# (the language, the include path, the version, the libraries) is always
+# added, through ALL_CFLAGS and ALL_LDLIBS.
 CC      ?= cc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra \
-	-Wno-unused-parameter -Wshadow -Wstrict-prototypes -Ilib \
-	-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+CFLAGS  ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+MLREG_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+ALL_CFLAGS   = $(MLREG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDLIBS   = $(LDLIBS) $(PKG_LIBS) -lm
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
@@ -47,10 +52,10 @@ libmlreg.a: $(LIB_OBJ)
 	$(AR) rcs $@.tmp.$$$$ $(LIB_OBJ) && mv -f $@.tmp.$$$$ $@
 
 mlreg: $(CMD_OBJ) libmlreg.a
-	$(CC) $(LDFLAGS) -o $@.tmp.$$$$ $(CMD_OBJ) libmlreg.a $(LDLIBS) && mv -f $@.tmp.$$$$ $@
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@.tmp.$$$$ $(CMD_OBJ) libmlreg.a $(ALL_LDLIBS) && mv -f $@.tmp.$$$$ $@
 
 %.o: %.c $(HDRS)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 deps:
 	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists $(PKGS) 2>/dev/null; then \
@@ -93,39 +98,104 @@ test-deps: deps
 		else cat "$$log" >&2; rm -f "$$log"; echo "error: npm ci --prefix t/helpers failed" >&2; exit 1; fi; }
 
 t/unit/lib-test: t/unit/lib-test.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(ALL_LDLIBS)
 
 t/unit/remote-parse-test: t/unit/remote-parse-test.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/remote-parse-test.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/remote-parse-test.c libmlreg.a $(ALL_LDLIBS)
 
 t/unit/sigv4-test: t/unit/sigv4-test.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/sigv4-test.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/sigv4-test.c libmlreg.a $(ALL_LDLIBS)
 
 # Signs requests read from stdin, for t/helpers/sigv4-check.py (t0111).
 t/unit/sigv4-sign: t/unit/sigv4-sign.c libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/unit/sigv4-sign.c libmlreg.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/sigv4-sign.c libmlreg.a $(ALL_LDLIBS)
 
-# Fuzzing (clang's libFuzzer): make fuzz FUZZ=onnx FUZZTIME=60
+# Fuzzing (clang's libFuzzer): 'make fuzz' runs every target FUZZTIME
+# seconds in turn, 'make fuzz FUZZ=record FUZZTIME=600' one of them.  New
+# corpus entries go to /tmp/mlreg-fuzz-NAME, crashes to t/fuzz/crash-NAME-*
+# (then kept in t/fuzz/corpus/NAME/ once fixed, for t4000's replay).
 FUZZ_SRC  = $(sort $(wildcard t/fuzz/fuzz-*.c))
+FUZZ_HDRS = t/fuzz/harness.h t/fuzz/readers.h
 FUZZ_BINS = $(FUZZ_SRC:.c=)
 FUZZTIME ?= 60
-t/fuzz/fuzz-%: t/fuzz/fuzz-%.c $(LIB_SRC) $(HDRS)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilib \
-		-DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
-fuzz: $(FUZZ_BINS)
+FUZZ_TIMEOUT ?= 25
+t/fuzz/fuzz-%: t/fuzz/fuzz-%.c $(FUZZ_HDRS) $(LIB_SRC) $(HDRS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(MLREG_CFLAGS) -o $@ $< $(LIB_SRC) \
+		$(ALL_LDLIBS)
+fuzz: $(if $(FUZZ),t/fuzz/fuzz-$(FUZZ),$(FUZZ_BINS))
 	@for f in $(if $(FUZZ),t/fuzz/fuzz-$(FUZZ),$(FUZZ_BINS)); do \
 		n=$${f##*/fuzz-}; mkdir -p t/fuzz/corpus/$$n /tmp/mlreg-fuzz-$$n; \
 		echo "fuzzing $$n for $(FUZZTIME)s"; \
-		$$f -max_total_time=$(FUZZTIME) -max_len=65536 -artifact_prefix=t/fuzz/crash-$$n- \
+		$$f -max_total_time=$(FUZZTIME) -timeout=$(FUZZ_TIMEOUT) -max_len=65536 \
+			-artifact_prefix=t/fuzz/crash-$$n- \
 			/tmp/mlreg-fuzz-$$n t/fuzz/corpus/$$n || exit 1; done
 
 # Replays every kept fuzz input through the parsers (built with the tests).
-t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) libmlreg.a $(HDRS)
-	$(CC) $(CFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(LDLIBS)
+t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) $(FUZZ_HDRS) libmlreg.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(ALL_LDLIBS)
+
+UNIT_BINS = t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign
 
 test: test-deps
-	$(MAKE) all t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign t/fuzz/replay
+	$(MAKE) all $(UNIT_BINS) t/fuzz/replay
 	prove -j2 t/*.t
+
+# Sanitizers: mlreg, the unit tests and the fuzz replayer built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (gcc's, which
+# build-essential brings; ASAN_CC=clang for clang's) in asan/, beside the
+# normal build, then the whole suite run against them (t/lib.sh takes
+# MLREG=PATH, the unit and replay scripts MLREG_TEST_BUILD=DIR).  Every
+# report aborts the process (so test_must_fail sees a crash, not a failure)
+# and is written to asan/log/ (UBSan's on stderr, then its abort by ASan,
+# handle_abort=1), which must stay empty: a report from a command whose
+# output a test throws away still fails the run.  Leaks are detected where
+# LeakSanitizer works (asan/lsan-probe says so); t/lsan.supp lists the
+# leaks of linked libraries, each with its upstream bug.
+ASAN_CC     ?= $(CC)
+ASAN_FLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+ASAN_UNIT    = $(addprefix asan/,$(UNIT_BINS) t/fuzz/replay)
+ASAN_OPTS    = halt_on_error=1:abort_on_error=1:handle_abort=1:detect_stack_use_after_return=1:log_path=$(CURDIR)/asan/log/asan
+UBSAN_OPTS   = halt_on_error=1:abort_on_error=1:print_stacktrace=1
+LSAN_OPTS    = suppressions=$(CURDIR)/t/lsan.supp:print_suppressions=0
+
+asan/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
+
+asan/libmlreg.a: $(addprefix asan/,$(LIB_OBJ))
+	$(AR) rcs $@.tmp.$$$$ $^ && mv -f $@.tmp.$$$$ $@
+
+asan/mlreg: $(addprefix asan/,$(CMD_OBJ)) asan/libmlreg.a
+	$(ASAN_CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+asan/t/unit/%: t/unit/%.c asan/libmlreg.a $(HDRS)
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $< asan/libmlreg.a $(ALL_LDLIBS)
+
+asan/t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) $(FUZZ_HDRS) asan/libmlreg.a $(HDRS)
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $< asan/libmlreg.a $(ALL_LDLIBS)
+
+asan/lsan-probe:
+	@mkdir -p asan
+	printf '#include <stdlib.h>\nvoid *volatile p;\nint main(void) { p = malloc(7); p = 0; return 0; }\n' >asan/lsan-probe.c
+	$(ASAN_CC) $(ASAN_FLAGS) -o $@ asan/lsan-probe.c
+
+test-asan: test-deps
+	$(MAKE) all asan/mlreg $(ASAN_UNIT) asan/lsan-probe
+	@rm -rf asan/log && mkdir -p asan/log
+	@leaks=0; ASAN_OPTIONS=detect_leaks=1 asan/lsan-probe 2>asan/lsan-probe.out; \
+	grep -q "LeakSanitizer: detected memory leaks" asan/lsan-probe.out && leaks=1; \
+	echo "test-asan: leak detection $$(test $$leaks = 1 && echo on || echo off: LeakSanitizer does not work here)"; \
+	ASAN_OPTIONS=$(ASAN_OPTS):detect_leaks=$$leaks UBSAN_OPTIONS=$(UBSAN_OPTS) \
+		LSAN_OPTIONS=$(LSAN_OPTS) \
+		MLREG=$(CURDIR)/asan/mlreg MLREG_TEST_BUILD=$(CURDIR)/asan/t \
+		prove -j2 t/*.t; rc=$$?; \
+	if ls asan/log | grep -q .; then \
+		for f in asan/log/*; do echo "== $$f"; cat "$$f"; done; \
+		echo "error: sanitizer reports in asan/log/ (above)" >&2; exit 1; fi; \
+	exit $$rc
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MANS)
@@ -152,7 +222,7 @@ install: all
 	install -m 644 contrib/completion/mlreg.bash $(DESTDIR)$(COMPDIR)/mlreg
 
 clean:
-	rm -f mlreg libmlreg.a lib/*.o cmd/*.o t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign \
-		t/fuzz/replay $(FUZZ_BINS)
+	rm -f mlreg libmlreg.a lib/*.o cmd/*.o $(UNIT_BINS) t/fuzz/replay $(FUZZ_BINS)
+	rm -rf asan
 
-.PHONY: all check-pkgs deps test-deps test lint-man demo bench install clean fuzz
+.PHONY: all check-pkgs deps test-deps test test-asan lint-man demo bench install clean fuzz

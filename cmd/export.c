@@ -1,9 +1,12 @@
 /*
- * mlreg export NAME[@N] --format zip|tar.gz -o FILE: the version's files as
- * an artifact archive (ADS-style: the files at the top level).
+ * mlreg export NAME[@N] --format zip|tar.gz -o FILE|-: the version's files
+ * as an artifact archive (ADS-style: the files at the top level), to a file
+ * or, with -o -, to standard output (never to a terminal unless --force, as
+ * tar and gzip refuse).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive.h"
 #include "cmd.h"
@@ -14,18 +17,20 @@ int cmd_export(int argc, char **argv, struct mlreg_store *store)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ 0 }
 	};
 	const char *format = NULL, *output = NULL;
 	cJSON *version = NULL;
 	char *name = NULL;
 	long n;
-	int c, err, ret = EXIT_OK;
+	int c, err, ret = EXIT_OK, force = 0, to_stdout;
 
-	while ((c = cmd_getopt(argc, argv, "o:", opts)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "o:f", opts)) != -1) {
 		switch (c) {
 		case OPT_FORMAT: format = optarg; break;
 		case 'o': output = optarg; break;
+		case 'f': force = 1; break;
 		default: return EXIT_USAGE;
 		}
 	}
@@ -45,10 +50,16 @@ int cmd_export(int argc, char **argv, struct mlreg_store *store)
 	}
 	if (strcmp(format, "zip") && strcmp(format, "tar.gz"))
 		return cmd_usage_error("invalid --format '%s' (zip or tar.gz)", format);
+	to_stdout = !strcmp(output, "-");
+	if (to_stdout && !force && isatty(STDOUT_FILENO))
+		return cmd_usage_error("refusing to write a %s archive to a terminal (use --force "
+				       "to write it anyway)", format);
 	if ((err = mlreg_ref_parse(argv[optind], &name, &n)) < 0)
 		return cmd_fail(err);
 	if ((err = mlreg_version_load(&version, store, name, n)) < 0 ||
-	    (err = mlreg_export(store, version, format, output)) < 0)
+	    (err = to_stdout ? mlreg_export_fd(store, version, format, STDOUT_FILENO,
+					       "standard output")
+			     : mlreg_export(store, version, format, output)) < 0)
 		ret = cmd_fail(err);
 	cJSON_Delete(version);
 	free(name);

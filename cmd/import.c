@@ -17,7 +17,7 @@
 #include "cmd.h"
 #include "fetch.h"
 #include "fs.h"
-#include "provenance.h"
+#include "redact.h"
 #include "spec.h"
 
 #define SOURCE_MAX (64u << 20)
@@ -58,7 +58,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	if (argc - optind != 1)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing FILE or URL");
 	src = argv[optind];
-	shown = mlreg_url_strip_credentials(src);
+	shown = mlreg_redact_str(src, NULL);
 	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
 		err = mlreg_fetch_url(&buf, &len, src, SOURCE_MAX);
 	else
@@ -74,21 +74,28 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 			goto done;
 		}
 	} else {
-		const char *base = strrchr(shown, '/');
+		/* The last segment of the path (a URL's without its query, which
+		 * a presigned URL fills, nor its fragment), as the man page says. */
+		size_t end = strstr(src, "://") ? strcspn(shown, "?#") : strlen(shown), n;
+		const char *base = shown + end;
 		yaml = buf;
 		ylen = len;
 		buf = NULL;
-		base = base ? base + 1 : shown;
-		if (!*base)
-			base = "model.yaml";
-		member = xstrdup(base);
+		while (base > shown && base[-1] != '/')
+			base--;
+		n = (size_t)(shown + end - base);
+		if ((n > 5 && !strncmp(shown + end - 5, ".yaml", 5)) ||
+		    (n > 4 && !strncmp(shown + end - 4, ".yml", 4)))
+			member = xstrndup(base, n);
+		else
+			member = xstrdup("model.yaml");
 	}
 	/* Checked here, before the model is created; the YAML itself names the lines. */
 	if ((err = mlreg_mlx_parse(&doc, yaml, ylen, buf ? member : shown, name != NULL)) < 0) {
 		ret = cmd_fail(err);
 		goto done;
 	}
-	if ((redacted = mlreg_mlx_redact(doc)) > 0) {
+	if ((redacted = mlreg_redact_doc(doc)) > 0) {
 		/* Never store the secrets: keep the redacted document (JSON is YAML). */
 		fprintf(stderr, "warning: %d secret value(s) in '%s' were replaced by <redacted> "
 			"and not stored\n", redacted, shown);

@@ -40,10 +40,11 @@ static const struct cmd commands[] = {
 	  "    -q, --quiet           no progress meter\n"
 	  "    -j, --jobs N          requests in flight at most (default 8)\n" },
 	{ "export", cmd_export, NEED_STORE, "write a version as a zip or tar.gz artifact archive",
-	  "usage: mlreg export NAME[@N] [--format zip|tar.gz] -o FILE\n"
+	  "usage: mlreg export NAME[@N] [--format zip|tar.gz] -o FILE|-\n"
 	  "\n"
 	  "    --format FORMAT       zip or tar.gz (default: from FILE's extension)\n"
-	  "    -o, --output FILE     the archive to write\n" },
+	  "    -o, --output FILE     the archive to write (a regular file); - for stdout\n"
+	  "    -f, --force           write to stdout even when it is a terminal\n" },
 	{ "fsck", cmd_fsck, NEED_STORE, "verify the objects and records of the store",
 	  "usage: mlreg fsck [--json]\n"
 	  "\n"

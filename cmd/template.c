@@ -20,7 +20,7 @@
 #include "cmd.h"
 #include "fs.h"
 #include "inspect.h"
-#include "provenance.h"
+#include "redact.h"
 
 struct facts {
 	char root[PATH_MAX];	/* repository root, or DIR */
@@ -35,7 +35,7 @@ struct facts {
 /* Returns an https URL for a git remote URL (scp-like and ssh forms too), or NULL. */
 static char *web_url(const char *remote)
 {
-	char *clean = mlreg_url_strip_credentials(remote), *s = clean, *r;
+	char *clean = mlreg_redact_str(remote, NULL), *s = clean, *r;
 	size_t n;
 
 	if (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7)) {

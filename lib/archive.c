@@ -9,6 +9,8 @@
  * time, so the same version always exports to the same bytes.
  * tar.gz: POSIX ustar headers (a pax 'path' record for names that do not
  * fit, base-256 sizes past 8 GiB), compressed as one gzip stream.
+ * The reader (import's .tar.gz) knows ustar, pax and GNU long names; it
+ * inflates at most GUNZIP_MAX bytes and copies out at most YAML_MAX.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -453,46 +455,110 @@ static int write_targz(struct out *o, const struct mlreg_store *store, const cJS
 	return err;
 }
 
-int mlreg_export(const struct mlreg_store *store, const cJSON *version, const char *format,
-		 const char *path)
+/* Returns 0 when version can be exported as format, else the error. */
+static int export_check(const struct mlreg_store *store, const cJSON *version, const char *format)
 {
-	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-	struct out o = { -1, tmp, 0, NULL, NULL };
 	const cJSON *f;
-	int err;
 
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(version, "files"))
 		if (!mlreg_path_is_safe(mlreg_doc_str(f, "path", "")) ||
-		    !mlreg_is_hex64(mlreg_doc_str(f, "sha256", ""))) {
-			free(tmp);
+		    !mlreg_is_hex64(mlreg_doc_str(f, "sha256", "")))
 			return mlreg_error_set(MLREG_ECORRUPT, "the version record lists an unsafe "
 					       "or malformed file; run 'mlreg fsck'");
-		}
-	if (strcmp(format, "zip") && strcmp(format, "tar.gz")) {
-		free(tmp);
+	if (strcmp(format, "zip") && strcmp(format, "tar.gz"))
 		return mlreg_error_set(MLREG_EUSAGE, "unknown archive format '%s' (zip or tar.gz)",
 				       format);
-	}
-	if ((err = mlreg_version_require_files(store, version)) < 0) {
+	return mlreg_version_require_files(store, version);
+}
+
+/* Returns 0 after writing the whole archive into fd, a new, empty, seekable file. */
+static int write_archive(int fd, const char *what, const struct mlreg_store *store,
+			 const cJSON *version, const char *format)
+{
+	struct out o = { fd, what, 0, NULL, NULL };
+
+	return !strcmp(format, "zip") ? write_zip(&o, store, version)
+				      : write_targz(&o, store, version);
+}
+
+int mlreg_export(const struct mlreg_store *store, const cJSON *version, const char *format,
+		 const char *path)
+{
+	char *tmp;
+	struct stat st;
+	mode_t mask;
+	int err, fd;
+
+	if ((err = export_check(store, version, format)) < 0)
+		return err;
+	/* Never through a link, never over a device, FIFO or directory (issue: as root,
+	 * -o /dev/stdout replaced /dev/stdout).  rename() below replaces the name itself,
+	 * so a link planted after this check is replaced, not followed. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return mlreg_error_set(MLREG_ECONFLICT, "'%s' is %s: export replaces only a "
+				       "regular file", path, mlreg_fs_kind(&st));
+	tmp = xasprintf("%s.tmp-XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = mlreg_error_os("cannot create '%s'", path);
 		free(tmp);
 		return err;
 	}
-	o.fd = mkostemp(tmp, O_CLOEXEC);
-	if (o.fd < 0) {
-		err = mlreg_error_os("cannot create '%s'", tmp);
-		free(tmp);
-		return err;
-	}
-	err = !strcmp(format, "zip") ? write_zip(&o, store, version) : write_targz(&o, store, version);
-	if (!err && (fchmod(o.fd, 0666 & ~umask(umask(0))) < 0 || fsync(o.fd) < 0))
+	err = write_archive(fd, tmp, store, version, format);
+	mask = umask(0);	/* read it back: umask() has no getter */
+	umask(mask);
+	if (!err && (fchmod(fd, 0666 & ~mask) < 0 || fsync(fd) < 0))
 		err = mlreg_error_os("cannot write '%s'", tmp);
-	if (close(o.fd) < 0 && !err)
+	if (close(fd) < 0 && !err)
 		err = mlreg_error_os("cannot write '%s'", tmp);
 	if (!err && rename(tmp, path) < 0)
 		err = mlreg_error_os("cannot rename '%s' to '%s'", tmp, path);
 	if (err)
 		unlink(tmp);
 	free(tmp);
+	return err;
+}
+
+/* Returns an open, unnamed temporary file in dir (named and unlinked where O_TMPFILE fails). */
+static int tmpfile_in(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	char *name;
+
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	name = xasprintf("%s/export-XXXXXX", dir);
+	if ((fd = mkostemp(name, O_CLOEXEC)) >= 0)
+		unlink(name);
+	free(name);
+	return fd;
+}
+
+int mlreg_export_fd(const struct mlreg_store *store, const cJSON *version, const char *format,
+		    int out, const char *what)
+{
+	char *dir = mlreg_store_path(store, "tmp"), buf[1 << 16];
+	int err, fd;
+	ssize_t n;
+
+	if ((err = export_check(store, version, format)) < 0)
+		goto done;
+	if ((fd = tmpfile_in(dir)) < 0) {
+		err = mlreg_error_os("cannot create a temporary file in '%s'", dir);
+		goto done;
+	}
+	err = write_archive(fd, dir, store, version, format);
+	if (!err && lseek(fd, 0, SEEK_SET) < 0)
+		err = mlreg_error_os("cannot read back the archive in '%s'", dir);
+	while (!err && (n = mlreg_read_retry(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0)
+			err = mlreg_error_os("cannot read back the archive in '%s'", dir);
+		else
+			err = mlreg_write_all(out, buf, (size_t)n, what);
+	}
+	close(fd);
+done:
+	free(dir);
 	return err;
 }
 
@@ -563,11 +629,94 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
+#define TAR_NAME_MAX 4096	/* longest member name read (PATH_MAX) */
+
+/* What the extended headers before a member say about it. */
+struct tar_ext {
+	char *path;		/* pax "path" or GNU long name, or NULL */
+	uint64_t size;		/* pax "size" */
+	int has_size;
+	int sparse;		/* pax GNU.sparse.* records */
+};
+
+/* Returns 0 after setting x's path to the n bytes of name (a pax path or GNU long name). */
+static int long_name(struct tar_ext *x, const unsigned char *name, size_t n, const char *what,
+		     size_t off)
+{
+	while (n > 0 && !name[n - 1])
+		n--;		/* a GNU long name ends in NULs */
+	if (n > TAR_NAME_MAX)
+		return mlreg_error_set(MLREG_EINVALID, "'%s' has a member name longer than %d "
+				       "bytes, at offset %zu", what, TAR_NAME_MAX, off);
+	if (memchr(name, '\0', n))
+		return mlreg_error_set(MLREG_EINVALID, "'%s' has a member name holding a NUL, "
+				       "at offset %zu", what, off);
+	free(x->path);
+	x->path = xstrndup((const char *)name, n);
+	return 0;
+}
+
+/*
+ * Returns 0 after reading the pax records of data (n bytes) into x (only a
+ * 'x' header's, when global is 0); MLREG_EINVALID when they are malformed.
+ */
+static int pax_parse(struct tar_ext *x, const unsigned char *data, size_t n, int global,
+		     const char *what, size_t off)
+{
+	size_t i = 0;
+
+	while (i < n && data[i]) {
+		size_t len = 0, k = i, klen;
+		const unsigned char *rec, *eq;
+		while (k < n && data[k] >= '0' && data[k] <= '9' && len < n)
+			len = len * 10 + (size_t)(data[k++] - '0');
+		if (k == i || k >= n || data[k] != ' ' || len > n - i || len < k - i + 3 ||
+		    data[i + len - 1] != '\n')
+			return mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed pax header at "
+					       "offset %zu", what, off);
+		rec = data + k + 1;
+		eq = memchr(rec, '=', (size_t)(data + i + len - 1 - rec));
+		if (!eq)
+			return mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed pax header at "
+					       "offset %zu", what, off);
+		klen = (size_t)(eq - rec);
+		if (klen > 11 && !memcmp(rec, "GNU.sparse.", 11))
+			x->sparse = 1;
+		/* GNU.sparse.name is the real name of a sparse member (format 1.0) */
+		if (!global && ((klen == 4 && !memcmp(rec, "path", 4)) ||
+				(klen == 15 && !memcmp(rec, "GNU.sparse.name", 15)))) {
+			int err = long_name(x, eq + 1, (size_t)(data + i + len - 1 - (eq + 1)),
+					    what, off);
+			if (err < 0)
+				return err;
+		} else if (!global && klen == 4 && !memcmp(rec, "size", 4)) {
+			const unsigned char *v = eq + 1, *end = data + i + len - 1;
+			uint64_t sz = 0;
+			if (v == end)
+				goto bad_size;
+			for (; v < end; v++) {
+				if (*v < '0' || *v > '9' || sz > (UINT64_MAX - 9) / 10)
+					goto bad_size;
+				sz = sz * 10 + (uint64_t)(*v - '0');
+			}
+			x->size = sz;
+			x->has_size = 1;
+		}
+		i += len;
+	}
+	return 0;
+bad_size:
+	return mlreg_error_set(MLREG_EINVALID, "'%s' has a malformed pax size at offset %zu",
+			       what, off);
+}
+
 int mlreg_targz_find_yaml(char **out, size_t *len, char **name, const unsigned char *buf,
 			  size_t buflen, const char *what)
 {
+	struct tar_ext x = { NULL, 0, 0, 0 };
 	unsigned char *tar = NULL;
 	size_t tlen = 0, off = 0;
+	char *nm = NULL;
 	int err;
 
 	*out = NULL;
@@ -575,11 +724,11 @@ int mlreg_targz_find_yaml(char **out, size_t *len, char **name, const unsigned c
 	if ((err = gunzip(&tar, &tlen, buf, buflen, what)) < 0)
 		return err;
 	while (off + 512 <= tlen) {
-		const unsigned char *h = tar + off;
-		char nm[256 + 2];
+		const unsigned char *h = tar + off, *data = h + 512;
 		uint64_t size;
 		unsigned sum = 0, want;
 		size_t i;
+		char type = (char)h[156];
 
 		for (i = 0; i < 512 && !h[i]; i++)
 			;
@@ -589,40 +738,72 @@ int mlreg_targz_find_yaml(char **out, size_t *len, char **name, const unsigned c
 			sum += (i >= 148 && i < 156) ? ' ' : h[i];
 		want = (unsigned)tar_number(h + 148, 8);
 		if (sum != want) {
-			free(tar);
-			return mlreg_error_set(MLREG_EINVALID, "'%s' is not a tar archive (bad header "
-					       "checksum at offset %zu)", what, off);
+			err = mlreg_error_set(MLREG_EINVALID, "'%s' is not a tar archive (bad header "
+					      "checksum at offset %zu)", what, off);
+			goto done;
 		}
 		size = tar_number(h + 124, 12);
+		if (x.has_size && type != 'x' && type != 'g' && type != 'L' && type != 'K')
+			size = x.size;
 		if (size > tlen - off - 512) {
-			free(tar);
-			return mlreg_error_set(MLREG_EINVALID, "'%s' is truncated", what);
+			err = mlreg_error_set(MLREG_EINVALID, "'%s' is truncated", what);
+			goto done;
 		}
-		if (h[345] && !memcmp(h + 257, "ustar", 5))
-			snprintf(nm, sizeof(nm), "%.155s/%.100s", h + 345, h);
-		else
-			snprintf(nm, sizeof(nm), "%.100s", h);
-		if ((h[156] == '0' || h[156] == '\0') &&
-		    (ends_with(nm, ".yaml") || ends_with(nm, ".yml"))) {
-			const char *base = strrchr(nm, '/');
-			if (size > YAML_MAX) {
-				free(tar);
-				return mlreg_error_set(MLREG_EINVALID, "'%s' in '%s' is larger than %u "
-						       "MiB", nm, what, YAML_MAX >> 20);
-			}
-			base = base ? base + 1 : nm;
-			if (base[0] != '.') {	/* skip AppleDouble "._x.yaml" and hidden files */
+		switch (type) {
+		case 'x':	/* pax header of the next member */
+		case 'g':	/* pax global header */
+			if ((err = pax_parse(&x, data, (size_t)size, type == 'g', what, off)) < 0)
+				goto done;
+			break;
+		case 'L':	/* GNU long name of the next member */
+			if ((err = long_name(&x, data, (size_t)size, what, off)) < 0)
+				goto done;
+			break;
+		case 'K':	/* GNU long link name: no use here */
+			break;
+		default:
+			free(nm);
+			if (x.path)
+				nm = x.path;
+			else if (!memcmp(h + 257, "ustar\0", 6) && h[345])
+				nm = xasprintf("%.155s/%.100s", h + 345, h);
+			else
+				nm = xasprintf("%.100s", h);
+			x.path = NULL;
+			if ((type == '0' || type == '\0' || type == '7' || type == 'S') &&
+			    (ends_with(nm, ".yaml") || ends_with(nm, ".yml"))) {
+				const char *base = strrchr(nm, '/');
+				base = base ? base + 1 : nm;
+				if (base[0] == '.')	/* AppleDouble "._x.yaml", hidden files */
+					goto next;
+				if (type == 'S' || x.sparse) {
+					err = mlreg_error_set(MLREG_EINVALID, "'%s' in '%s' is a sparse "
+							      "file, which import cannot read", nm, what);
+					goto done;
+				}
+				if (size > YAML_MAX) {
+					err = mlreg_error_set(MLREG_EINVALID, "'%s' in '%s' is larger than "
+							      "%u MiB", nm, what, YAML_MAX >> 20);
+					goto done;
+				}
 				*out = xmalloc((size_t)size + 1);
-				memcpy(*out, h + 512, (size_t)size);
+				memcpy(*out, data, (size_t)size);
 				(*out)[size] = '\0';
 				*len = (size_t)size;
 				*name = xstrdup(base);
-				free(tar);
-				return 0;
+				goto done;
 			}
+next:
+			x.has_size = 0;
+			x.sparse = 0;
+			break;
 		}
 		off += 512 + (size_t)((size + 511) / 512 * 512);
 	}
+	err = mlreg_error_set(MLREG_EINVALID, "'%s' holds no .yaml or .yml file", what);
+done:
+	free(x.path);
+	free(nm);
 	free(tar);
-	return mlreg_error_set(MLREG_EINVALID, "'%s' holds no .yaml or .yml file", what);
+	return err;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 
 #include <openssl/crypto.h>
 
@@ -624,6 +625,10 @@ int mlreg_aws_credentials(struct mlreg_aws_creds *out, const char *profile)
 	const char *name;
 	int named, err;
 
+	/* From here on the process holds secrets, also in memory that libcurl and
+	 * OpenSSL own and we cannot wipe: no core dump, no ptrace by the same user,
+	 * /proc/PID/mem and environ readable by root only, until the process ends. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(out, 0, sizeof(*out));
 	memset(&creds, 0, sizeof(creds));
 	memset(&conf, 0, sizeof(conf));

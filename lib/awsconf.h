@@ -5,7 +5,10 @@
  * (~/.aws/config), read as botocore reads them.  Only static keys are
  * supported (no role assumption, SSO, credential_process or instance
  * metadata).  Secrets never appear in a message and are wiped before their
- * memory is released.
+ * memory is released; and from the first mlreg_aws_credentials() call on,
+ * the process is not dumpable (prctl PR_SET_DUMPABLE 0: no core file, no
+ * ptrace or /proc/PID/mem by another process of the same user) until it
+ * exits, since copies of the secrets live where they cannot be wiped.
  */
 #ifndef MLREG_AWSCONF_H
 #define MLREG_AWSCONF_H

@@ -8,12 +8,12 @@
 
 #include "error.h"
 #include "fetch.h"
-#include "provenance.h"
+#include "redact.h"
 #include "util.h"
 
 struct body {
-	char *p;
-	size_t len, cap, max;
+	struct mlreg_buf buf;
+	size_t max;
 	int too_big;
 };
 
@@ -22,25 +22,19 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
 	struct body *b = ctx;
 	size_t add = size * n;
 
-	if (b->len + add > b->max) {
+	if (b->buf.len + add > b->max) {
 		b->too_big = 1;
 		return 0;	/* stops the transfer */
 	}
-	if (b->len + add + 1 > b->cap) {
-		b->cap = (b->len + add + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, data, add);
-	b->len += add;
-	b->p[b->len] = '\0';
+	mlreg_buf_add(&b->buf, data, add);
 	return add;
 }
 
 int mlreg_fetch_url(char **out, size_t *len, const char *url, size_t max)
 {
-	struct body b = { NULL, 0, 0, max, 0 };
+	struct body b = { MLREG_BUF_INIT, max, 0 };
 	char errbuf[CURL_ERROR_SIZE] = "";
-	char *shown = mlreg_url_strip_credentials(url);
+	char *shown = mlreg_redact_str(url, NULL);
 	long status = 0;
 	CURLcode rc;
 	CURL *c;
@@ -79,12 +73,12 @@ int mlreg_fetch_url(char **out, size_t *len, const char *url, size_t max)
 	curl_easy_cleanup(c);
 	free(shown);
 	if (err) {
-		free(b.p);
+		free(b.buf.p);
 		return err;
 	}
-	if (!b.p)
-		b.p = xcalloc(1, 1);
-	*out = b.p;
-	*len = b.len;
+	if (!b.buf.p)
+		b.buf.p = xcalloc(1, 1);
+	*out = b.buf.p;
+	*len = b.buf.len;
 	return 0;
 }

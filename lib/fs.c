@@ -75,6 +75,51 @@ int mlreg_fs_fsync_parent(const char *path)
 	return err;
 }
 
+const char *mlreg_fs_kind(const struct stat *st)
+{
+	if (S_ISREG(st->st_mode))
+		return "a regular file";
+	if (S_ISLNK(st->st_mode))
+		return "a symbolic link";
+	if (S_ISDIR(st->st_mode))
+		return "a directory";
+	if (S_ISFIFO(st->st_mode))
+		return "a FIFO";
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		return "a device";
+	if (S_ISSOCK(st->st_mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+int mlreg_fs_open_regular(const char *path, struct stat *st)
+{
+	struct stat local;
+	int fd, flags;
+
+	if (!st)
+		st = &local;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return mlreg_error_os("cannot open '%s'", path);
+	if (fstat(fd, st) < 0) {
+		int err = mlreg_error_os("cannot stat '%s'", path);
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return mlreg_error_set(MLREG_EINVALID, "'%s' is %s, not a regular file", path,
+				       mlreg_fs_kind(st));
+	}
+	if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		int err = mlreg_error_os("cannot open '%s'", path);
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int mlreg_fs_read_file(char **out, size_t *len, const char *path, size_t max,
 		       const char *what)
 {
@@ -286,7 +331,8 @@ int mlreg_lock_commit(struct mlreg_lock *lk)
 
 void mlreg_lock_release(struct mlreg_lock *lk)
 {
-	if (lk->fd >= 0) {
+	/* A zeroed lock (fd 0, no path) was never taken: fd 0 is not ours. */
+	if (lk->lockpath && lk->fd >= 0) {
 		/* Still ours (we hold flock and nobody renamed it): remove it. */
 		unlink(lk->lockpath);
 		close(lk->fd);

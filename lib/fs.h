@@ -48,11 +48,12 @@ int mlreg_fs_write_atomic(const char *path, const void *buf, size_t len);
  */
 int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s);
 
-/* A held lock on <path>.lock. */
+/* A held lock on <path>.lock.  A zeroed one ({ 0 }) is a free lock. */
 struct mlreg_lock {
 	char *path;	/* the file the lock protects */
-	char *lockpath;	/* path + ".lock" */
-	int fd;		/* open on lockpath, flock(LOCK_EX) held; -1 when free */
+	char *lockpath;	/* path + ".lock"; NULL when never taken */
+	int fd;		/* open on lockpath, flock(LOCK_EX) held; -1 (or, with
+			   lockpath NULL, anything) when free */
 };
 
 /*
@@ -67,10 +68,25 @@ int mlreg_lock_write(struct mlreg_lock *lk, const void *buf, size_t len);
 /* Returns 0 after fsync + rename of the lock file over the target, or MLREG_EOS. */
 int mlreg_lock_commit(struct mlreg_lock *lk);
 
-/* Releases the lock without changing the target; safe to call twice. */
+/* Releases the lock without changing the target; safe to call twice, and on a
+ * zeroed lock that was never taken (it closes no descriptor then). */
 void mlreg_lock_release(struct mlreg_lock *lk);
 
 /* Returns the lock wait in milliseconds: $MLREG_LOCK_TIMEOUT or 60000. */
 int mlreg_lock_timeout(void);
+
+struct stat;
+
+/* Returns what st is, for a message: "a directory", "a FIFO", "a symbolic link"... */
+const char *mlreg_fs_kind(const struct stat *st);
+
+/*
+ * Returns a descriptor open for reading on the regular file path, with *st
+ * filled (st may be NULL); MLREG_EINVALID naming what it is when it is not a
+ * regular file, MLREG_EOS when it cannot be opened.  The open never blocks:
+ * it is made with O_NONBLOCK (a FIFO with no writer would wait for ever),
+ * which is cleared once the file is known to be regular.
+ */
+int mlreg_fs_open_regular(const char *path, struct stat *st);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fs.h"
 #include "inspect.h"
 #include "util.h"
 
@@ -139,13 +140,8 @@ int mlreg_inspect_path(cJSON **out, const char *path, const char *name)
 	int err;
 
 	*out = NULL;
-	src.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (src.fd < 0)
-		return mlreg_error_os("cannot open '%s'", path);
-	if (fstat(src.fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(src.fd);
-		return mlreg_error_set(MLREG_EINVALID, "'%s' is not a regular file", path);
-	}
+	if ((src.fd = mlreg_fs_open_regular(path, &st)) < 0)
+		return src.fd;
 	src.size = (uint64_t)st.st_size;
 	err = mlreg_inspect(out, &src);
 	close(src.fd);

@@ -13,33 +13,8 @@
 
 #include "error.h"
 #include "provenance.h"
+#include "redact.h"
 #include "util.h"
-
-char *mlreg_url_strip_credentials(const char *url)
-{
-	const char *scheme_end = strstr(url, "://"), *auth, *end, *at;
-	int ssh;
-
-	if (!scheme_end)
-		return xstrdup(url);	/* scp-like user@host:path holds no secret */
-	auth = scheme_end + 3;
-	end = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (const char *s = auth; s < end; s++)
-		if (*s == '@')
-			at = s;
-	if (!at)
-		return xstrdup(url);
-	ssh = !strncmp(url, "ssh", 3) || !strncmp(url, "git+ssh", 7);
-	if (ssh) {
-		/* Keep the login name ssh needs, drop any password. */
-		const char *colon = memchr(auth, ':', (size_t)(at - auth));
-		if (!colon)
-			return xstrdup(url);
-		return xasprintf("%.*s%s", (int)(colon - url), url, at);
-	}
-	return xasprintf("%.*s%s", (int)(auth - url), url, at + 1);
-}
 
 static char *dir_of(const char *path)
 {
@@ -147,7 +122,7 @@ static cJSON *remote_json(git_repository *repo, const cJSON *branch)
 	}
 	git_strarray_dispose(&names);
 	if (name && git_remote_lookup(&remote, repo, name) == 0 && git_remote_url(remote)) {
-		clean = mlreg_url_strip_credentials(git_remote_url(remote));
+		clean = mlreg_redact_str(git_remote_url(remote), NULL);
 		cJSON_Delete(r);
 		r = cJSON_CreateString(clean);
 		free(clean);

@@ -1,8 +1,8 @@
 /*
  * Provenance of a registration: who, where, when, with which mlreg, and,
  * when the registered paths (or the current directory) are inside a git
- * work tree, the commit, branch, dirty state, remote URL (credentials
- * removed) and the paths relative to the repository root, read through
+ * work tree, the commit, branch, dirty state, remote URL (its secrets
+ * redacted by redact.h's rule: credentials, tokens) and the paths relative to the repository root, read through
  * libgit2.  $GIT_CEILING_DIRECTORIES bounds the search as it does for git.
  */
 #ifndef MLREG_PROVENANCE_H
@@ -18,8 +18,5 @@
  */
 int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 			     const char *store_path);
-
-/* Returns a malloc'd copy of url with any user:password@ credentials removed. */
-char *mlreg_url_strip_credentials(const char *url);
 
 #endif

@@ -17,68 +17,10 @@
 #include "error.h"
 #include "fs.h"
 #include "inspect.h"
-#include "provenance.h"
+#include "redact.h"
 #include "seed.h"
 #include "spec.h"
 #include "util.h"
-
-
-static int present(const cJSON *v)
-{
-	if (!v || cJSON_IsNull(v))
-		return 0;
-	if (cJSON_IsString(v))
-		return v->valuestring[0] != '\0';
-	return 1;
-}
-
-
-static int secret_key(const char *k)
-{
-	static const char *const parts[] = { "secret", "password", "passwd", "token",
-					     "access_key", "api_key", "apikey", "credential" };
-	char low[128];
-	size_t i;
-
-	for (i = 0; k[i] && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[i] = '\0';
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (strstr(low, parts[i]))
-			return 1;
-	return 0;
-}
-
-int mlreg_mlx_redact(cJSON *doc)
-{
-	cJSON *c, *next;
-	int n = 0;
-
-	for (c = doc ? doc->child : NULL; c; c = next) {
-		next = c->next;	/* c may be replaced (and freed) below */
-		if (c->string && secret_key(c->string) && present(c) && !cJSON_IsBool(c) &&
-		    !cJSON_IsObject(c) && !cJSON_IsArray(c)) {
-			if (!cJSON_IsString(c) || strcmp(c->valuestring, "<redacted>")) {
-				/* by key: the replacement needs the key copied onto it */
-				cJSON_ReplaceItemInObjectCaseSensitive(doc, c->string,
-					cJSON_CreateString("<redacted>"));
-				n++;
-			}
-			continue;
-		}
-		if (cJSON_IsString(c) && strstr(c->valuestring, "://")) {
-			char *clean = mlreg_url_strip_credentials(c->valuestring);
-			if (strcmp(clean, c->valuestring)) {
-				cJSON_SetValuestring(c, clean);
-				n++;
-			}
-			free(clean);
-		}
-		n += mlreg_mlx_redact(c);
-	}
-	return n;
-}
-
 
 cJSON *mlreg_framework_from_string(const char *s, int dash_version)
 {
@@ -166,7 +108,7 @@ static int read_spec(cJSON **out, const char *path, const struct mlreg_understan
 		cJSON_Delete(doc);
 		return err;
 	}
-	if ((n = mlreg_mlx_redact(doc)) > 0)
+	if ((n = mlreg_redact_doc(doc)) > 0)
 		warnf(o, "%d secret value(s) in '%s' were replaced by <redacted> and not stored",
 		      n, path);
 	*out = cJSON_CreateObject();
@@ -452,7 +394,7 @@ int mlreg_understand(cJSON **out, const struct mlreg_entries *e,
 	struct gathered g;
 	cJSON *u, *sigs, *info;
 	const cJSON *c;
-	int err = 0, level;
+	int err = 0, level, n;
 
 	*out = NULL;
 	gather(&g, e, &go);
@@ -483,6 +425,13 @@ int mlreg_understand(cJSON **out, const struct mlreg_entries *e,
 	}
 	u = cJSON_CreateObject();
 	choose_contract(&sigs, &info, &g);
+	/* What the contract and checkpoint keep is redacted as a spec is (redact.h). */
+	if ((n = mlreg_redact_doc(info)) > 0)
+		warnf(o, "%d secret value(s) in '%s' were replaced by <redacted> and not stored",
+		      n, mlreg_doc_str(info, "file", ""));
+	if ((n = mlreg_redact_doc(g.cp)) > 0)
+		warnf(o, "%d secret value(s) in '%s' were replaced by <redacted> and not stored",
+		      n, "metadata.json");
 	cJSON_AddItemToObject(u, "artifacts", g.arts);
 	g.arts = NULL;
 	cJSON_AddItemToObject(u, "signatures", sigs ? sigs : cJSON_CreateArray());

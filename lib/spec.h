@@ -42,9 +42,6 @@ int mlreg_mlx_validate(const cJSON *doc, const char *what, cJSON *problems);
 int mlreg_mlx_parse(cJSON **doc, const char *text, size_t len, const char *what,
 		    int name_given);
 
-/* Replaces secrets (keys, tokens, passwords) in an MLX spec by "<redacted>"; returns how many. */
-int mlreg_mlx_redact(cJSON *doc);
-
 /* Returns the kinds of an MLX spec: a new array of "trainable" and/or "servable". */
 cJSON *mlreg_mlx_kinds(const cJSON *doc);
 

@@ -62,6 +62,17 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
+void mlreg_buf_add(struct mlreg_buf *b, const void *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -21,6 +21,20 @@ char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A growing string, git's strbuf reduced to what lib/ needs: p is NULL
+ * until the first append, then always NUL-terminated after its len bytes
+ * (which may hold NULs); the caller frees p.  Start with MLREG_BUF_INIT.
+ */
+struct mlreg_buf {
+	char *p;
+	size_t len, cap;
+};
+#define MLREG_BUF_INIT { NULL, 0, 0 }
+
+/* Appends n bytes of s to b (growing it at least twofold when full). */
+void mlreg_buf_add(struct mlreg_buf *b, const void *s, size_t n);
+
 /* Writes the current UTC time as RFC 3339 with microseconds into buf (>= 32 bytes). */
 void mlreg_time_now(char *buf, size_t len);
 

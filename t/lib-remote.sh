@@ -24,7 +24,10 @@
 #                         under remotes/ may stay: a rerun reuses them)
 #   test_fails_remote CODES PATTERN CMD...
 #                         test_fails with registry_snapshot as the store check
-#   make_files DIR N SIZE files DIR/fK (K = 1..N) of SIZE random bytes each
+#   make_files DIR N SIZE files DIR/fK (K = 1..N) of SIZE pseudo-random bytes
+#                         each, the same bytes on every run (seeded by DIR,
+#                         K and SIZE): a failure can be replayed, and hash
+#                         order is no dice roll
 #   loose_key HEX         the remote key of loose object HEX
 #   remote_sha LABEL KEY  the SHA-256 of what the remote holds at KEY
 #   wait_until SECONDS CMD...
@@ -137,11 +140,11 @@ test_fails_remote () {
 make_files () {
 	mkdir -p "$1" &&
 	"$PYTHON" - "$1" "$2" "$3" <<-\EOF
-	import os, sys
+	import os, random, sys
 	d, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 	for k in range(1, n + 1):
 	    with open(os.path.join(d, "f%d" % k), "wb") as f:
-	        f.write(os.urandom(size))
+	        f.write(random.Random("%s/f%d %d" % (d, k, size)).randbytes(size))
 	EOF
 }
 

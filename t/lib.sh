@@ -489,6 +489,26 @@ version_record () {
 	printf '%s/versions/%s.json\n' "$(model_dir "$1")" "$2"
 }
 
+# flip_byte FILE OFFSET: XOR the byte at OFFSET of FILE with 1, in place:
+# it always changes, whatever it was (writing a fixed byte does not when the
+# byte already was that one).
+flip_byte () {
+	"$PYTHON" -c '
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2]))
+    b = f.read(1)
+    if len(b) != 1:
+        sys.exit("flip_byte: %s has no byte at %s" % (sys.argv[1], sys.argv[2]))
+    f.seek(int(sys.argv[2]))
+    f.write(bytes([b[0] ^ 1]))' "$1" "$2"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nobody listens on now.
+free_port () {
+	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # count_objects: how many object files the store holds.
 count_objects () {
 	find "${STORE:-$MLREG_DIR}/objects" -type f | wc -l | tr -d ' '

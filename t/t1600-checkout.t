@@ -132,7 +132,7 @@ test_expect_success 'a corrupted object fails the checkout with a hash error, no
 	cp "$obj" saved-object &&
 	test_when_finished "chmod u+w \"$obj\" && cp saved-object \"$obj\"" &&
 	chmod u+w "$obj" &&
-	printf 'X' | dd of="$obj" bs=1 seek=40000 conv=notrunc 2>/dev/null &&
+	flip_byte "$obj" 40000 &&
 	! cmp -s saved-object "$obj" &&
 	test_fails 1 "hash\|sha256\|SHA-256\|corrupt" mlreg checkout m@1 corrupt-out &&
 	test_grep -e "$(sha256_of v1/model.bin)" "$ERR" &&
@@ -148,7 +148,7 @@ test_expect_success 'the same over an existing file leaves that file alone' - <<
 	obj=$(object_path "$(sha256_of v1/model.bin)") &&
 	test_when_finished "chmod u+w \"$obj\" && cp saved-object \"$obj\"" &&
 	chmod u+w "$obj" &&
-	printf 'X' | dd of="$obj" bs=1 seek=40000 conv=notrunc 2>/dev/null &&
+	flip_byte "$obj" 40000 &&
 	mkdir corrupt-force &&
 	printf 'previous\n' >corrupt-force/model.bin &&
 	test_fails 1 "hash\|sha256\|SHA-256\|corrupt" mlreg checkout --force m@1 corrupt-force &&

@@ -142,6 +142,22 @@ test_expect_success 'a token-only credential is removed too' - <<-\EOF
 	test_must_fail grep -r ghp_tokenvalue "$MLREG_DIR"
 EOF
 
+test_expect_success 'a token in the remote URL (?access_token=, user:password@) is redacted' - <<-\EOF
+	git -C repo remote set-url origin "https://oauth2:glpat-userpw@example.com/z.git?access_token=ghp_querytoken&ref=main" &&
+	(cd repo && mlreg register m models/model.bin) &&
+	prov m &&
+	json_assert prov.json 'd["git"]["remote"] == "https://example.com/z.git?access_token=<redacted>&ref=main"' &&
+	test_must_fail grep -r -e ghp_querytoken -e glpat-userpw -e oauth2 "$MLREG_DIR"
+EOF
+
+test_expect_success 'an ssh remote keeps its login name, not its password' - <<-\EOF
+	git -C repo remote set-url origin "ssh://git:sshpassword@example.com/w.git" &&
+	(cd repo && mlreg register m models/model.bin) &&
+	prov m &&
+	json_assert prov.json 'd["git"]["remote"] == "ssh://git@example.com/w.git"' &&
+	test_must_fail grep -r sshpassword "$MLREG_DIR"
+EOF
+
 test_expect_success 'a repository without commits: commit null' - <<-\EOF
 	git init -q -b main unborn &&
 	printf 'w\n' >unborn/w.bin &&

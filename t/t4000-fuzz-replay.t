@@ -2,8 +2,9 @@
 # Every input kept in t/fuzz/corpus/ (fuzzer seeds and the crashes it once
 # found) goes through its parser again; a crash fails the run.
 dir=$(cd "$(dirname "$0")" && pwd)
-if ! [ -x "$dir/fuzz/replay" ]; then
-	echo "1..0 # SKIP t/fuzz/replay not built (run 'make test')"
+replay="${MLREG_TEST_BUILD:-$dir}/fuzz/replay"
+if ! [ -x "$replay" ]; then
+	echo "1..0 # SKIP $replay not built (run 'make test')"
 	exit 0
 fi
 set --
@@ -11,4 +12,4 @@ for d in "$dir"/fuzz/corpus/*; do
 	[ -d "$d" ] && set -- "$@" "$d"
 done
 [ $# -gt 0 ] || { echo "1..0 # SKIP no fuzz corpus"; exit 0; }
-exec "$dir/fuzz/replay" "$@"
+exec "$replay" "$@"

@@ -12,11 +12,6 @@ vjson () {
 	json_get d.json 'd["version"]' >v.json
 }
 
-# free_port: a TCP port nobody listens on now
-free_port () {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 test_expect_success 'setup' '
 	mlreg init &&
 	cp -R "$SEEDS" seeds &&

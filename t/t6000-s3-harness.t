@@ -189,9 +189,14 @@ test_expect_success 'reset, reset-response, stall and delay' '
 	test_must_fail curl -sS -o part "$PROXY_ENDPOINT/mlreg-test/bytes" 2>err &&
 	test $(wc -c <part) -lt 1024 &&
 	test_expect_code 28 curl -sS --max-time 1 "$PROXY_ENDPOINT/mlreg-test/stall" &&
-	start=$(date +%s%N) &&
-	curl -sS -o got "$PROXY_ENDPOINT/mlreg-test/dir/hello.txt" &&
-	test $(( ($(date +%s%N) - start) / 1000000 )) -ge 700 &&
+	# the proxy sleeps 700 ms first, so no less can pass (on the monotonic
+	# clock: a step of the wall clock cannot make this fail)
+	"$PYTHON" -c "
+import subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], check=True)
+sys.exit(0 if time.monotonic() - t >= 0.7 else \"answered in less than 700 ms\")" \
+		curl -sS -o got "$PROXY_ENDPOINT/mlreg-test/dir/hello.txt" &&
 	test_cmp hello got &&
 	cat "$PROXY_LOG" &&
 	test_grep "^PUT /mlreg-test/r1 - [1-9][0-9]* 0 reset\$" "$PROXY_LOG" &&
@@ -243,14 +248,17 @@ test_expect_success 'Expect: 100-continue is relayed' '
 test_expect_success 'down:MS refuses connections for a while, on the same port' '
 	proxy_rules "[{\"method\": \"GET\", \"path\": \"/dir/hello.txt\$\",
 		\"times\": 1, \"action\": \"down:2000\"}]" &&
+	start=$("$PYTHON" -c "import time; print(time.monotonic())") &&
 	test_must_fail curl -sS -o got "$PROXY_ENDPOINT/mlreg-test/dir/hello.txt" &&
 	test_expect_code 7 curl -sS -o got "$PROXY_ENDPOINT/mlreg-test/dir/hello.txt" &&
 	n=0 &&
 	until curl -s -o got "$PROXY_ENDPOINT/mlreg-test/dir/hello.txt"
 	do
-		n=$((n + 1)) && test $n -lt 100 && sleep 0.1 || return 1
+		n=$((n + 1)) && test $n -lt 200 && sleep 0.1 || return 1
 	done &&
-	test $n -gt 5 &&
+	# down for the 2 s the rule says, however slowly the polling ran (the
+	# proxy sleeps them, so no less can pass on the monotonic clock)
+	"$PYTHON" -c "import sys, time; sys.exit(0 if time.monotonic() - float(sys.argv[1]) >= 2.0 else \"back in less than 2 s\")" "$start" &&
 	test_cmp hello got &&
 	awscli_at "$PROXY_ENDPOINT" s3api get-object --bucket mlreg-test \
 		--key dir/hello.txt got >/dev/null &&

@@ -37,7 +37,7 @@ _mlreg_opts()
 	list-versions) echo "--remote --json -h --help" ;;
 	metadata) echo "--add --add-file --remove --json -h --help" ;;
 	checkout) echo "-f --force -h --help" ;;
-	export) echo "--format -o --output -h --help" ;;
+	export) echo "--format -o --output -f --force -h --help" ;;
 	validate) echo "--spec --contract --json -h --help" ;;
 	inspect) echo "--json -h --help" ;;
 	template) echo "-h --help" ;;

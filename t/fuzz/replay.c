@@ -3,8 +3,9 @@
  * given on the command line, every file goes through that format's parser
  * and through the dispatcher, printing one TAP line per file; the "xml"
  * directory goes through the XML reader of S3 answers instead, with every
- * element of an accepted document walked, and "packidx" through the pack
- * index parser.  A parser that crashes kills the
+ * element of an accepted document walked, "packidx" through the pack
+ * index parser, and "record" and "spec" through the very bodies of their
+ * fuzz targets (readers.h).  A parser that crashes kills the
  * run, which prove reports.  Built by 'make test'.
  */
 #include <dirent.h>
@@ -21,6 +22,8 @@
 #include "pack.h"
 #include "util.h"
 #include "xml.h"
+
+#include "readers.h"
 
 static const struct {
 	const char *format;	/* corpus directory name */
@@ -75,6 +78,30 @@ static size_t xml_walk(mlreg_xml_node *n)
 	return count;
 }
 
+/* The corpora replayed through a fuzz target's body (readers.h). */
+static const struct {
+	const char *name;
+	void (*fn)(const uint8_t *data, size_t size);
+} bodies[] = {
+	{ "record", fuzz_record },
+	{ "spec", fuzz_spec },
+};
+
+/* Replays one file through body b. */
+static void replay_body(size_t b, const char *path)
+{
+	char *buf;
+	size_t len;
+
+	if (mlreg_fs_read_file(&buf, &len, path, (size_t)64 << 20, path) < 0) {
+		printf("not ok %d - cannot read %s\n", ++tests, path);
+		return;
+	}
+	bodies[b].fn((const uint8_t *)buf, len);
+	free(buf);
+	printf("ok %d - %s: %s\n", ++tests, bodies[b].name, path);
+}
+
 /* Replays one file through mlreg_xml_parse() (packidx 0) or the pack index parser. */
 static void replay_raw(const char *path, int packidx)
 {
@@ -109,7 +136,7 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *dir = argv[i], *base = strrchr(dir, '/');
 		struct dirent **names;
-		size_t p;
+		size_t p, b;
 		int n, k, xml, packidx;
 
 		base = base ? base + 1 : dir;
@@ -118,7 +145,11 @@ int main(int argc, char **argv)
 		for (p = 0; p < sizeof(parsers) / sizeof(parsers[0]); p++)
 			if (!strcmp(parsers[p].format, base))
 				break;
-		if (!xml && p == sizeof(parsers) / sizeof(parsers[0]))
+		for (b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++)
+			if (!strcmp(bodies[b].name, base))
+				break;
+		if (!xml && p == sizeof(parsers) / sizeof(parsers[0]) &&
+		    b == sizeof(bodies) / sizeof(bodies[0]))
 			continue;
 		n = scandir(dir, &names, NULL, alphasort);
 		for (k = 0; k < n; k++) {
@@ -126,6 +157,8 @@ int main(int argc, char **argv)
 				char *path = xasprintf("%s/%s", dir, names[k]->d_name);
 				if (xml)
 					replay_raw(path, packidx);
+				else if (b < sizeof(bodies) / sizeof(bodies[0]))
+					replay_body(b, path);
 				else
 					replay_file(p, path);
 				free(path);

@@ -1,19 +1,22 @@
 /*
  * Unit tests of lib/'s pure functions (names, references, URLs, paths,
- * JSON/YAML reading, KEY=VALUE, remote URLs and names, pack indexes),
+ * JSON/YAML reading, KEY=VALUE, remote URLs and names, pack indexes,
+ * redaction),
  * printing TAP for prove through
  * t/t0100-lib-unit.t.  Behaviour through the binary is tested by the
  * shell tests beside it.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "doc.h"
 #include "error.h"
+#include "fs.h"
 #include "name.h"
 #include "pack.h"
-#include "provenance.h"
+#include "redact.h"
 #include "registry.h"
 #include "remote.h"
 #include "util.h"
@@ -100,11 +103,110 @@ static void urls(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *s = mlreg_url_strip_credentials(cases[i][0]), what[200];
+		char *s = mlreg_redact_str(cases[i][0], NULL), what[200];
 		snprintf(what, sizeof(what), "credentials stripped from '%s'", cases[i][0]);
 		ok(!strcmp(s, cases[i][1]), what);
 		free(s);
 	}
+}
+
+/* The rule of redact.h, one case for each of its clauses. */
+static void redaction(void)
+{
+	static const char *strs[][3] = {	/* input, output, how many */
+		{ "https://h/r.git?access_token=ghp_x&ref=main",
+		  "https://h/r.git?access_token=<redacted>&ref=main", "1" },
+		{ "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
+		  "AKIA%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&"
+		  "X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=0f1e2d",
+		  "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
+		  "<redacted>&X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&"
+		  "X-Amz-Signature=<redacted>", "2" },
+		{ "https://a.blob.core.windows.net/c/m?sv=2022&sig=abc%3D",
+		  "https://a.blob.core.windows.net/c/m?sv=2022&sig=<redacted>", "1" },
+		{ "https://h/cb#access_token=t1&state=s", "https://h/cb#access_token=<redacted>&state=s",
+		  "1" },
+		{ "oci://bucket@namespace/conda/env", "oci://bucket@namespace/conda/env", "0" },
+		{ "sftp://me:pw@h/x", "sftp://me@h/x", "1" },
+		{ "see https://u:p@h/x and ftp://a@b/c", "see https://h/x and ftp://b/c", "2" },
+		{ "Authorization: Bearer eyJhbGci", "Authorization: <redacted>", "1" },
+		{ "curl -H 'X-Api-Key: k1' https://h", "curl -H 'X-Api-Key: <redacted>' https://h",
+		  "1" },
+		{ "export AWS_SECRET_ACCESS_KEY=wJal && ./train.sh",
+		  "export AWS_SECRET_ACCESS_KEY=<redacted> && ./train.sh", "1" },
+		{ "host=db user=me password='a b' port=5",
+		  "host=db user=me password='<redacted>' port=5", "1" },
+		{ "--db-pwd=x", "--db-pwd=<redacted>", "1" },
+		{ "tokenizer=bert max_tokens=5 author=me", "tokenizer=bert max_tokens=5 author=me", "0" },
+		{ "token=<redacted>", "token=<redacted>", "0" },
+		{ "token=", "token=", "0" },
+	};
+	static const char *docs[][3] = {	/* input, output, how many */
+		{ "{\"private_key\": \"-----BEGIN\", \"authorization\": \"Bearer x\", "
+		  "\"access-key\": \"AK\", \"pwd\": 1234, \"accessKeyId\": \"A\", "
+		  "\"AWSAccessKeyId\": \"B\", \"X-Amz-Security-Token\": \"T\"}",
+		  "{\"private_key\":\"<redacted>\",\"authorization\":\"<redacted>\","
+		  "\"access-key\":\"<redacted>\",\"pwd\":\"<redacted>\",\"accessKeyId\":"
+		  "\"<redacted>\",\"AWSAccessKeyId\":\"<redacted>\",\"X-Amz-Security-Token\":"
+		  "\"<redacted>\"}", "7" },
+		{ "{\"env\": [{\"name\": \"AWS_SECRET_ACCESS_KEY\", \"value\": \"s\"}, "
+		  "{\"name\": \"HOME\", \"value\": \"/root\"}, {\"Key\": \"db_password\", "
+		  "\"Value\": \"p\"}]}",
+		  "{\"env\":[{\"name\":\"AWS_SECRET_ACCESS_KEY\",\"value\":\"<redacted>\"},"
+		  "{\"name\":\"HOME\",\"value\":\"/root\"},{\"Key\":\"db_password\","
+		  "\"Value\":\"<redacted>\"}]}", "2" },
+		{ "{\"secrets\": [\"a\", 1], \"tokens\": [\"a\"], \"use_token\": true, "
+		  "\"api_key\": \"\", \"password\": null, \"credentials\": {\"user\": \"me\", "
+		  "\"secret\": \"s\"}}",
+		  "{\"secrets\":[\"<redacted>\",\"<redacted>\"],\"tokens\":[\"a\"],"
+		  "\"use_token\":true,\"api_key\":\"\",\"password\":null,\"credentials\":"
+		  "{\"user\":\"me\",\"secret\":\"<redacted>\"}}", "3" },
+		{ "{\"tokenizer\": \"bert\", \"max_tokens\": 5, \"author\": \"me\", "
+		  "\"url\": \"https://u:p@h/?token=t\"}",
+		  "{\"tokenizer\":\"bert\",\"max_tokens\":5,\"author\":\"me\","
+		  "\"url\":\"https://h/?token=<redacted>\"}", "2" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		int k = 0, again = 0;
+		char *s = mlreg_redact_str(strs[i][0], &k), *t = mlreg_redact_str(s, &again), what[400];
+		snprintf(what, sizeof(what), "redacted '%s' (%s)", strs[i][0], strs[i][2]);
+		ok(!strcmp(s, strs[i][1]) && k == atoi(strs[i][2]) && !strcmp(t, s) && !again, what);
+		if (strcmp(s, strs[i][1]) || k != atoi(strs[i][2]))
+			printf("#   got '%s' (%d)\n", s, k);
+		free(s);
+		free(t);
+	}
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		cJSON *d = NULL;
+		char *got = NULL, what[100];
+		int k = -1, again = -1;
+		if (mlreg_doc_parse(&d, docs[i][0], strlen(docs[i][0]), "test") == 0) {
+			k = mlreg_redact_doc(d);
+			again = mlreg_redact_doc(d);
+			got = cJSON_PrintUnformatted(d);
+		}
+		snprintf(what, sizeof(what), "redacted document %zu (%s)", i + 1, docs[i][2]);
+		ok(got && !strcmp(got, docs[i][1]) && k == atoi(docs[i][2]) && again == 0, what);
+		if (got && (strcmp(got, docs[i][1]) || k != atoi(docs[i][2])))
+			printf("#   got %s (%d)\n", got, k);
+		cJSON_free(got);
+		cJSON_Delete(d);
+	}
+}
+
+/* A zeroed lock is free: releasing it closes nothing (it used to close fd 0). */
+static void locks(void)
+{
+	struct mlreg_lock lk = { 0 };
+
+	if (fcntl(0, F_GETFD) == -1)
+		open("/dev/null", O_RDONLY);	/* make sure fd 0 is open */
+	mlreg_lock_release(&lk);
+	ok(fcntl(0, F_GETFD) != -1, "releasing a zeroed lock leaves fd 0 open");
+	mlreg_lock_release(&lk);
+	ok(lk.path == NULL && lk.lockpath == NULL, "and can be done twice");
 }
 
 static void paths(void)
@@ -334,6 +436,8 @@ int main(void)
 	encoding();
 	refs();
 	urls();
+	redaction();
+	locks();
 	paths();
 	documents();
 	kv();

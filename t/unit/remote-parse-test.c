@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -575,8 +576,11 @@ static void aws_environment(void)
 	setenv("AWS_ACCESS_KEY_ID", "AKIAENV", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "SeCrEt-env", 1);
 	setenv("AWS_SESSION_TOKEN", "tok-env", 1);
+	ok(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1, "dumpable before credentials are loaded");
 	ok(creds_are(NULL, "AKIAENV", "SeCrEt-env", "tok-env", "environment"),
 	   "credentials from the environment");
+	ok(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0,
+	   "not dumpable once credentials are loaded (no core, no ptrace)");
 	put(".aws/credentials", "[default]\naws_access_key_id = AKIAFILE\n"
 	    "aws_secret_access_key = SeCrEt-file\n[dev]\naws_access_key_id = AKIADEV\n"
 	    "aws_secret_access_key = SeCrEt-dev\n");

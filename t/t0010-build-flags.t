@@ -1,0 +1,54 @@
+#!/bin/sh
+test_description='the Makefile: CFLAGS and LDFLAGS given on the command line or
+in the environment replace only optimisation, debugging and warnings; what
+the build needs (C11, _GNU_SOURCE, -Ilib, the version, the libraries) stays'
+. "$(dirname "$0")/lib.sh"
+
+TOP=$TEST_DIRECTORY/..
+
+test_expect_success 'setup: a scratch copy of the sources' '
+	mkdir src &&
+	cp -R "$TOP/Makefile" "$TOP/lib" "$TOP/cmd" src/ &&
+	rm -f src/lib/*.o src/cmd/*.o
+'
+
+# needs_all FILE: every compile and link line in FILE (make -n output) has
+# what the build needs, and -O0 from CFLAGS, and not the default -O2.
+needs_all () {
+	grep -e " -o " "$1" >lines &&
+	test_line_count -gt 5 lines &&
+	while read -r line
+	do
+		for want in -std=c11 -D_GNU_SOURCE -Ilib "-DMLREG_VERSION=" -O0
+		do
+			case $line in
+			*"$want"*) ;;
+			*) echo "missing $want: $line" >&2; return 1 ;;
+			esac
+		done &&
+		case $line in
+		*" -O2"*) echo "default -O2 kept: $line" >&2; return 1 ;;
+		esac || return 1
+	done <lines &&
+	grep " -o mlreg" lines >link &&
+	test_grep -e "-lyaml" link && test_grep -e "-lgit2" link &&
+	test_grep -e "-lcurl" link && test_grep -e "-lm" link &&
+	test_grep -e "-Wl,--as-needed" link
+}
+
+test_expect_success 'make CFLAGS=-O0 LDFLAGS=...: every command keeps the needed flags' '
+	make -C src -n CFLAGS=-O0 LDFLAGS=-Wl,--as-needed mlreg >plan 2>&1 &&
+	needs_all plan
+'
+
+test_expect_success 'CFLAGS=-O0 make (from the environment): the same' '
+	CFLAGS=-O0 LDFLAGS=-Wl,--as-needed make -C src -n mlreg >plan 2>&1 &&
+	needs_all plan
+'
+
+test_expect_success 'make CFLAGS=-O0 really compiles (a command and a library file)' '
+	make -C src -s CFLAGS=-O0 cmd/main.o lib/redact.o >out 2>&1 &&
+	test_path_is_file src/cmd/main.o && test_path_is_file src/lib/redact.o
+'
+
+test_done
