@@ -88,8 +88,10 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	}
 	if ((redacted = mlreg_mlx_redact(doc)) > 0) {
 		/* Never store the secrets: keep the redacted document (JSON is YAML). */
-		fprintf(stderr, "warning: %d secret value(s) in '%s' were replaced by <redacted> "
-			"and not stored\n", redacted, shown);
+		char *w = xasprintf("%d secret value(s) in '%s' were replaced by <redacted> "
+				    "and not stored", redacted, shown);
+		cmd_warn(NULL, w);
+		free(w);
 		free(yaml);
 		yaml = mlreg_doc_print_pretty(doc);
 		ylen = strlen(yaml);
@@ -141,7 +143,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	if (json)
 		cmd_print_json(version);
 	else
-		printf("%s@%lld\n", name, mlreg_doc_int(version, "version", 0));
+		cmd_printf("%s@%lld\n", name, mlreg_doc_int(version, "version", 0));
 done:
 	if (file)
 		unlink(file);

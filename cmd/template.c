@@ -5,6 +5,8 @@
  * description from the README, the website from the git remote, readme_url
  * from the README, the framework from the first model file found.
  */
+/* It writes a YAML document (quoting its values itself), not text for people. */
+#define CMD_PRINTING_LAYER
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>

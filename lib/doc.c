@@ -16,6 +16,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
+#include "text.h"
 #include "util.h"
 
 static int json_line(const char *text, const char *at)
@@ -407,6 +408,7 @@ static void emit_string(struct sbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int k;
 
 	sb_add(b, "\"", 1);
 	for (; *p; p++) {
@@ -425,8 +427,20 @@ static void emit_string(struct sbuf *b, const char *s)
 				esc[4] = hex[*p >> 4];
 				esc[5] = hex[*p & 15];
 				sb_add(b, esc, 6);
-			} else {
+			} else if (*p < 0x80) {
 				sb_add(b, (const char *)p, 1);
+			} else if ((k = mlreg_utf8_len(p, 4)) <= 0) {
+				/* not UTF-8 (the NUL ends the check in time): see doc.h */
+				sb_add(b, "\\ufffd", 6);
+			} else if (k == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+				memcpy(esc, "\\u00", 4);	/* a C1 control, for terminals */
+				esc[4] = hex[p[1] >> 4];
+				esc[5] = hex[p[1] & 15];
+				sb_add(b, esc, 6);
+				p++;
+			} else {
+				sb_add(b, (const char *)p, (size_t)k);
+				p += k - 1;
 			}
 		}
 	}

@@ -35,7 +35,13 @@ int mlreg_doc_set_kv(cJSON *obj, const char *arg);
 /* Replaces (or adds) key in obj with item, which obj then owns. */
 void mlreg_doc_set(cJSON *obj, const char *key, cJSON *item);
 
-/* Returns a new compact JSON text of item followed by '\n' (malloc'd). */
+/*
+ * Returns a new compact JSON text of item followed by '\n' (malloc'd).
+ * Strings are exact, with every control character escaped (C0 and DEL,
+ * and the C1 controls U+0080..U+009F as \u0080..\u009f, so the text is
+ * safe on a terminal); a byte that is not UTF-8 is written as U+FFFD, so
+ * what mlreg writes is always valid JSON.
+ */
 char *mlreg_doc_print(const cJSON *item);
 
 /* Returns a new indented JSON text of item (two spaces, as jq) plus '\n' (malloc'd). */

@@ -439,6 +439,24 @@ test_must_be_empty () {
 	return 1
 }
 
+# test_no_control_chars FILE...: no FILE holds a byte a terminal would obey
+# (a C0 control but newline and tab, DEL, or a UTF-8 encoded C1 control),
+# as mlreg's human output must not, whatever a record or a remote says.
+test_no_control_chars () {
+	"$PYTHON" - "$@" <<-\EOF
+	import re, sys
+	bad = 0
+	for name in sys.argv[1:]:
+	    data = open(name, "rb").read()
+	    m = re.search(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", data)
+	    if m:
+	        sys.stderr.write("test_no_control_chars: %s has %r at offset %d\n"
+	                         % (name, m.group(0), m.start()))
+	        bad = 1
+	sys.exit(bad)
+	EOF
+}
+
 test_path_is_file () {
 	test -f "$1" && return 0
 	printf 'test_path_is_file: not a file: %s\n' "$1" >&2

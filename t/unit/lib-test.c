@@ -1,6 +1,7 @@
 /*
  * Unit tests of lib/'s pure functions (names, references, URLs, paths,
- * JSON/YAML reading, KEY=VALUE, remote URLs and names, pack indexes),
+ * JSON/YAML reading, KEY=VALUE, remote URLs and names, pack indexes,
+ * UTF-8 and quoting for the terminal),
  * printing TAP for prove through
  * t/t0100-lib-unit.t.  Behaviour through the binary is tested by the
  * shell tests beside it.
@@ -16,6 +17,7 @@
 #include "provenance.h"
 #include "registry.h"
 #include "remote.h"
+#include "text.h"
 #include "util.h"
 
 static int n, failed;
@@ -118,6 +120,51 @@ static void paths(void)
 	ok(!mlreg_path_is_safe(""), "empty path is unsafe");
 	ok(!mlreg_path_is_safe("a\nb"), "control character is unsafe");
 	ok(mlreg_path_is_safe("..a/b.."), "dots inside names are fine");
+}
+
+static void text(void)
+{
+	static const char *const cases[][3] = {
+		/* input, quoted as a value, escaped in a message */
+		{ "plain text", "plain text", "plain text" },
+		{ "say \"hi\" \\o/", "say \"hi\" \\o/", "say \"hi\" \\o/" },
+		{ "a\nb", "\"a\\nb\"", "a\\nb" },
+		{ "\x1b]0;x\x07\x1b[2J", "\"\\033]0;x\\a\\033[2J\"", "\\033]0;x\\a\\033[2J" },
+		{ "t\tq\"\\", "\"t\\tq\\\"\\\\\"", "t\\tq\"\\" },
+		{ "\x7f\x01", "\"\\177\\001\"", "\\177\\001" },
+		{ "a\xc2\x9b" "b", "\"a\\302\\233b\"", "a\\302\\233b" },
+		{ "caf\xe9", "\"caf\\351\"", "caf\\351" },
+		{ "caf\xc3\xa9 \xe6\xa8\xa1 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe6\xa8\xa1 \xf0\x9f\x98\x80",
+		  "caf\xc3\xa9 \xe6\xa8\xa1 \xf0\x9f\x98\x80" },
+		{ "\xe6\xa8", "\"\\346\\250\"", "\\346\\250" },
+		{ "\xed\xa0\x80", "\"\\355\\240\\200\"", "\\355\\240\\200" },
+	};
+	size_t i;
+	char what[200];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *q = mlreg_quote(cases[i][0], strlen(cases[i][0]), MLREG_QUOTE_WRAP);
+		char *m = mlreg_quote(cases[i][0], strlen(cases[i][0]), 0);
+		snprintf(what, sizeof(what), "quoting case %zu: as a value %s, in a message %s",
+			 i, cases[i][1], cases[i][2]);
+		ok(!strcmp(q, cases[i][1]) && !strcmp(m, cases[i][2]), what);
+		if (strcmp(q, cases[i][1]) || strcmp(m, cases[i][2]))
+			printf("#   got %s and %s\n", q, m);
+		free(q);
+		free(m);
+	}
+	{
+		char *q = mlreg_quote("a\0b", 3, MLREG_QUOTE_WRAP);
+		ok(!strcmp(q, "\"a\\000b\""), "a NUL inside the bytes is escaped, not an end");
+		free(q);
+	}
+	ok(mlreg_utf8_check("ok \xc3\xa9", 5) == 5, "UTF-8 passes");
+	ok(mlreg_utf8_check("ab\xc3", 3) == 2, "a sequence cut at the end is invalid");
+	ok(mlreg_utf8_check("ab\xc0\xaf", 4) == 2, "an overlong form is invalid");
+	ok(mlreg_utf8_check("a\xf4\x90\x80\x80", 5) == 1, "past U+10FFFF is invalid");
+	ok(mlreg_utf8_check("a\0b", 3) == 1, "a NUL byte is invalid");
+	ok(mlreg_text_problem("caf\xc3\xa9") == NULL && mlreg_text_problem("a\x1b") &&
+	   mlreg_text_problem("\xc2\x85"), "text problems: C0 and C1 controls, not UTF-8 letters");
 }
 
 /* Returns 1 when text parses to a document printing as want (compact). */
@@ -335,6 +382,7 @@ int main(void)
 	refs();
 	urls();
 	paths();
+	text();
 	documents();
 	kv();
 	hashing();

@@ -1,0 +1,90 @@
+#!/bin/sh
+test_description='hostile names, records and JSON on the command line and in the store:
+file names a record cannot hold are refused before anything is stored; every
+reader checks records (unique, sorted, prefix-free paths, modes, strict
+JSON); JSON input is never changed without a word; no control character a
+record or a name holds reaches the terminal'
+. "$(dirname "$0")/lib.sh"
+
+SEEDS=$TEST_DIRECTORY/data/seeds
+NL='
+'
+ESC=$(printf '\033')
+ATTACK=$(printf '\033]0;pwned\a\033[2J')		# a title, a bell, a screen clear
+ATTACK_SHOWN='\\033]0;pwned\\a\\033\[2J'		# as mlreg prints it, a grep pattern
+
+test_expect_success 'setup' '
+	mlreg init &&
+	printf "weights\n" >w.bin &&
+	mlreg create m
+'
+
+# Output (item 6): control characters are escaped wherever people read.
+
+test_expect_success 'a description, a message and metadata with terminal escapes are printed escaped' '
+	mlreg create shown -d "$ATTACK" -m "k=$ATTACK" >out 2>err &&
+	mlreg register shown w.bin --message "$ATTACK${NL}body" >>out 2>>err &&
+	mlreg list >>out 2>>err &&
+	mlreg list-versions shown >>out 2>>err &&
+	mlreg describe shown >d.out 2>>err &&
+	mlreg metadata shown >>out 2>>err &&
+	test_must_be_empty err &&
+	test_no_control_chars out d.out &&
+	test_grep "  \"$ATTACK_SHOWN\"$" out &&
+	test_grep "^description:  \"$ATTACK_SHOWN\"$" d.out &&
+	test_grep "^message:      \"${ATTACK_SHOWN}\\\\nbody\"$" d.out &&
+	test_grep "^metadata:     {\"k\":\"\\\\u001b]0;pwned\\\\u0007\\\\u001b\[2J\"}$" d.out &&
+	mlreg describe shown --json >d.json &&
+	json_assert d.json "d[\"description\"] == \"\\x1b]0;pwned\\x07\\x1b[2J\"" \
+		"d[\"version\"][\"message\"] == \"\\x1b]0;pwned\\x07\\x1b[2J\\nbody\""
+'
+
+test_expect_success 'a C1 control and bytes that are not UTF-8 are escaped too' '
+	mlreg create c1 -d "$(printf "a\302\233b")" &&
+	mlreg list --name c1 >out &&
+	test_grep "\"a\\\\302\\\\233b\"$" out &&
+	mlreg describe c1 --json >d.json &&
+	grep -q -F "a\\u009bb" d.json &&
+	json_assert d.json "d[\"description\"] == \"a\\x9bb\"" &&
+	test_no_control_chars out d.json
+'
+
+test_expect_success 'error messages escape what they quote: names, paths, arguments' '
+	test_fails 128 "^fatal: cannot open .x\\\\033\[2J.: No such file or directory$" \
+		mlreg register m "x${ESC}[2J" &&
+	test_no_control_chars "$ERR" &&
+	test_fails 128 "cannot open .x\\\\033\]0;pwned\\\\a\\\\033\[2J\.onnx." \
+		mlreg inspect "x${ATTACK}.onnx" &&
+	test_no_control_chars "$ERR" &&
+	test_fails 129 "unknown option .--\\\\033\[2J." mlreg list "--${ESC}[2J" &&
+	test_no_control_chars "$ERR" &&
+	test_fails 129 "unknown command .x\\\\033\[2J." mlreg "x${ESC}[2J" &&
+	test_no_control_chars "$ERR"
+'
+
+test_expect_success 'inspect quotes a path with a control character' '
+	printf "not a model" >"i${ESC}[2J.bin" &&
+	mlreg inspect "i${ESC}[2J.bin" >out 2>err &&
+	test_grep "^\"i\\\\033\[2J\.bin\": " out &&
+	test_no_control_chars out err
+'
+
+test_expect_success 'remote list quotes what a hand-edited config says' '
+	git config -f .mlreg/config "remote.evil.url" "file:///srv/r" &&
+	git config -f .mlreg/config "remote.evil.profile" "p${ATTACK}" &&
+	mlreg remote -v >out 2>err &&
+	test_grep "^evil	file:///srv/r profile=\"p$ATTACK_SHOWN\"$" out &&
+	test_no_control_chars out err
+'
+
+test_expect_success 'a warning quoting a file name is escaped' '
+	mkdir "w${ESC}[2J" &&
+	sed "s|<model_docker_image>|img|" "$SEEDS/mlx-servable.yaml" >"w${ESC}[2J/ok.yaml" &&
+	printf "data_stores:\n  - name: store\n    connection:\n      secret_access_key: wJalrXUtnFEMIK7MDENGbPxRfiCY\n" \
+		>>"w${ESC}[2J/ok.yaml" &&
+	mlreg register m w.bin --spec "w${ESC}[2J/ok.yaml" >out 2>err &&
+	test_grep "^warning: 1 secret value(s) in .w\\\\033\[2J/ok\.yaml. were replaced" err &&
+	test_no_control_chars out err
+'
+
+test_done
