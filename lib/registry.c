@@ -386,6 +386,16 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 			return err;
 		}
 	}
+	/* What a model file's own JSON repeats, the record cannot (see registry.h). */
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(understood, "artifacts")) {
+		size_t k = mlreg_doc_drop_repeated_keys(item);
+		if (k && o->warn) {
+			char *w = xasprintf("'%s': %zu repeated key(s) in what the file holds were "
+					    "kept once (the first)", mlreg_doc_str(item, "path", ""), k);
+			o->warn(o->ctx, w);
+			free(w);
+		}
+	}
 	{
 		unsigned pruned;
 		mlreg_object_prune_tmp(store, &pruned);	/* best effort */

@@ -19,6 +19,71 @@ test_expect_success 'setup' '
 	mlreg create m
 '
 
+# JSON input (item 7): refused, naming the file or the key.
+
+test_expect_success 'metadata that is not UTF-8 is refused, JSON or YAML' '
+	printf "{\"k\": \"caf\351\"}\n" >latin1.json &&
+	test_fails 128 "^fatal: malformed JSON in .latin1\.json. at line 1: not valid UTF-8$" \
+		mlreg metadata m --add-file latin1.json &&
+	printf "k: caf\351\n" >latin1.yaml &&
+	test_fails 128 "^fatal: malformed YAML in .latin1\.yaml. .*UTF-8" \
+		mlreg metadata m --add-file latin1.yaml &&
+	test_fails 129 "^error: malformed .k=caf\\\\351.: not valid UTF-8 (see .mlreg metadata -h.)$" \
+		mlreg metadata m --add "k=$(printf "caf\351")" &&
+	test_fails 128 "not valid UTF-8" \
+		mlreg register m w.bin --metrics-file latin1.json
+'
+
+test_expect_success 'numbers out of range are refused, not stored as null' '
+	printf "{\"lr\": 1e999}\n" >inf.json &&
+	test_fails 128 "^fatal: .inf\.json.: the number at key .lr. is out of range$" \
+		mlreg register m w.bin --hparams-file inf.json &&
+	printf "{\"a\": {\"loss\": [1, -1e999]}}\n" >neginf.json &&
+	test_fails 128 "^fatal: .neginf\.json.: the number at key .loss. is out of range$" \
+		mlreg register m w.bin --metrics-file neginf.json &&
+	printf "lr: 1e999\n" >inf.yaml &&
+	test_fails 128 "^fatal: malformed YAML in .inf\.yaml. at line 1: the number 1e999 is out of range$" \
+		mlreg metadata m --add-file inf.yaml &&
+	test_fails 129 "^error: malformed .lr:=1e999.: a number is out of range" \
+		mlreg metadata m --add lr:=1e999 &&
+	test_fails 129 "malformed .x:=\[-1e999\]." mlreg create n -m "x:=[-1e999]" &&
+	printf "lr: .inf\n" >dotinf.yaml &&
+	mlreg metadata m --add-file dotinf.yaml --json >out &&
+	json_assert out "d[\"lr\"] == \".inf\""
+'
+
+test_expect_success 'a NUL inside a string is refused, not cut' '
+	printf "{\"k\": \"x\\\\u0000y\"}\n" >nul.json &&
+	grep -q -F "x\\u0000y" nul.json &&
+	test_fails 128 "^fatal: malformed JSON in .nul\.json. at line 1: a string holds a NUL character (\\\\u0000)$" \
+		mlreg metadata m --add-file nul.json &&
+	printf "k: \"x\\\\0y\"\n" >nul.yaml &&
+	test_fails 128 "^fatal: malformed YAML in .nul\.yaml. at line 1: a string holds a NUL character$" \
+		mlreg metadata m --add-file nul.yaml &&
+	test_fails 129 "^error: malformed .k:=\"x\\\\u0000y\".: a string holds a NUL character" \
+		mlreg metadata m --add "k:=\"x\\u0000y\"" &&
+	printf "{\"k\\\\u0000a\": 1, \"k\\\\u0000b\": 2}\n" >nulkeys.json &&
+	test_fails 128 "NUL character" mlreg create n --metadata-file nulkeys.json
+'
+
+test_expect_success 'an escaped backslash before u0000 is text, not a NUL' '
+	printf "{\"k\": \"x\\\\\\\\u0000y\"}\n" >bs.json &&
+	mlreg metadata m --add-file bs.json --json >out &&
+	json_assert out "d[\"k\"] == \"x\\\\u0000y\""
+'
+
+test_expect_success 'a model file whose JSON repeats a key registers with the key once, and a warning' - <<-\EOF
+	"$PYTHON" -c '
+import struct
+h = b"{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"__metadata__\":{\"a\":\"x\",\"a\":\"y\"}}"
+open("dup.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + b"\0\0\0\0")' &&
+	mlreg register --create dupkeys dup.safetensors 2>err &&
+	test_grep "^warning: .dup\.safetensors.: 1 repeated key(s) in what the file holds were kept once (the first)$" err &&
+	mlreg fsck &&
+	mlreg describe dupkeys --json >d.json &&
+	json_assert d.json "d[\"version\"][\"artifacts\"][0][\"details\"][\"metadata\"] == {\"a\": \"x\"}"
+EOF
+
 # Output (item 6): control characters are escaped wherever people read.
 
 test_expect_success 'a description, a message and metadata with terminal escapes are printed escaped' '

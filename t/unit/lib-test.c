@@ -227,6 +227,53 @@ static void documents(void)
 	strcpy(deep + 100, "x");
 	memcpy(deep, "a: ", 3);
 	ok(fails(deep, "malformed YAML"), "deep YAML nesting is refused");
+	ok(fails("{\"a\": \"x\\u0000y\"}", "NUL character"), "JSON \\u0000 in a value is refused");
+	ok(fails("{\"a\\u0000b\": 1}", "NUL character"), "JSON \\u0000 in a key is refused");
+	ok(parses_to("{\"a\": \"x\\\\u0000y\"}", "{\"a\":\"x\\\\u0000y\"}"),
+	   "JSON: an escaped backslash then u0000 is text");
+	ok(fails("{\"a\": \"caf\xe9\"}", "not valid UTF-8"), "JSON that is not UTF-8 is refused");
+	ok(fails("{\"lr\": 1e999}", "the number at key 'lr' is out of range"),
+	   "JSON 1e999 is refused, naming the key");
+	ok(fails("{\"a\": [1, {\"b\": -1e999}]}", "key 'b'"), "JSON -1e999 deep down is refused");
+	ok(fails("[1e400]", "the number is out of range"), "JSON 1e400 at the top is refused");
+	ok(parses_to("{\"a\": 1e-999}", "{\"a\":0}"), "an underflow is a number (0)");
+	ok(fails("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,"
+		 "\"j\":10,\"e\":11}", "repeats key 'e'"), "a large object repeating a key is refused");
+	{
+		cJSON *d = cJSON_Parse("{\"a\":1,\"b\":{\"x\":1,\"x\":2,\"y\":3,\"x\":4},\"a\":2}");
+		char *t;
+		ok(mlreg_doc_drop_repeated_keys(d) == 3, "repeated keys dropped, at any depth");
+		t = cJSON_PrintUnformatted(d);
+		ok(!strcmp(t, "{\"a\":1,\"b\":{\"x\":1,\"y\":3}}"), "the first of each is kept");
+		cJSON_free(t);
+		cJSON_Delete(d);
+	}
+	ok(fails("a: \"x\\0y\"\n", "NUL character"), "YAML \\0 in a string is refused");
+	ok(fails("a: 1e999\n", "the number 1e999 is out of range"), "YAML 1e999 is refused");
+	ok(fails("a: caf\xe9\n", "malformed YAML"), "YAML that is not UTF-8 is refused");
+	ok(parses_to("a: .inf\nb: -.inf\nc: \"1e999\"\n",
+		     "{\"a\":\".inf\",\"b\":\"-.inf\",\"c\":\"1e999\"}"),
+	   "YAML .inf and a quoted 1e999 stay strings (documented)");
+}
+
+static void writing(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(o, "c0", "\x1b[2J\x07");
+	cJSON_AddStringToObject(o, "c1", "a\xc2\x9b" "b\xc2\xa0");
+	cJSON_AddStringToObject(o, "bad", "caf\xe9!");
+	static const char want[] = "{\"c0\":\"\\u001b[2J\\u0007\",\"c1\":\"a\\u009bb\xc2\xa0\","
+				   "\"bad\":\"caf\\ufffd!\"}\n";
+
+	s = mlreg_doc_print(o);
+	ok(!strcmp(s, want),
+	   "the JSON writer escapes C0 and C1 controls, and writes U+FFFD for bytes not UTF-8");
+	if (strcmp(s, want))
+		printf("#   got %s", s);
+	free(s);
+	cJSON_Delete(o);
 }
 
 static void kv(void)
@@ -245,6 +292,15 @@ static void kv(void)
 	ok(mlreg_doc_set_kv(o, "=v") == MLREG_EUSAGE, "empty key is a usage error");
 	ok(mlreg_doc_set_kv(o, "k:=[") == MLREG_EUSAGE, "bad JSON after ':=' is a usage error");
 	ok(mlreg_doc_set_kv(o, "k:=1 2") == MLREG_EUSAGE, "trailing text after ':=' JSON is an error");
+	ok(mlreg_doc_set_kv(o, "k:=1e999") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "out of range"), "KEY:=1e999 is refused");
+	ok(mlreg_doc_set_kv(o, "k:=\"a\\u0000b\"") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "NUL character"), "KEY:=\"a\\u0000b\" is refused");
+	ok(mlreg_doc_set_kv(o, "k=caf\xe9") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "UTF-8"), "KEY=VALUE that is not UTF-8 is refused");
+	ok(mlreg_doc_set_kv(o, "caf\xe9=v") == MLREG_EUSAGE, "a KEY that is not UTF-8 is refused");
+	ok(mlreg_doc_set_kv(o, "k:={\"a\":1,\"a\":2}") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "repeats key"), "KEY:=JSON repeating a key is refused");
 	mlreg_error_set(MLREG_ERROR, "inner");
 	mlreg_error_set(MLREG_ERROR, "outer: %s", mlreg_error_message());
 	ok(!strcmp(mlreg_error_message(), "outer: inner"), "a message may quote the last one");
@@ -384,6 +440,7 @@ int main(void)
 	paths();
 	text();
 	documents();
+	writing();
 	kv();
 	hashing();
 	remotes();
