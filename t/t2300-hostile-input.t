@@ -84,6 +84,60 @@ open("dup.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + b"\0\0\0\0")
 	json_assert d.json "d[\"version\"][\"artifacts\"][0][\"details\"][\"metadata\"] == {\"a\": \"x\"}"
 EOF
 
+# Records (item 2): every reader refuses a record whose paths are not
+# unique, sorted and prefix-free, or whose modes are not the documented ones.
+
+# bad_record NAME EDIT: model NAME whose one version's record is edited by
+# python EDIT on t (its bytes), with model.json naming the result, so that
+# only the record checks can tell.
+bad_record () {
+	mkdir -p "src-$1/d" && printf a >"src-$1/a" && printf b >"src-$1/b" &&
+	printf c >"src-$1/d/c" &&
+	mlreg register --create "$1" "src-$1" >/dev/null &&
+	rewrite_latest_record "$1" "$2"
+}
+
+# readers_refuse NAME PATTERN: describe, list-versions, checkout, export
+# and validate fail (exit 1) with PATTERN and "run 'mlreg fsck'"; fsck
+# reports it.
+readers_refuse () {
+	for cmd in "describe $1" "list-versions $1" "checkout $1 co-$1" \
+		"export $1 -o $1.zip" "validate $1@1"
+	do
+		test_fails 1 "^error: .*$2.*; run .mlreg fsck.$" mlreg $cmd || return 1
+	done &&
+	test_path_is_missing "co-$1" &&
+	test_path_is_missing "$1.zip" &&
+	test_expect_code 1 mlreg fsck >fsck.out &&
+	test_grep "^corrupt version record .$1.@1: .*$2" fsck.out
+}
+
+test_expect_success 'a record listing a path twice is refused by every reader' - <<-\EOF
+	bad_record twice "t = t.replace(b'\"path\":\"b\"', b'\"path\":\"a\"')" &&
+	readers_refuse twice ".a. is listed twice"
+EOF
+
+test_expect_success 'a record whose two paths a \u0000 would make one is refused by every reader' - <<-\EOF
+	bad_record nul "t = t.replace(b'\"path\":\"a\"', b'\"path\":\"x\\\\u0000a\"').replace(b'\"path\":\"b\"', b'\"path\":\"x\\\\u0000b\"')" &&
+	grep -q -F "\"x\\u0000a\"" .mlreg/models/nul/versions/1.json &&
+	readers_refuse nul "a string holds a NUL character (\\\\u0000)"
+EOF
+
+test_expect_success 'a record listing a file and a directory of one name is refused by every reader' - <<-\EOF
+	bad_record prefix "t = t.replace(b'\"path\":\"b\"', b'\"path\":\"d\"')" &&
+	readers_refuse prefix "both .d. and .d/c. are listed (a file cannot also be a directory)"
+EOF
+
+test_expect_success 'a record with unsorted paths is refused by every reader' - <<-\EOF
+	bad_record unsorted "t = t.replace(b'\"path\":\"a\"', b'\"path\":\"c\"')" &&
+	readers_refuse unsorted ".b. is listed after .c. (paths must be sorted)"
+EOF
+
+test_expect_success 'a record with a mode other than 0644 or 0755 is refused by every reader' - <<-\EOF
+	bad_record setuid "t = t.replace(b'\"mode\":\"0644\"', b'\"mode\":\"4755\"', 1)" &&
+	readers_refuse setuid "gives .a. an invalid mode"
+EOF
+
 # Output (item 6): control characters are escaped wherever people read.
 
 test_expect_success 'a description, a message and metadata with terminal escapes are printed escaped' '

@@ -1,7 +1,7 @@
 /*
  * Unit tests of lib/'s pure functions (names, references, URLs, paths,
- * JSON/YAML reading, KEY=VALUE, remote URLs and names, pack indexes,
- * UTF-8 and quoting for the terminal),
+ * record file lists, JSON/YAML reading, KEY=VALUE, remote URLs and names,
+ * pack indexes, UTF-8 and quoting for the terminal),
  * printing TAP for prove through
  * t/t0100-lib-unit.t.  Behaviour through the binary is tested by the
  * shell tests beside it.
@@ -120,6 +120,110 @@ static void paths(void)
 	ok(!mlreg_path_is_safe(""), "empty path is unsafe");
 	ok(!mlreg_path_is_safe("a\nb"), "control character is unsafe");
 	ok(mlreg_path_is_safe("..a/b.."), "dots inside names are fine");
+	ok(mlreg_path_is_safe("caf\xc3\xa9/\xe6\xa8\xa1"), "UTF-8 names are safe");
+	ok(!mlreg_path_is_safe("a\x1b[2J"), "ESC is unsafe");
+	ok(!mlreg_path_is_safe("a\x7f"), "DEL is unsafe");
+	ok(!mlreg_path_is_safe("a\xc2\x9b"), "a C1 control (U+009B) is unsafe");
+	ok(!mlreg_path_is_safe("caf\xe9"), "bytes that are not UTF-8 are unsafe");
+	ok(!strcmp(mlreg_path_problem("a\nb"), "holds a control character") &&
+	   !strcmp(mlreg_path_problem("\xff"), "is not valid UTF-8"), "the reason is given");
+}
+
+/* Returns the result of mlreg_paths_check() on the NULL-terminated v. */
+static int paths_of(const char *const *v)
+{
+	size_t count = 0;
+
+	while (v[count])
+		count++;
+	return mlreg_paths_check(v, count);
+}
+
+/* Returns the result of mlreg_files_check() on files given as JSON. */
+static int files_of(const char *json)
+{
+	cJSON *f = cJSON_Parse(json);
+	int err = mlreg_files_check(f);
+
+	cJSON_Delete(f);
+	return err;
+}
+
+static void file_lists(void)
+{
+	static const char *const good[] = { "a-b", "a.txt", "a/b", "a/c/d", "ab", NULL };
+	static const char *const twice[] = { "a", "a", NULL };
+	static const char *const unsorted[] = { "b", "a", NULL };
+	static const char *const prefix[] = { "a", "a/b", NULL };
+	static const char *const prefix_apart[] = { "a", "a.txt", "a/b/c", NULL };
+	static const char *const deep[] = { "x/a", "x/a.txt", "x/a/b", NULL };
+	static const char *const bytewise[] = { "B", "a", "\xc3\xa9", NULL };
+	char hex[65], *json;
+
+	ok(paths_of(good) == 0, "sorted, unique, prefix-free paths pass");
+	ok(paths_of(twice) == MLREG_EINVALID && strstr(mlreg_error_message(), "listed twice"),
+	   "a repeated path is refused");
+	ok(paths_of(unsorted) == MLREG_EINVALID && strstr(mlreg_error_message(), "sorted"),
+	   "unsorted paths are refused");
+	ok(paths_of(prefix) == MLREG_EINVALID &&
+	   strstr(mlreg_error_message(), "both 'a' and 'a/b'"), "'a' with 'a/b' is refused");
+	ok(paths_of(prefix_apart) == MLREG_EINVALID &&
+	   strstr(mlreg_error_message(), "both 'a' and 'a/b/c'"),
+	   "'a' with 'a/b/c', 'a.txt' between them, is refused");
+	ok(paths_of(deep) == MLREG_EINVALID && strstr(mlreg_error_message(), "both 'x/a' and"),
+	   "a file that is a directory deeper down is refused");
+	ok(paths_of(bytewise) == 0, "order is bytewise (strcmp), not the locale's");
+	memset(hex, 'a', 64);
+	hex[64] = '\0';
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"},"
+			 "{\"path\":\"b\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0755\"}]", hex, hex);
+	ok(files_of(json) == 0, "files with modes 0644 and 0755 pass");
+	free(json);
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"4755\"}]", hex);
+	ok(files_of(json) == MLREG_ECORRUPT && strstr(mlreg_error_message(), "invalid mode"),
+	   "mode 4755 is refused");
+	free(json);
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":7}]", hex);
+	ok(files_of(json) == MLREG_ECORRUPT, "a mode that is not a string is refused");
+	free(json);
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\"}]", hex);
+	ok(files_of(json) == MLREG_ECORRUPT, "a missing mode is refused");
+	free(json);
+	json = xasprintf("[{\"path\":\"b\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"},"
+			 "{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"}]",
+			 hex, hex);
+	ok(files_of(json) == MLREG_ECORRUPT && strstr(mlreg_error_message(), "sorted"),
+	   "a record's unsorted files are refused");
+	free(json);
+}
+
+static void records(void)
+{
+	static const char rec[] =
+		"{\"model\":\"m\",\"version\":1,\"parent\":null,\"files\":["
+		"{\"path\":\"x\\u0000a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"},"
+		"{\"path\":\"x\\u0000b\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"}]}";
+	char hex[65], *text;
+	cJSON *out = NULL;
+
+	memset(hex, 'b', 64);
+	hex[64] = '\0';
+	text = xasprintf(rec, hex, hex);
+	ok(mlreg_version_parse(&out, text, strlen(text), "m", 1) == MLREG_ECORRUPT && !out &&
+	   strstr(mlreg_error_message(), "NUL character"),
+	   "a record whose paths differ after \\u0000 is refused");
+	free(text);
+	text = xasprintf("{\"model\":\"m\",\"version\":1,\"parent\":null,\"files\":["
+			 "{\"path\":\"x\\\\u0000a\",\"size\":1,\"sha256\":\"%s\","
+			 "\"mode\":\"0644\"}]}", hex);
+	ok(mlreg_version_parse(&out, text, strlen(text), "m", 1) == 0,
+	   "an escaped backslash before u0000 is no NUL");
+	cJSON_Delete(out);
+	free(text);
+	ok(mlreg_doc_parse_record(&out, "\0{}", 3, "r") == MLREG_EINVALID,
+	   "a record behind a NUL byte is refused");
+	ok(mlreg_doc_parse_record(&out, "[]", 2, "r") == MLREG_EINVALID,
+	   "a record that is not an object is refused");
 }
 
 static void text(void)
@@ -438,6 +542,8 @@ int main(void)
 	refs();
 	urls();
 	paths();
+	file_lists();
+	records();
 	text();
 	documents();
 	writing();
