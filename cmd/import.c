@@ -81,6 +81,12 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 			base = "model.yaml";
 		member = xstrdup(base);
 	}
+	if (mlreg_path_problem(member)) {	/* the version's file, and its spec's name */
+		ret = cmd_fail(mlreg_error_set(MLREG_EINVALID, "cannot import '%s' from '%s': "
+					       "its name %s", member, shown,
+					       mlreg_path_problem(member)));
+		goto done;
+	}
 	if ((err = mlreg_doc_parse(&doc, yaml, ylen, member)) < 0 ||
 	    (err = mlreg_mlx_validate(doc, shown, NULL)) < 0) {
 		ret = cmd_fail(err);

@@ -351,6 +351,22 @@ static int store_files(struct mlreg_store *store, const struct mlreg_entries *e,
 	return 0;
 }
 
+/*
+ * Returns 0 when the base name of file (a spec or a contract: the record
+ * keeps it) is text a record can hold; MLREG_EINVALID naming file otherwise.
+ */
+static int check_named_file(const char *file, const char *what)
+{
+	const char *base = file ? strrchr(file, '/') : NULL, *why;
+
+	if (!file)
+		return 0;
+	if ((why = mlreg_text_problem(base ? base + 1 : file)) != NULL)
+		return mlreg_error_set(MLREG_EINVALID, "cannot register with %s '%s': its name %s",
+				       what, file, why);
+	return 0;
+}
+
 int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_register_opts *o)
 {
 	struct mlreg_entries entries = { 0 };
@@ -364,7 +380,9 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	int err, missing;
 
 	*out = NULL;
-	if ((err = mlreg_name_validate(o->name)) < 0)
+	if ((err = mlreg_name_validate(o->name)) < 0 ||
+	    (err = check_named_file(o->spec_file, "the spec")) < 0 ||
+	    (err = check_named_file(o->contract_file, "the contract")) < 0)
 		return err;
 	err = mlreg_model_load(&model, store, o->name);
 	cJSON_Delete(model);

@@ -19,6 +19,59 @@ test_expect_success 'setup' '
 	mlreg create m
 '
 
+# Names (issue 8, item 1): nothing is stored, the name is shown escaped.
+
+test_expect_success 'register refuses a file name with a newline, naming it escaped' '
+	printf x >"a${NL}b" &&
+	test_fails 128 "^fatal: cannot store .a\\\\nb.: its name holds a control character$" \
+		mlreg register m "a${NL}b" &&
+	test_no_control_chars "$ERR" &&
+	test "$(count_objects)" = 0
+'
+
+test_expect_success 'register refuses a control character in a name inside a directory' '
+	mkdir -p dir/sub && printf x >dir/ok.bin && printf y >"dir/sub/e${ATTACK}f" &&
+	test_fails 128 "^fatal: cannot store .dir/sub/e${ATTACK_SHOWN}f.: its name holds a control character$" \
+		mlreg register m dir &&
+	test_no_control_chars "$ERR" &&
+	test "$(count_objects)" = 0 &&
+	test_fails 128 "^fatal: cannot store .dir/sub/e${ATTACK_SHOWN}f.: its name holds a control character$" \
+		mlreg validate dir &&
+	test_no_control_chars "$ERR"
+'
+
+test_expect_success 'register refuses a name that is not UTF-8' '
+	printf x >"$(printf "caf\351")" &&
+	test_fails 128 "^fatal: cannot store .caf\\\\351.: its name is not valid UTF-8$" \
+		mlreg register m "$(printf "caf\351")"
+'
+
+test_expect_success 'register refuses a file and a directory of one name' '
+	mkdir -p two/a && printf 1 >two/a/b && printf 2 >a &&
+	test_fails 128 "^fatal: cannot store these files together: both .a. and .a/b. are listed (a file cannot also be a directory)$" \
+		mlreg register m a two
+'
+
+test_expect_success 'register refuses a spec or a contract whose name holds a control character' '
+	cp "$SEEDS/mlx-trainable.yaml" "spec${ESC}.yaml" &&
+	test_fails 128 "^fatal: cannot register with the spec .spec\\\\033\.yaml.: its name holds a control character$" \
+		mlreg register m w.bin --spec "spec${ESC}.yaml" &&
+	cp "$SEEDS/hydrosphere/serving.yaml" "c${NL}.yaml" &&
+	test_fails 128 "^fatal: cannot register with the contract .c\\\\n\.yaml.: its name holds a control character$" \
+		mlreg register m w.bin --contract "c${NL}.yaml"
+'
+
+test_expect_success 'import refuses a .tar.gz member, or a file, whose name holds a control character' '
+	mkdir pkg && cp "$SEEDS/mlx-trainable.yaml" "pkg/m${ESC}[2J.yaml" &&
+	tar czf evil.tgz -C pkg . &&
+	test_fails 128 "^fatal: cannot import .m\\\\033\[2J\.yaml. from .evil\.tgz.: its name holds a control character$" \
+		mlreg import evil.tgz --name imp &&
+	test_no_control_chars "$ERR" &&
+	cp "$SEEDS/mlx-trainable.yaml" "t${NL}.yaml" &&
+	test_fails 128 "^fatal: cannot import .t\\\\n\.yaml. from .t\\\\n\.yaml.: its name holds a control character$" \
+		mlreg import "t${NL}.yaml" --name imp
+'
+
 # JSON input (item 7): refused, naming the file or the key.
 
 test_expect_success 'metadata that is not UTF-8 is refused, JSON or YAML' '
