@@ -101,11 +101,11 @@ void cmd_print_json(const cJSON *item);
 void cmd_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Prints "PREFIX: MSG" (just MSG when prefix is NULL) and a newline on f,
- * msg's control characters escaped (text.h) without quotes: for messages,
- * which quote their own subjects.
+ * Prints lead (as it is: "error: ") then msg and a newline on f, msg's
+ * control characters escaped (text.h) without quotes: for messages, which
+ * quote their own subjects.
  */
-void cmd_print_message(FILE *f, const char *prefix, const char *msg);
+void cmd_print_message(FILE *f, const char *lead, const char *msg);
 
 /*
  * Human output leaves only through the functions above, so a value cannot

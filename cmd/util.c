@@ -21,14 +21,11 @@
 #include "cmd.h"
 #include "text.h"
 
-void cmd_print_message(FILE *f, const char *prefix, const char *msg)
+void cmd_print_message(FILE *f, const char *lead, const char *msg)
 {
 	char *q = mlreg_quote(msg, strlen(msg), 0);
 
-	if (prefix)
-		fprintf(f, "%s: %s\n", prefix, q);
-	else
-		fprintf(f, "%s\n", q);
+	fprintf(f, "%s%s\n", lead, q);
 	free(q);
 }
 
@@ -77,14 +74,21 @@ void cmd_printf(const char *fmt, ...)
 			snprintf(spec, sizeof(spec), "%%%s%d", flags, width);
 		else
 			snprintf(spec, sizeof(spec), "%%%s", flags);
-		if (conv == 's') {
-			const char *v = va_arg(ap, const char *);
-			char *q;
-			if (!v)
-				v = "(null)";
-			/* the precision cuts the value, before quoting makes it longer */
-			q = mlreg_quote(v, prec >= 0 ? strnlen(v, (size_t)prec) : strlen(v),
-					MLREG_QUOTE_WRAP);
+		if (conv == 's' || conv == 'c') {	/* a value: quoted when it must be */
+			char one[1], *q;
+			const char *v;
+			size_t vlen;
+			if (conv == 'c') {
+				one[0] = (char)va_arg(ap, int);
+				v = one;
+				vlen = 1;
+			} else {
+				if (!(v = va_arg(ap, const char *)))
+					v = "(null)";
+				/* the precision cuts the value, before quoting makes it longer */
+				vlen = prec >= 0 ? strnlen(v, (size_t)prec) : strlen(v);
+			}
+			q = mlreg_quote(v, vlen, MLREG_QUOTE_WRAP);
 			strcat(spec, "s");
 			fprintf(stdout, spec, q);
 			free(q);
@@ -121,9 +125,6 @@ void cmd_printf(const char *fmt, ...)
 				fprintf(stdout, spec, va_arg(ap, ptrdiff_t));
 			else
 				fprintf(stdout, spec, va_arg(ap, unsigned));
-			break;
-		case 'c':
-			fprintf(stdout, spec, va_arg(ap, int));
 			break;
 		case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'a': case 'A':
 			if (!strcmp(len, "L"))
@@ -164,7 +165,7 @@ int cmd_fail(int err)
 		code = EXIT_FATAL;
 		break;
 	}
-	cmd_print_message(stderr, code == EXIT_FATAL ? "fatal" : "error", msg);
+	cmd_print_message(stderr, code == EXIT_FATAL ? "fatal: " : "error: ", msg);
 	return code;
 }
 
@@ -180,7 +181,7 @@ int cmd_usage_error(const char *fmt, ...)
 		full = xasprintf("%s (see 'mlreg %s -h')", msg, current_cmd->name);
 	else
 		full = xasprintf("%s (see 'mlreg help')", msg);
-	cmd_print_message(stderr, "error", full);
+	cmd_print_message(stderr, "error: ", full);
 	free(full);
 	return EXIT_USAGE;
 }
@@ -260,5 +261,5 @@ int cmd_stderr_width(void)
 
 void cmd_warn(void *ctx, const char *msg)
 {
-	cmd_print_message(stderr, "warning", msg);
+	cmd_print_message(stderr, "warning: ", msg);
 }

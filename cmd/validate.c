@@ -57,7 +57,7 @@ static void print_report(const cJSON *rep)
 		       *msg ? msg : cmd_str(c, "description"));
 	}
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rep, "problems"))
-		cmd_print_message(stdout, "problem  ", c->valuestring);
+		cmd_print_message(stdout, "problem   ", c->valuestring);
 	cmd_printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "ok"))
 	       ? "validation passed" : "validation FAILED");
 }
