@@ -4,7 +4,7 @@
 # t/lib-remote.sh and t/lib-hostile.sh.
 #
 # Every record a remote serves is checked before anything of it is stored
-# (store-format.md, section 6: paths safe, sorted, unique, prefix-free;
+# (store-format.md, sections 4 and 6: paths safe, sorted, unique, prefix-free;
 # modes 0644 or 0755; strict JSON: UTF-8, no \u0000, no number out of
 # range, no repeated key), every local record before it is sent, and no
 # string a record holds reaches the terminal with a raw control character.
