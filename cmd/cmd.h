@@ -88,8 +88,46 @@ int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int cmd_getopt(int argc, char **argv, const char *optstring, const struct option *longopts);
 
-/* Prints item as indented JSON plus a newline on stdout. */
+/* Prints item as indented JSON plus a newline on stdout (exact: see cmd/util.c). */
 void cmd_print_json(const cJSON *item);
+
+/*
+ * printf() to stdout for people: every %s argument is printed through
+ * mlreg_quote() (text.h): unchanged when it is plain text, else in double
+ * quotes with C escapes ("a\nb", "\033]0;x\a"), as git prints unusual
+ * paths; a precision (%.*s) cuts the value before it is quoted.  The format
+ * itself is trusted.
+ */
+void cmd_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Prints lead (as it is: "error: ") then msg and a newline on f, msg's
+ * control characters escaped (text.h) without quotes: for messages, which
+ * quote their own subjects.
+ */
+void cmd_print_message(FILE *f, const char *lead, const char *msg);
+
+/*
+ * Human output leaves only through the functions above, so a value cannot
+ * reach the terminal unescaped by accident: as git's banned.h does, the
+ * functions that print to stdout are banned in cmd/ (a use fails to
+ * compile, naming the function).  fprintf() and fputs() stay, for stderr's
+ * progress lines (with values quoted by mlreg_quote()) and fixed texts.  A
+ * file that writes a document of its own making (template's YAML) or the
+ * printing layer itself defines CMD_PRINTING_LAYER before including this
+ * header, and answers for it.
+ */
+#ifndef CMD_PRINTING_LAYER
+#define CMD_BANNED(func) sorry_##func##_is_banned_in_cmd_use_cmd_printf
+#undef printf
+#define printf(...) CMD_BANNED(printf)
+#undef vprintf
+#define vprintf(...) CMD_BANNED(vprintf)
+#undef puts
+#define puts(...) CMD_BANNED(puts)
+#undef putchar
+#define putchar(...) CMD_BANNED(putchar)
+#endif
 
 /*
  * Returns 0 and in *out a new object made from a JSON/YAML mapping file (when

@@ -8,9 +8,10 @@
 
 static void print_json_field(const char *label, const cJSON *v)
 {
-	char *s = v ? mlreg_doc_print(v) : NULL;
+	char *s = mlreg_doc_print(v);	/* one line, control characters escaped */
 
-	printf("%-13s %s", label, s ? s : "null\n");
+	s[strcspn(s, "\n")] = '\0';
+	cmd_printf("%-13s %s\n", label, s);
 	free(s);
 }
 
@@ -23,25 +24,25 @@ static void print_fields(const cJSON *fields)
 	const cJSON *f, *d;
 	int first = 1;
 
-	putchar('(');
+	cmd_printf("(");
 	cJSON_ArrayForEach(f, fields) {
 		const cJSON *shape = cJSON_GetObjectItemCaseSensitive(f, "shape");
 		int fd = 1;
-		printf("%s%s: %s[", first ? "" : ", ", cmd_str(f, "name"), cmd_str(f, "type"));
+		cmd_printf("%s%s: %s[", first ? "" : ", ", cmd_str(f, "name"), cmd_str(f, "type"));
 		if (!cJSON_IsArray(shape))
-			putchar('?');	/* a contract that gives no shape: unknown */
+			cmd_printf("?");	/* a contract that gives no shape: unknown */
 		cJSON_ArrayForEach(d, shape) {
-			printf("%s%lld", fd ? "" : ",", (long long)d->valuedouble);
+			cmd_printf("%s%lld", fd ? "" : ",", (long long)d->valuedouble);
 			fd = 0;
 		}
-		putchar(']');
+		cmd_printf("]");
 		if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(f, "fields")))
 			print_fields(cJSON_GetObjectItemCaseSensitive(f, "fields"));
 		if (mlreg_doc_str(f, "profile", NULL))
-			printf(" %s", cmd_str(f, "profile"));
+			cmd_printf(" %s", cmd_str(f, "profile"));
 		first = 0;
 	}
-	putchar(')');
+	cmd_printf(")");
 }
 
 /* Prints what mlreg understood of the version: spec, contract, checks, checkpoint. */
@@ -61,39 +62,39 @@ static void print_understanding(const cJSON *v)
 			cJSON_GetObjectItemCaseSensitive(doc, "train"), "execution");
 		char *types = mlreg_doc_print(cJSON_GetObjectItemCaseSensitive(spec, "types"));
 		types[strcspn(types, "\n")] = '\0';
-		printf("spec:         MLX %s from %s\n", types, cmd_str(spec, "file"));
+		cmd_printf("spec:         MLX %s from %s\n", types, cmd_str(spec, "file"));
 		free(types);
-		printf("  name:       %s\n", cmd_str(doc, "name"));
+		cmd_printf("  name:       %s\n", cmd_str(doc, "name"));
 		if (mlreg_doc_str(doc, "license", NULL))
-			printf("  license:    %s\n", cmd_str(doc, "license"));
+			cmd_printf("  license:    %s\n", cmd_str(doc, "license"));
 		if (mlreg_doc_str(doc, "domain", NULL))
-			printf("  domain:     %s\n", cmd_str(doc, "domain"));
+			cmd_printf("  domain:     %s\n", cmd_str(doc, "domain"));
 		if (mlreg_doc_str(doc, "website", NULL))
-			printf("  website:    %s\n", cmd_str(doc, "website"));
+			cmd_printf("  website:    %s\n", cmd_str(doc, "website"));
 		if (mlreg_doc_str(img, "container_image_url", NULL)) {
-			printf("  serving:    %s", cmd_str(img, "container_image_url"));
+			cmd_printf("  serving:    %s", cmd_str(img, "container_image_url"));
 			if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(img, "container_port")))
-				printf(" port %lld", mlreg_doc_int(img, "container_port", 0));
+				cmd_printf(" port %lld", mlreg_doc_int(img, "container_port", 0));
 			else if (mlreg_doc_str(img, "container_port", NULL))	/* "5000" */
-				printf(" port %s", cmd_str(img, "container_port"));
-			putchar('\n');
+				cmd_printf(" port %s", cmd_str(img, "container_port"));
+			cmd_printf("\n");
 		}
 		if (mlreg_doc_str(ex, "command", NULL))
-			printf("  training:   %s\n", cmd_str(ex, "command"));
+			cmd_printf("  training:   %s\n", cmd_str(ex, "command"));
 	}
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(v, "signatures")) {
-		printf("signature:    %s", cmd_str(s, "name"));
+		cmd_printf("signature:    %s", cmd_str(s, "name"));
 		print_fields(cJSON_GetObjectItemCaseSensitive(s, "inputs"));
-		printf(" -> ");
+		cmd_printf(" -> ");
 		print_fields(cJSON_GetObjectItemCaseSensitive(s, "outputs"));
-		printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "inferred"))
+		cmd_printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "inferred"))
 		       ? " (inferred)" : "");
 	}
 	if (cJSON_IsObject(contract))
-		printf("contract:     %s %s\n", cmd_str(contract, "source"), cmd_str(contract, "file"));
+		cmd_printf("contract:     %s %s\n", cmd_str(contract, "source"), cmd_str(contract, "file"));
 	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "artifacts")) {
 		const char *fw = mlreg_doc_str(a, "framework", NULL);
-		printf("artifact:     %s: %s%s%s%s\n", cmd_str(a, "path"), cmd_str(a, "format"),
+		cmd_printf("artifact:     %s: %s%s%s%s\n", cmd_str(a, "path"), cmd_str(a, "format"),
 		       fw ? " (" : "", fw ? fw : "", fw ? ")" : "");
 	}
 	if (cJSON_IsObject(intro)) {
@@ -102,17 +103,17 @@ static void print_understanding(const cJSON *v)
 			total++;
 			failed += cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(a, "success"));
 		}
-		printf("introspection: ADS artifact, %d of %d checks failed\n", failed, total);
+		cmd_printf("introspection: ADS artifact, %d of %d checks failed\n", failed, total);
 	}
 	if (cJSON_IsObject(cp)) {
-		printf("checkpoint:   Determined");
+		cmd_printf("checkpoint:   Determined");
 		if (mlreg_doc_str(cp, "uuid", NULL))
-			printf(" %s", cmd_str(cp, "uuid"));
+			cmd_printf(" %s", cmd_str(cp, "uuid"));
 		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(cp, "batch_number")))
-			printf(", batch %lld", mlreg_doc_int(cp, "batch_number", 0));
+			cmd_printf(", batch %lld", mlreg_doc_int(cp, "batch_number", 0));
 		if (mlreg_doc_str(cp, "format", NULL))
-			printf(", format %s", cmd_str(cp, "format"));
-		putchar('\n');
+			cmd_printf(", format %s", cmd_str(cp, "format"));
+		cmd_printf("\n");
 	}
 }
 
@@ -126,33 +127,33 @@ static void print_version(const cJSON *v)
 	char size[32];
 
 	mlreg_human_size(size, sizeof(size), (uint64_t)mlreg_doc_int(v, "size", 0));
-	printf("version:      %lld\n", mlreg_doc_int(v, "version", 0));
-	printf("id:           %s\n", cmd_str(v, "id"));
-	printf("created:      %s\n", cmd_str(v, "created"));
-	printf("message:      %s\n", cmd_str(v, "message"));
-	printf("size:         %s (%lld bytes)\n", size, mlreg_doc_int(v, "size", 0));
+	cmd_printf("version:      %lld\n", mlreg_doc_int(v, "version", 0));
+	cmd_printf("id:           %s\n", cmd_str(v, "id"));
+	cmd_printf("created:      %s\n", cmd_str(v, "created"));
+	cmd_printf("message:      %s\n", cmd_str(v, "message"));
+	cmd_printf("size:         %s (%lld bytes)\n", size, mlreg_doc_int(v, "size", 0));
 	if (cJSON_IsObject(fw)) {
 		const char *ver = mlreg_doc_str(fw, "version", NULL);
-		printf("framework:    %s%s%s\n", cmd_str(fw, "name"), ver ? " " : "", ver ? ver : "");
+		cmd_printf("framework:    %s%s%s\n", cmd_str(fw, "name"), ver ? " " : "", ver ? ver : "");
 	}
 	print_json_field("metadata:", cJSON_GetObjectItemCaseSensitive(v, "metadata"));
 	print_json_field("metrics:", cJSON_GetObjectItemCaseSensitive(v, "metrics"));
 	print_json_field("hparams:", cJSON_GetObjectItemCaseSensitive(v, "hparams"));
-	printf("registered:   by %s on %s\n", cmd_str(prov, "user"), cmd_str(prov, "host"));
+	cmd_printf("registered:   by %s on %s\n", cmd_str(prov, "user"), cmd_str(prov, "host"));
 	if (cJSON_IsObject(git)) {
 		const cJSON *dirty = cJSON_GetObjectItemCaseSensitive(git, "dirty");
 		const char *branch = mlreg_doc_str(git, "branch", NULL);
-		printf("git:          %s%s%s%s%s\n", mlreg_doc_str(git, "commit", "(no commit)"),
+		cmd_printf("git:          %s%s%s%s%s\n", mlreg_doc_str(git, "commit", "(no commit)"),
 		       branch ? " on " : " (detached)", branch ? branch : "",
 		       cJSON_IsTrue(dirty) ? ", dirty" : "",
 		       mlreg_doc_str(git, "remote", NULL) ? "" : "");
 		if (mlreg_doc_str(git, "remote", NULL))
-			printf("remote:       %s\n", cmd_str(git, "remote"));
+			cmd_printf("remote:       %s\n", cmd_str(git, "remote"));
 	}
 	print_understanding(v);
-	printf("files:\n");
+	cmd_printf("files:\n");
 	cJSON_ArrayForEach(f, files)
-		printf("  %s %12lld  %s  %s\n", cmd_str(f, "mode"), mlreg_doc_int(f, "size", 0),
+		cmd_printf("  %s %12lld  %s  %s\n", cmd_str(f, "mode"), mlreg_doc_int(f, "size", 0),
 		       cmd_str(f, "sha256"), cmd_str(f, "path"));
 }
 
@@ -196,14 +197,14 @@ int cmd_describe(int argc, char **argv, struct mlreg_store *store)
 		cJSON_Delete(out);
 		goto done;
 	}
-	printf("model:        %s\n", cmd_str(model, "name"));
-	printf("description:  %s\n", cmd_str(model, "description"));
-	printf("created:      %s\n", cmd_str(model, "creation_time"));
-	printf("updated:      %s\n", cmd_str(model, "last_updated_time"));
+	cmd_printf("model:        %s\n", cmd_str(model, "name"));
+	cmd_printf("description:  %s\n", cmd_str(model, "description"));
+	cmd_printf("created:      %s\n", cmd_str(model, "creation_time"));
+	cmd_printf("updated:      %s\n", cmd_str(model, "last_updated_time"));
 	print_json_field("metadata:", cJSON_GetObjectItemCaseSensitive(model, "metadata"));
-	printf("versions:     %lld\n", mlreg_doc_int(model, "latest_version", 0));
+	cmd_printf("versions:     %lld\n", mlreg_doc_int(model, "latest_version", 0));
 	if (version) {
-		putchar('\n');
+		cmd_printf("\n");
 		print_version(version);
 	}
 done:

@@ -9,7 +9,7 @@ static void print_line(void *ctx, const char *problem)
 	if (ctx)
 		cJSON_AddItemToArray((cJSON *)ctx, cJSON_CreateString(problem));
 	else
-		puts(problem);
+		cmd_print_message(stdout, "", problem);
 }
 
 int cmd_fsck(int argc, char **argv, struct mlreg_store *store)

@@ -90,6 +90,12 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 		else
 			member = xstrdup("model.yaml");
 	}
+	if (mlreg_path_problem(member)) {	/* the version's file, and its spec's name */
+		ret = cmd_fail(mlreg_error_set(MLREG_EINVALID, "cannot import '%s' from '%s': "
+					       "its name %s", member, shown,
+					       mlreg_path_problem(member)));
+		goto done;
+	}
 	/* Checked here, before the model is created; the YAML itself names the lines. */
 	if ((err = mlreg_mlx_parse(&doc, yaml, ylen, buf ? member : shown, name != NULL)) < 0) {
 		ret = cmd_fail(err);
@@ -97,8 +103,10 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	}
 	if ((redacted = mlreg_redact_doc(doc)) > 0) {
 		/* Never store the secrets: keep the redacted document (JSON is YAML). */
-		fprintf(stderr, "warning: %d secret value(s) in '%s' were replaced by <redacted> "
-			"and not stored\n", redacted, shown);
+		char *w = xasprintf("%d secret value(s) in '%s' were replaced by <redacted> "
+				    "and not stored", redacted, shown);
+		cmd_warn(NULL, w);
+		free(w);
 		free(yaml);
 		yaml = mlreg_doc_print_pretty(doc);
 		ylen = strlen(yaml);
@@ -152,7 +160,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	if (json)
 		cmd_print_json(version);
 	else
-		printf("%s@%lld\n", name, mlreg_doc_int(version, "version", 0));
+		cmd_printf("%s@%lld\n", name, mlreg_doc_int(version, "version", 0));
 done:
 	if (file)
 		unlink(file);

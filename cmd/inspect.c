@@ -3,6 +3,7 @@
  * returns, read from its bytes without running it.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "inspect.h"
@@ -49,7 +50,8 @@ int cmd_inspect(int argc, char **argv, struct mlreg_store *unused)
 		const cJSON *r;
 		cJSON_ArrayForEach(r, all) {
 			char *s = mlreg_doc_print(r);
-			printf("%s: %s", cmd_str(r, "path"), s);
+			s[strcspn(s, "\n")] = '\0';
+			cmd_printf("%s: %s\n", cmd_str(r, "path"), s);
 			free(s);
 		}
 	}

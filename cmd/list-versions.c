@@ -47,12 +47,12 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 	if (json) {
 		cmd_print_json(list);
 	} else if (cJSON_GetArraySize(list) > 0) {
-		printf("%-7s  %-12s  %-27s  %10s  %s\n", "VERSION", "ID", "CREATED", "SIZE", "MESSAGE");
+		cmd_printf("%-7s  %-12s  %-27s  %10s  %s\n", "VERSION", "ID", "CREATED", "SIZE", "MESSAGE");
 		cJSON_ArrayForEach(v, list) {
 			char size[32];
 			mlreg_human_size(size, sizeof(size), (uint64_t)mlreg_doc_int(v, "size", 0));
 			const char *msg = cmd_str(v, "message");
-			printf("%-7lld  %.12s  %-27s  %10s  %.*s\n", mlreg_doc_int(v, "version", 0),
+			cmd_printf("%-7lld  %.12s  %-27s  %10s  %.*s\n", mlreg_doc_int(v, "version", 0),
 			       cmd_str(v, "id"), cmd_str(v, "created"), size,
 			       (int)strcspn(msg, "\r\n"), msg);	/* the subject line only */
 		}

@@ -96,11 +96,11 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store)
 		cmd_print_json(out);
 		cJSON_Delete(out);
 	} else if (n > 0) {
-		printf("%-*s  %8s  %-27s  %s\n", (int)namew, "NAME", "VERSIONS", "LAST UPDATED",
+		cmd_printf("%-*s  %8s  %-27s  %s\n", (int)namew, "NAME", "VERSIONS", "LAST UPDATED",
 		       "DESCRIPTION");
 		for (i = 0; i < n; i++) {
 			const char *desc = cmd_str(v[i], "description");
-			printf("%-*s  %8lld  %-27s  %.*s\n", (int)namew, cmd_str(v[i], "name"),
+			cmd_printf("%-*s  %8lld  %-27s  %.*s\n", (int)namew, cmd_str(v[i], "name"),
 			       mlreg_doc_int(v[i], "latest_version", 0),
 			       cmd_str(v[i], "last_updated_time"),
 			       (int)strcspn(desc, "\r\n"), desc);	/* its first line only */

@@ -185,8 +185,8 @@ int cmd_help(int argc, char **argv, struct mlreg_store *store)
 		return EXIT_OK;
 	}
 	if (!(c = cmd_lookup(argv[1]))) {
-		fprintf(stderr, "error: unknown command '%s' (see 'mlreg help')\n", argv[1]);
-		return EXIT_USAGE;
+		current_cmd = NULL;	/* "(see 'mlreg help')" */
+		return cmd_usage_error("unknown command '%s'", argv[1]);
 	}
 	fprintf(stdout, "mlreg %s: %s\n\n", c->name, c->summary);
 	cmd_print_usage(c, stdout);
@@ -221,32 +221,27 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--version")) {
-			printf("mlreg %s\n", MLREG_VERSION);
+			cmd_printf("mlreg %s\n", MLREG_VERSION);
 			return EXIT_OK;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			main_usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(a, "--store") || !strcmp(a, "-C")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "error: option '%s' needs a value (see 'mlreg help')\n", a);
-				return EXIT_USAGE;
-			}
+			if (i + 1 >= argc)
+				return cmd_usage_error("option '%s' needs a value", a);
 			store_option = argv[++i];
 		} else if (!strncmp(a, "--store=", 8)) {
 			store_option = a + 8;
 		} else {
-			fprintf(stderr, "error: unknown option '%s' (see 'mlreg help')\n", a);
-			return EXIT_USAGE;
+			return cmd_usage_error("unknown option '%s'", a);
 		}
 	}
 	if (i >= argc) {
 		main_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!(c = cmd_lookup(argv[i]))) {
-		fprintf(stderr, "error: unknown command '%s' (see 'mlreg help')\n", argv[i]);
-		return EXIT_USAGE;
-	}
+	if (!(c = cmd_lookup(argv[i])))
+		return cmd_usage_error("unknown command '%s'", argv[i]);
 	current_cmd = c;
 	/* -h anywhere among a command's arguments shows its usage, store or not. */
 	for (int j = i + 1; j < argc && strcmp(argv[j], "--"); j++)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "text.h"
 
 struct progress {
 	const char *path;	/* file being stored */
@@ -18,7 +19,7 @@ struct progress {
 
 static void draw(struct progress *p, uint64_t done)
 {
-	char a[32], b[32];
+	char a[32], b[32], *path;
 	int pct = p->size ? (int)(done * 100 / p->size) : 100;
 	int room;
 
@@ -27,7 +28,9 @@ static void draw(struct progress *p, uint64_t done)
 	room = p->width - 40;
 	if (room < 8)
 		room = 8;
-	fprintf(stderr, "\r\033[Kstoring %-*.*s %3d%% %s / %s", room, room, p->path, pct, a, b);
+	path = mlreg_quote(p->path, strlen(p->path), MLREG_QUOTE_WRAP);
+	fprintf(stderr, "\r\033[Kstoring %-*.*s %3d%% %s / %s", room, room, path, pct, a, b);
+	free(path);
 	p->shown = 1;
 }
 
@@ -59,7 +62,7 @@ static void on_warning(void *ctx, const char *msg)
 		fputs("\r\033[K", stderr);
 		p->shown = 0;
 	}
-	fprintf(stderr, "warning: %s\n", msg);
+	cmd_warn(NULL, msg);
 }
 
 int cmd_register(int argc, char **argv, struct mlreg_store *store)
@@ -148,7 +151,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 	if (json)
 		cmd_print_json(version);
 	else
-		printf("%s@%lld\n", o.name, mlreg_doc_int(version, "version", 0));
+		cmd_printf("%s@%lld\n", o.name, mlreg_doc_int(version, "version", 0));
 done:
 	cJSON_Delete(meta);
 	cJSON_Delete(metrics);

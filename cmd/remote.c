@@ -84,19 +84,19 @@ static int remote_list(int argc, char **argv, struct mlreg_store *store)
 		cJSON_ArrayForEach(r, list) {
 			const cJSON *ps = cJSON_GetObjectItemCaseSensitive(r, "path_style");
 			if (!verbose) {
-				printf("%s\n", cmd_str(r, "name"));
+				cmd_printf("%s\n", cmd_str(r, "name"));
 				continue;
 			}
-			printf("%s\t%s", cmd_str(r, "name"), cmd_str(r, "url"));
+			cmd_printf("%s\t%s", cmd_str(r, "name"), cmd_str(r, "url"));
 			if (mlreg_doc_str(r, "endpoint", NULL))
-				printf(" endpoint=%s", cmd_str(r, "endpoint"));
+				cmd_printf(" endpoint=%s", cmd_str(r, "endpoint"));
 			if (mlreg_doc_str(r, "region", NULL))
-				printf(" region=%s", cmd_str(r, "region"));
+				cmd_printf(" region=%s", cmd_str(r, "region"));
 			if (mlreg_doc_str(r, "profile", NULL))
-				printf(" profile=%s", cmd_str(r, "profile"));
+				cmd_printf(" profile=%s", cmd_str(r, "profile"));
 			if (cJSON_IsBool(ps))
-				printf(" path-style=%s", cJSON_IsTrue(ps) ? "true" : "false");
-			putchar('\n');
+				cmd_printf(" path-style=%s", cJSON_IsTrue(ps) ? "true" : "false");
+			cmd_printf("\n");
 		}
 	}
 	cJSON_Delete(list);

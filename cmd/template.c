@@ -8,6 +8,8 @@
  * model file found.  What cannot be learned is a placeholder, and the
  * output's header lists those fields: validate fails until they are filled.
  */
+/* It writes a YAML document (quoting its values itself), not text for people. */
+#define CMD_PRINTING_LAYER
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>

@@ -146,7 +146,7 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 		cmd_print_json(summary);
 	} else if (summary) {
 		cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(summary, "versions"))
-			printf("%s\n", v->valuestring);
+			cmd_printf("%s\n", v->valuestring);
 	}
 	if (err < 0)
 		ret = cmd_fail(err);

@@ -1,14 +1,147 @@
 /*
  * What the commands share: error reporting with stable exit codes, option
- * parsing with one-line errors, and JSON printing.
+ * parsing with one-line errors, and the printing layer.
+ *
+ * Everything people read leaves through here, so that no string from a
+ * record, a remote, a file name or a model file can put a raw control
+ * character on the terminal (lib/text.h says what is escaped, and how):
+ * cmd_printf() quotes each value it prints, cmd_fail(), cmd_usage_error()
+ * and cmd_warn() escape whole messages, and cmd_print_json() writes JSON,
+ * whose writer escapes control characters itself (exact, for scripts).
  */
+#define CMD_PRINTING_LAYER	/* the one file that may use printf() and friends */
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "text.h"
+
+void cmd_print_message(FILE *f, const char *lead, const char *msg)
+{
+	char *q = mlreg_quote(msg, strlen(msg), 0);
+
+	fprintf(f, "%s%s\n", lead, q);
+	free(q);
+}
+
+void cmd_printf(const char *fmt, ...)
+{
+	va_list ap;
+	const char *p = fmt;
+
+	va_start(ap, fmt);
+	while (*p) {
+		char flags[8], len[3] = "", spec[48], conv;
+		size_t nf = 0, nl = 0;
+		int width = 0, has_width = 0, prec = -1;
+
+		if (*p != '%' || p[1] == '%') {
+			size_t run = *p == '%' ? 1 : strcspn(p, "%");
+			fwrite(p, 1, run, stdout);
+			p += *p == '%' ? 2 : run;
+			continue;
+		}
+		p++;
+		while (*p && strchr("-+ #0", *p) && nf < sizeof(flags) - 1)
+			flags[nf++] = *p++;
+		flags[nf] = '\0';
+		if (*p == '*') {
+			width = va_arg(ap, int);	/* negative: the '-' flag, as printf */
+			has_width = 1;
+			p++;
+		} else if (*p >= '0' && *p <= '9') {
+			width = (int)strtol(p, (char **)&p, 10);
+			has_width = 1;
+		}
+		if (*p == '.') {
+			p++;
+			if (*p == '*') {
+				prec = va_arg(ap, int);	/* negative: as if none */
+				p++;
+			} else {
+				prec = (int)strtol(p, (char **)&p, 10);
+			}
+		}
+		while (*p && strchr("hlLzjt", *p) && nl < sizeof(len) - 1)
+			len[nl++] = *p++;
+		conv = *p ? *p++ : '\0';
+		if (has_width)
+			snprintf(spec, sizeof(spec), "%%%s%d", flags, width);
+		else
+			snprintf(spec, sizeof(spec), "%%%s", flags);
+		if (conv == 's' || conv == 'c') {	/* a value: quoted when it must be */
+			char one[1], *q;
+			const char *v;
+			size_t vlen;
+			if (conv == 'c') {
+				one[0] = (char)va_arg(ap, int);
+				v = one;
+				vlen = 1;
+			} else {
+				if (!(v = va_arg(ap, const char *)))
+					v = "(null)";
+				/* the precision cuts the value, before quoting makes it longer */
+				vlen = prec >= 0 ? strnlen(v, (size_t)prec) : strlen(v);
+			}
+			q = mlreg_quote(v, vlen, MLREG_QUOTE_WRAP);
+			strcat(spec, "s");
+			fprintf(stdout, spec, q);
+			free(q);
+			continue;
+		}
+		if (prec >= 0)
+			snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), ".%d", prec);
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "%s%c", len, conv);
+		switch (conv) {
+		case 'd': case 'i':
+			if (!strcmp(len, "ll"))
+				fprintf(stdout, spec, va_arg(ap, long long));
+			else if (!strcmp(len, "l"))
+				fprintf(stdout, spec, va_arg(ap, long));
+			else if (!strcmp(len, "z"))
+				fprintf(stdout, spec, va_arg(ap, ssize_t));
+			else if (!strcmp(len, "j"))
+				fprintf(stdout, spec, va_arg(ap, intmax_t));
+			else if (!strcmp(len, "t"))
+				fprintf(stdout, spec, va_arg(ap, ptrdiff_t));
+			else
+				fprintf(stdout, spec, va_arg(ap, int));
+			break;
+		case 'u': case 'o': case 'x': case 'X':
+			if (!strcmp(len, "ll"))
+				fprintf(stdout, spec, va_arg(ap, unsigned long long));
+			else if (!strcmp(len, "l"))
+				fprintf(stdout, spec, va_arg(ap, unsigned long));
+			else if (!strcmp(len, "z"))
+				fprintf(stdout, spec, va_arg(ap, size_t));
+			else if (!strcmp(len, "j"))
+				fprintf(stdout, spec, va_arg(ap, uintmax_t));
+			else if (!strcmp(len, "t"))
+				fprintf(stdout, spec, va_arg(ap, ptrdiff_t));
+			else
+				fprintf(stdout, spec, va_arg(ap, unsigned));
+			break;
+		case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'a': case 'A':
+			if (!strcmp(len, "L"))
+				fprintf(stdout, spec, va_arg(ap, long double));
+			else
+				fprintf(stdout, spec, va_arg(ap, double));
+			break;
+		case 'p':
+			fprintf(stdout, spec, va_arg(ap, void *));
+			break;
+		default:	/* %n, or a typo the compiler's format check let through */
+			fputs("fatal: cmd_printf: unsupported conversion\n", stderr);
+			abort();
+		}
+	}
+	va_end(ap);
+}
 
 int cmd_fail(int err)
 {
@@ -32,19 +165,24 @@ int cmd_fail(int err)
 		code = EXIT_FATAL;
 		break;
 	}
-	fprintf(stderr, "%s: %s\n", code == EXIT_FATAL ? "fatal" : "error", msg);
+	cmd_print_message(stderr, code == EXIT_FATAL ? "fatal: " : "error: ", msg);
 	return code;
 }
 
 int cmd_usage_error(const char *fmt, ...)
 {
+	char msg[1024], *full;
 	va_list ap;
 
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'mlreg %s -h')\n", current_cmd ? current_cmd->name : "");
+	if (current_cmd)
+		full = xasprintf("%s (see 'mlreg %s -h')", msg, current_cmd->name);
+	else
+		full = xasprintf("%s (see 'mlreg help')", msg);
+	cmd_print_message(stderr, "error: ", full);
+	free(full);
 	return EXIT_USAGE;
 }
 
@@ -123,5 +261,5 @@ int cmd_stderr_width(void)
 
 void cmd_warn(void *ctx, const char *msg)
 {
-	fprintf(stderr, "warning: %s\n", msg);
+	cmd_print_message(stderr, "warning: ", msg);
 }

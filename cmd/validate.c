@@ -56,36 +56,36 @@ static void print_report(const cJSON *rep)
 
 	cJSON_ArrayForEach(c, arts) {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(c, "signatures");
-		printf("file      %-28s %s%s%s\n", cmd_str(c, "path"), cmd_str(c, "format"),
+		cmd_printf("file      %-28s %s%s%s\n", cmd_str(c, "path"), cmd_str(c, "format"),
 		       cJSON_GetArraySize(s) ? ", signatures: " : "",
 		       cJSON_GetArraySize(s) ? "inferred" : "");
 	}
 	if (cJSON_IsObject(spec))
-		printf("spec      %-28s %s\n", cmd_str(spec, "file"),
+		cmd_printf("spec      %-28s %s\n", cmd_str(spec, "file"),
 		       mlreg_doc_int(rep, "spec_problems", 0) ? "MLX model spec, with problems "
 		       "(below)" : "valid MLX model spec");
 	if (cJSON_IsArray(sigs)) {
 		if (mlreg_doc_int(rep, "contract_problems", 0))
-			printf("contract  %-28s %d signature(s), with problems (below)\n",
+			cmd_printf("contract  %-28s %d signature(s), with problems (below)\n",
 			       cmd_str(cJSON_GetObjectItemCaseSensitive(rep, "contract"), "file"),
 			       cJSON_GetArraySize(sigs));
 		else
-			printf("contract  %-28s valid, %d signature(s)\n",
+			cmd_printf("contract  %-28s valid, %d signature(s)\n",
 			       cmd_str(cJSON_GetObjectItemCaseSensitive(rep, "contract"), "file"),
 			       cJSON_GetArraySize(sigs));
 	}
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(intro, "checks")) {
 		const cJSON *ok = cJSON_GetObjectItemCaseSensitive(c, "success");
 		const char *msg = cmd_str(c, "message");
-		printf("ads       %-28s %-7s %s\n", cmd_str(c, "key"),
+		cmd_printf("ads       %-28s %-7s %s\n", cmd_str(c, "key"),
 		       cJSON_IsTrue(ok) ? "passed" : cJSON_IsFalse(ok) ? "FAILED" : "skipped",
 		       *msg ? msg : cmd_str(c, "description"));
 	}
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rep, "warnings"))
-		printf("warning   %s\n", c->valuestring);
+		cmd_print_message(stdout, "warning   ", c->valuestring);
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rep, "problems"))
-		printf("problem   %s\n", c->valuestring);
-	printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "ok"))
+		cmd_print_message(stdout, "problem   ", c->valuestring);
+	cmd_printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "ok"))
 	       ? "validation passed" : "validation FAILED");
 }
 

@@ -355,14 +355,17 @@ static char *fsck_version(struct fsck_state *st, const char *name, const char *e
 		problem(st, "missing version record '%s'@%ld: %s", name, n, mlreg_error_message());
 		return NULL;
 	}
-	rec = cJSON_ParseWithLength(buf, len);
+	{
+		char *what = xasprintf("%s@%ld", name, n);
+		err = mlreg_doc_parse_record(&rec, buf, len, what);
+		free(what);
+	}
 	free(buf);
 	if (expect_id && strcmp(expect_id, hex) != 0)
 		problem(st, "version record '%s'@%ld hashes to %s, expected %s (modified or "
 			"replaced)", name, n, hex, expect_id);
-	if (!rec || !cJSON_IsObject(rec)) {
-		problem(st, "corrupt version record '%s'@%ld: not a JSON object", name, n);
-		cJSON_Delete(rec);
+	if (err < 0) {
+		problem(st, "corrupt version record '%s'@%ld: %s", name, n, mlreg_error_message());
 		return NULL;
 	}
 	if (strcmp(mlreg_doc_str(rec, "model", ""), name) || mlreg_doc_int(rec, "version", -1) != n)
@@ -415,6 +418,7 @@ static int fsck_models(struct fsck_state *st)
 	}
 	while ((de = readdir(d)) != NULL) {
 		char *name, *path, *buf, *id = NULL;
+		size_t blen;
 		cJSON *rec;
 		long latest, n;
 		int err;
@@ -426,7 +430,7 @@ static int fsck_models(struct fsck_state *st)
 			continue;
 		}
 		path = xasprintf("%s/%s/model.json", root, de->d_name);
-		err = mlreg_fs_read_file(&buf, NULL, path, MLREG_RECORD_MAX, path);
+		err = mlreg_fs_read_file(&buf, &blen, path, MLREG_RECORD_MAX, path);
 		free(path);
 		if (err == MLREG_ENOTFOUND) {	/* an interrupted create: invisible */
 			free(name);
@@ -437,10 +441,10 @@ static int fsck_models(struct fsck_state *st)
 			free(name);
 			continue;
 		}
-		rec = cJSON_Parse(buf);
+		err = mlreg_doc_parse_record(&rec, buf, blen, "model.json");
 		free(buf);
-		if (!rec || !cJSON_IsObject(rec)) {
-			problem(st, "corrupt model record '%s': not a JSON object", name);
+		if (err < 0) {
+			problem(st, "corrupt model record '%s': %s", name, mlreg_error_message());
 		} else if (strcmp(mlreg_doc_str(rec, "name", ""), name) != 0) {
 			problem(st, "corrupt model record '%s': it names model '%s'", name,
 				mlreg_doc_str(rec, "name", ""));

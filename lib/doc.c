@@ -16,6 +16,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
+#include "text.h"
 #include "util.h"
 
 static int json_line(const char *text, const char *at)
@@ -28,32 +29,113 @@ static int json_line(const char *text, const char *at)
 	return line;
 }
 
-/* Returns NULL when item is within the depth limit and no object repeats a key, else a reason. */
-static const char *check_tree(const cJSON *item, int depth, const char **key)
+static int cmp_member(const void *a, const void *b)
 {
-	const cJSON *c, *d;
-	const char *why;
+	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
 
-	if (depth > MLREG_DOC_MAX_DEPTH)
-		return "nests too deeply";
-	for (c = item->child; c; c = c->next) {
-		if (cJSON_IsObject(item))
-			for (d = c->next; d; d = d->next)
-				if (!strcmp(c->string, d->string)) {
-					*key = c->string;
-					return "repeats key";
-				}
-		if ((why = check_tree(c, depth + 1, key)))
-			return why;
+/*
+ * Returns NULL when the JSON text can be read without cJSON changing it,
+ * else why not, with *at where.  cJSON copies string bytes as they are and
+ * ends each string at a NUL, so: the text must be UTF-8 without a NUL
+ * byte, and no string may hold the escape \u0000 ("x\u0000a" would read as
+ * "x", and two keys or file paths that differ after it as one).  The escape
+ * is found in the raw text: JSON has no backslash outside strings (a text
+ * that does is refused by cJSON anyway), and inside one each backslash
+ * starts an escape whose next character is never the start of another, so
+ * skipping that character finds every escape and no false one ("\\u0000"
+ * is a backslash and the text "u0000").  Only \u0000 decodes to NUL.
+ */
+static const char *json_text_problem(const char *text, size_t len, const char **at)
+{
+	size_t i = mlreg_utf8_check(text, len);
+	const char *p, *end = text + len;
+
+	if (i < len) {
+		*at = text + i;
+		return text[i] ? "not valid UTF-8" : "a NUL byte";
+	}
+	for (p = text; (p = memchr(p, '\\', (size_t)(end - p))) != NULL; p += 2) {
+		if (end - p >= 6 && !memcmp(p + 1, "u0000", 5)) {
+			*at = p;
+			return "a string holds a NUL character (\\u0000)";
+		}
+		if (end - p < 2)
+			break;
 	}
 	return NULL;
 }
 
-static int parse_json(cJSON **out, const char *text, size_t len, const char *what)
+/* Returns 1 when two members of object item have one name; *key gets it. */
+static int repeats_key(const cJSON *item, const char **key)
 {
-	const char *end = NULL;
-	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	const cJSON *c, *d, **v;
+	size_t n = 0, i;
+	int found = 0;
 
+	for (c = item->child; c && n <= 8; c = c->next)
+		n++;
+	if (n <= 8) {	/* small objects, the usual ones: compare every pair */
+		for (c = item->child; c; c = c->next)
+			for (d = c->next; d; d = d->next)
+				if (!strcmp(c->string, d->string)) {
+					*key = c->string;
+					return 1;
+				}
+		return 0;
+	}
+	for (n = 0, c = item->child; c; c = c->next)
+		n++;
+	v = xmalloc(n * sizeof(*v));
+	for (n = 0, c = item->child; c; c = c->next)
+		v[n++] = c;
+	qsort(v, n, sizeof(*v), cmp_member);
+	for (i = 1; i < n && !found; i++)
+		if (!strcmp(v[i - 1]->string, v[i]->string)) {
+			*key = v[i]->string;
+			found = 1;
+		}
+	free(v);
+	return found;
+}
+
+/*
+ * Returns NULL when item nests at most max_depth levels, no object repeats
+ * a key and every number is finite (cJSON reads 1e999 as infinity, which
+ * JSON cannot hold: it would be written back as null); else a reason, with
+ * *key naming the key concerned (NULL for the depth, or a number at the
+ * top level).  name is the key item is the value of.
+ */
+static const char *check_tree(const cJSON *item, int depth, int max_depth, const char *name,
+			      const char **key)
+{
+	const cJSON *c;
+	const char *why;
+
+	if (depth > max_depth)
+		return "nests too deeply";
+	if (cJSON_IsNumber(item) && !isfinite(item->valuedouble)) {
+		*key = name;
+		return "is out of range";
+	}
+	if (cJSON_IsObject(item) && repeats_key(item, key))
+		return "repeats key";
+	for (c = item->child; c; c = c->next)
+		if ((why = check_tree(c, depth + 1, max_depth,
+				      cJSON_IsObject(item) ? c->string : name, key)))
+			return why;
+	return NULL;
+}
+
+static int parse_json(cJSON **out, const char *text, size_t len, const char *what, int max_depth)
+{
+	const char *end = NULL, *at = NULL, *why = json_text_problem(text, len, &at);
+	cJSON *doc;
+
+	if (why)
+		return mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s' at line %d: %s",
+				       what, json_line(text, at), why);
+	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	/* cJSON's own trailing-garbage check fails whenever len is exact. */
 	while (doc && end && end < text + len && strchr(" \t\r\n", *end))
 		end++;
@@ -64,19 +146,28 @@ static int parse_json(cJSON **out, const char *text, size_t len, const char *wha
 				       json_line(text, end));
 	}
 	if (!doc) {
-		const char *at = cJSON_GetErrorPtr();
+		at = cJSON_GetErrorPtr();
 		if (!at || at < text || at > text + len)
 			at = text + len;
 		return mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s' at line %d",
 				       what, json_line(text, at));
 	}
 	{
-		const char *key = NULL, *why = check_tree(doc, 0, &key);
-		if (why) {
-			int err = key ? mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s': an "
-							"object repeats key '%s'", what, key)
-				      : mlreg_error_set(MLREG_EINVALID, "'%s' nests deeper than %d "
-							"levels", what, MLREG_DOC_MAX_DEPTH);
+		const char *key = NULL;
+		int err = 0;
+		why = check_tree(doc, 0, max_depth, NULL, &key);
+		if (why && !strcmp(why, "repeats key"))
+			err = mlreg_error_set(MLREG_EINVALID, "malformed JSON in '%s': an object "
+					      "repeats key '%s'", what, key);
+		else if (why && key)
+			err = mlreg_error_set(MLREG_EINVALID, "'%s': the number at key '%s' %s",
+					      what, key, why);
+		else if (why && !strcmp(why, "is out of range"))
+			err = mlreg_error_set(MLREG_EINVALID, "'%s': the number %s", what, why);
+		else if (why)
+			err = mlreg_error_set(MLREG_EINVALID, "'%s' nests deeper than %d levels",
+					      what, max_depth);
+		if (err) {
 			cJSON_Delete(doc);
 			return err;
 		}
@@ -85,7 +176,10 @@ static int parse_json(cJSON **out, const char *text, size_t len, const char *wha
 	return 0;
 }
 
-/* Returns a cJSON for a plain scalar, typed by the YAML 1.2 core schema. */
+/*
+ * Returns a cJSON for a plain scalar, typed by the YAML 1.2 core schema;
+ * NULL for a number too large for a double (it would become infinity).
+ */
 static cJSON *plain_scalar(const char *v)
 {
 	char *end;
@@ -106,10 +200,14 @@ static cJSON *plain_scalar(const char *v)
 			if (!*end && v[2])
 				return cJSON_CreateNumber((double)ll);
 		}
+		errno = 0;
 		double d = strtod(v, &end);
-		if (!*end && end != v && isfinite(d) && !strchr(v, 'x') && !strchr(v, 'X') &&
-		    strcmp(v, ".") != 0)
-			return cJSON_CreateNumber(d);
+		if (!*end && end != v && !strchr(v, 'x') && !strchr(v, 'X') && strcmp(v, ".") != 0) {
+			if (isfinite(d))
+				return cJSON_CreateNumber(d);
+			if (errno == ERANGE)
+				return NULL;	/* 1e999: a number, but not one JSON holds */
+		}
 	}
 	return cJSON_CreateString(v);
 }
@@ -205,12 +303,22 @@ static int parse_yaml(cJSON **out, const char *text, size_t len, const char *wha
 			break;
 		case YAML_SCALAR_EVENT: {
 			const char *v = (const char *)ev.data.scalar.value;
+			if (strlen(v) != ev.data.scalar.length) {	/* "\0" in a quoted scalar */
+				err = yaml_err(what, line, "a string holds a NUL character");
+				break;
+			}
 			if (ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 			    !(ev.data.scalar.tag && !strcmp((char *)ev.data.scalar.tag,
 							    "tag:yaml.org,2002:str")))
 				item = plain_scalar(v);
 			else
 				item = cJSON_CreateString(v);
+			if (!item) {
+				char *msg = xasprintf("the number %.40s is out of range", v);
+				err = yaml_err(what, line, msg);
+				free(msg);
+				break;
+			}
 			err = yadd(st, depth, &root, item, what, line);
 			break;
 		}
@@ -265,8 +373,20 @@ int mlreg_doc_parse(cJSON **out, const char *text, size_t len, const char *what)
 	while (i < len && strchr(" \t\r\n", text[i]))
 		i++;
 	if (i < len && (text[i] == '{' || text[i] == '['))
-		return parse_json(out, text + i, len - i, what);
+		return parse_json(out, text + i, len - i, what, MLREG_DOC_MAX_DEPTH);
 	return parse_yaml(out, text, len, what);
+}
+
+int mlreg_doc_parse_record(cJSON **out, const char *text, size_t len, const char *what)
+{
+	size_t i = 0;
+
+	*out = NULL;
+	while (i < len && text[i] && strchr(" \t\r\n", text[i]))
+		i++;
+	if (i == len || text[i] != '{')
+		return mlreg_error_set(MLREG_EINVALID, "'%s' is not a JSON object", what);
+	return parse_json(out, text + i, len - i, what, MLREG_RECORD_MAX_DEPTH);
 }
 
 int mlreg_doc_parse_file(cJSON **out, const char *path)
@@ -299,6 +419,52 @@ int mlreg_doc_parse_object_file(cJSON **out, const char *path)
 	return 0;
 }
 
+struct member {
+	cJSON *item;
+	size_t at;	/* its position in the object */
+};
+
+/* Orders members by name, then by position. */
+static int cmp_member_at(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int r = strcmp(x->item->string, y->item->string);
+
+	return r ? r : (x->at > y->at) - (x->at < y->at);
+}
+
+size_t mlreg_doc_drop_repeated_keys(cJSON *item)
+{
+	cJSON *c, *next;
+	struct member *v;
+	size_t n = 0, i, dropped = 0;
+
+	if (!item)
+		return 0;
+	if (cJSON_IsObject(item)) {
+		for (c = item->child; c; c = c->next)
+			n++;
+		v = xmalloc((n + 1) * sizeof(*v));
+		for (n = 0, c = item->child; c; c = c->next, n++) {
+			v[n].item = c;
+			v[n].at = n;
+		}
+		qsort(v, n, sizeof(*v), cmp_member_at);
+		for (i = 1; i < n; i++)
+			if (!strcmp(v[i - 1].item->string, v[i].item->string)) {
+				cJSON_Delete(cJSON_DetachItemViaPointer(item, v[i].item));
+				v[i].item = v[i - 1].item;	/* the first stays the one compared */
+				dropped++;
+			}
+		free(v);
+	}
+	for (c = item->child; c; c = next) {
+		next = c->next;
+		dropped += mlreg_doc_drop_repeated_keys(c);
+	}
+	return dropped;
+}
+
 void mlreg_doc_set(cJSON *obj, const char *key, cJSON *item)
 {
 	if (cJSON_GetObjectItemCaseSensitive(obj, key))
@@ -315,14 +481,28 @@ int mlreg_doc_set_kv(cJSON *obj, const char *arg)
 
 	if (!eq)
 		return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': expected KEY=VALUE", arg);
+	if (mlreg_utf8_check(arg, strlen(arg)) < strlen(arg))
+		return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': not valid UTF-8", arg);
 	if (eq > arg && eq[-1] == ':') {
-		key = xstrndup(arg, (size_t)(eq - 1 - arg));
+		const char *at, *why = json_text_problem(eq + 1, strlen(eq + 1), &at), *k = NULL;
+		if (why)
+			return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': %s", arg, why);
 		val = cJSON_ParseWithOpts(eq + 1, NULL, 1);	/* no trailing text */
-		if (!val) {
-			free(key);
+		if (!val)
 			return mlreg_error_set(MLREG_EUSAGE,
 				"malformed '%s': the value after ':=' is not valid JSON", arg);
+		if ((why = check_tree(val, 0, MLREG_DOC_MAX_DEPTH, NULL, &k)) != NULL) {
+			cJSON_Delete(val);
+			if (!strcmp(why, "repeats key"))
+				return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': an object "
+						       "repeats key '%s'", arg, k);
+			if (!strcmp(why, "is out of range"))
+				return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': a number is "
+						       "out of range", arg);
+			return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': the value nests "
+					       "deeper than %d levels", arg, MLREG_DOC_MAX_DEPTH);
 		}
+		key = xstrndup(arg, (size_t)(eq - 1 - arg));
 	} else {
 		key = xstrndup(arg, (size_t)(eq - arg));
 		val = cJSON_CreateString(eq + 1);
@@ -407,6 +587,7 @@ static void emit_string(struct sbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int k;
 
 	sb_add(b, "\"", 1);
 	for (; *p; p++) {
@@ -425,8 +606,20 @@ static void emit_string(struct sbuf *b, const char *s)
 				esc[4] = hex[*p >> 4];
 				esc[5] = hex[*p & 15];
 				sb_add(b, esc, 6);
-			} else {
+			} else if (*p < 0x80) {
 				sb_add(b, (const char *)p, 1);
+			} else if ((k = mlreg_utf8_len(p, 4)) <= 0) {
+				/* not UTF-8 (the NUL ends the check in time): see doc.h */
+				sb_add(b, "\\ufffd", 6);
+			} else if (k == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+				memcpy(esc, "\\u00", 4);	/* a C1 control, for terminals */
+				esc[4] = hex[p[1] >> 4];
+				esc[5] = hex[p[1] & 15];
+				sb_add(b, esc, 6);
+				p++;
+			} else {
+				sb_add(b, (const char *)p, (size_t)k);
+				p += k - 1;
 			}
 		}
 	}

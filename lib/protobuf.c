@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "protobuf.h"
+#include "text.h"
 
 void mlreg_pb_init(struct mlreg_pb *pb, const struct mlreg_src *src,
 		   const char *what)
@@ -265,43 +266,6 @@ int mlreg_pb_next(struct mlreg_pb *pb, uint64_t *pos, uint64_t end,
 	return err < 0 ? err : 1;
 }
 
-/*
- * Returns the length of the UTF-8 sequence at s (at most n bytes
- * available): 1 to 4 when it is valid, 0 when it is not, -1 when it is a
- * valid beginning cut by the end of the bytes.
- */
-static int utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	int len, i;
-
-	if (c >= 0x01 && c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;	/* NUL, continuation, 0xc0, 0xc1, 0xf5.. */
-	if (c == 0xe0)
-		lo = 0xa0;	/* overlong */
-	else if (c == 0xed)
-		hi = 0x9f;	/* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;	/* overlong */
-	else if (c == 0xf4)
-		hi = 0x8f;	/* past U+10FFFF */
-	for (i = 1; i < len; i++) {
-		if ((size_t)i >= n)
-			return -1;
-		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	}
-	return len;
-}
-
 int mlreg_pb_string(struct mlreg_pb *pb, const struct mlreg_pb_field *f,
 		    char *buf, size_t cap)
 {
@@ -318,7 +282,7 @@ int mlreg_pb_string(struct mlreg_pb *pb, const struct mlreg_pb_field *f,
 		return err;
 	}
 	for (i = 0; i < n; ) {
-		k = utf8_len(s + i, n - i);
+		k = mlreg_utf8_len(s + i, n - i);
 		if (k < 0 && cut) {
 			n = i;	/* drop a character the cut split */
 			break;

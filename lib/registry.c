@@ -28,6 +28,7 @@
 #include "provenance.h"
 #include "registry.h"
 #include "spec.h"
+#include "text.h"
 #include "util.h"
 #include "walk.h"
 
@@ -43,6 +44,7 @@ static char *model_dir(const struct mlreg_store *store, const char *name)
 /* Returns 0 and the parsed record at path in *out; what names it in errors. */
 static int read_record(cJSON **out, const char *path, const char *what)
 {
+	const char *base;
 	char *buf;
 	size_t len;
 	int err;
@@ -50,14 +52,12 @@ static int read_record(cJSON **out, const char *path, const char *what)
 	*out = NULL;
 	if ((err = mlreg_fs_read_file(&buf, &len, path, MLREG_RECORD_MAX, what)) < 0)
 		return err;
-	*out = cJSON_ParseWithLength(buf, len);
+	base = strrchr(path, '/');
+	err = mlreg_doc_parse_record(out, buf, len, base ? base + 1 : path);
 	free(buf);
-	if (!*out || !cJSON_IsObject(*out)) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return mlreg_error_set(MLREG_ECORRUPT, "%s is not a valid JSON record; "
-				       "run 'mlreg fsck'", what);
-	}
+	if (err < 0)
+		return mlreg_error_set(MLREG_ECORRUPT, "%s is not a valid JSON record (%s); "
+				       "run 'mlreg fsck'", what, mlreg_error_message());
 	return 0;
 }
 
@@ -351,6 +351,22 @@ static int store_files(struct mlreg_store *store, const struct mlreg_entries *e,
 	return 0;
 }
 
+/*
+ * Returns 0 when the base name of file (a spec or a contract: the record
+ * keeps it) is text a record can hold; MLREG_EINVALID naming file otherwise.
+ */
+static int check_named_file(const char *file, const char *what)
+{
+	const char *base = file ? strrchr(file, '/') : NULL, *why;
+
+	if (!file)
+		return 0;
+	if ((why = mlreg_text_problem(base ? base + 1 : file)) != NULL)
+		return mlreg_error_set(MLREG_EINVALID, "cannot register with %s '%s': its name %s",
+				       what, file, why);
+	return 0;
+}
+
 int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_register_opts *o)
 {
 	struct mlreg_entries entries = { 0 };
@@ -364,7 +380,9 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	int err, missing;
 
 	*out = NULL;
-	if ((err = mlreg_name_validate(o->name)) < 0)
+	if ((err = mlreg_name_validate(o->name)) < 0 ||
+	    (err = check_named_file(o->spec_file, "the spec")) < 0 ||
+	    (err = check_named_file(o->contract_file, "the contract")) < 0)
 		return err;
 	err = mlreg_model_load(&model, store, o->name);
 	cJSON_Delete(model);
@@ -384,6 +402,16 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		if ((err = mlreg_understand(&understood, &entries, &uo)) < 0) {
 			mlreg_entries_free(&entries);
 			return err;
+		}
+	}
+	/* What a model file's own JSON repeats, the record cannot (see registry.h). */
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(understood, "artifacts")) {
+		size_t k = mlreg_doc_drop_repeated_keys(item);
+		if (k && o->warn) {
+			char *w = xasprintf("'%s': %zu repeated key(s) in what the file holds were "
+					    "kept once (the first)", mlreg_doc_str(item, "path", ""), k);
+			o->warn(o->ctx, w);
+			free(w);
 		}
 	}
 	{
@@ -461,6 +489,16 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 				      cJSON_DetachItemViaPointer(understood, item));
 
 	text = mlreg_doc_print(rec);
+	{
+		/* Never write what every reader would refuse (see registry.h). */
+		cJSON *back;
+		if ((err = mlreg_version_parse(&back, text, strlen(text), o->name, n)) < 0) {
+			err = mlreg_error_set(MLREG_EINVALID, "cannot register %s@%ld: %s",
+					      o->name, n, mlreg_error_message());
+			goto done;
+		}
+		cJSON_Delete(back);
+	}
 	mlreg_sha256_hex(text, strlen(text), hex);
 	dir = model_dir(store, o->name);
 	vpath = xasprintf("%s/versions/%ld.json", dir, n);
@@ -500,6 +538,25 @@ int mlreg_version_read_raw(char **buf, size_t *len, char *hex,
 	return err;
 }
 
+int mlreg_version_read_checked(char **buf, size_t *len, char *hex,
+			       const struct mlreg_store *store, const char *name, long n)
+{
+	char *enc = mlreg_name_encode(name);
+	cJSON *rec = NULL;
+	int err = mlreg_version_read_raw(buf, len, hex, store, enc, n);
+
+	free(enc);
+	if (err < 0)
+		return err;
+	if ((err = mlreg_version_parse(&rec, *buf, *len, name, n)) < 0) {
+		err = mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
+		free(*buf);
+		*buf = NULL;
+	}
+	cJSON_Delete(rec);
+	return err;
+}
+
 /* Returns 0 and version n of the model in directory enc, with its id. */
 static int load_version(cJSON **out, const struct mlreg_store *store, const char *name,
 			const char *enc, long n)
@@ -516,14 +573,10 @@ static int load_version(cJSON **out, const struct mlreg_store *store, const char
 					       "'%s' is missing; run 'mlreg fsck'", n, name);
 		return err;
 	}
-	rec = cJSON_ParseWithLength(buf, len);
+	err = mlreg_version_parse(&rec, buf, len, name, n);
 	free(buf);
-	if (!rec || !cJSON_IsObject(rec) || strcmp(mlreg_doc_str(rec, "model", ""), name) ||
-	    mlreg_doc_int(rec, "version", -1) != n) {
-		cJSON_Delete(rec);
-		return mlreg_error_set(MLREG_ECORRUPT, "the record of version %ld of model '%s' "
-				       "is corrupt; run 'mlreg fsck'", n, name);
-	}
+	if (err < 0)
+		return mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
 	*out = mlreg_version_with_id(rec, hex);
 	cJSON_Delete(rec);
 	return 0;
@@ -583,47 +636,120 @@ int mlreg_version_list(cJSON **out, const struct mlreg_store *store, const char 
 	return 0;
 }
 
+const char *mlreg_path_problem(const char *rel)
+{
+	const char *seg = rel, *s, *why;
+
+	if (!*rel)
+		return "is empty";
+	if (*rel == '/')
+		return "is absolute";
+	if ((why = mlreg_text_problem(rel)) != NULL)
+		return why;
+	for (s = rel;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (s == seg || (s - seg == 1 && seg[0] == '.') ||
+		    (s - seg == 2 && seg[0] == '.' && seg[1] == '.'))
+			return "has an empty, '.' or '..' component";
+		if (*s == '\0')
+			return NULL;
+		seg = s + 1;
+	}
+}
+
 int mlreg_path_is_safe(const char *rel)
 {
-	const char *seg = rel, *s;
+	return mlreg_path_problem(rel) == NULL;
+}
 
-	if (!*rel || *rel == '/')
-		return 0;
-	for (s = rel;; s++) {
-		if (*s == '/' || *s == '\0') {
-			size_t len = (size_t)(s - seg);
-			if (len == 0 || (len == 1 && seg[0] == '.') ||
-			    (len == 2 && seg[0] == '.' && seg[1] == '.'))
-				return 0;
-			if (*s == '\0')
-				return 1;
-			seg = s + 1;
-		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			return 0;
-		}
+/*
+ * Returns the index in sorted (n strictly increasing paths) of the path
+ * equal to the first len bytes of p, or -1 when there is none.
+ */
+static long find_prefix(const char *const *sorted, size_t n, const char *p, size_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strncmp(sorted[mid], p, len);
+		if (r == 0 && sorted[mid][len] == '\0')
+			return (long)mid;
+		if (r == 0)	/* sorted[mid] is longer: after the prefix */
+			r = 1;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return -1;
+}
+
+int mlreg_paths_check(const char *const *paths, size_t n)
+{
+	size_t i;
+	const char *s, *why;
+	long j;
+
+	for (i = 0; i < n; i++) {
+		if ((why = mlreg_path_problem(paths[i])) != NULL)
+			return mlreg_error_set(MLREG_EINVALID, "the path '%s' %s", paths[i], why);
+		if (i > 0 && strcmp(paths[i - 1], paths[i]) >= 0)
+			return mlreg_error_set(MLREG_EINVALID, strcmp(paths[i - 1], paths[i]) ?
+					       "'%s' is listed after '%s' (paths must be sorted)" :
+					       "'%s' is listed twice%.0s", paths[i], paths[i - 1]);
+	}
+	/* Prefix-free: no path is a directory of another (its sorted list is searched). */
+	for (i = 0; i < n; i++)
+		for (s = strchr(paths[i], '/'); s; s = strchr(s + 1, '/'))
+			if ((j = find_prefix(paths, n, paths[i], (size_t)(s - paths[i]))) >= 0)
+				return mlreg_error_set(MLREG_EINVALID, "both '%s' and '%s' are listed "
+						       "(a file cannot also be a directory)",
+						       paths[j], paths[i]);
+	return 0;
 }
 
 int mlreg_files_check(const cJSON *files)
 {
 	const cJSON *f;
+	const char **paths;
+	size_t n = 0;
+	int err = 0;
 
 	if (!cJSON_IsArray(files))
 		return mlreg_error_set(MLREG_ECORRUPT, "the version record has no file list");
+	paths = xcalloc((size_t)cJSON_GetArraySize(files) + 1, sizeof(*paths));
 	cJSON_ArrayForEach(f, files) {
 		const char *path = mlreg_doc_str(f, "path", NULL);
 		const char *hex = mlreg_doc_str(f, "sha256", NULL);
+		const char *mode = mlreg_doc_str(f, "mode", NULL);
 		const cJSON *size = cJSON_GetObjectItemCaseSensitive(f, "size");
-		if (!path || !mlreg_path_is_safe(path))
-			return mlreg_error_set(MLREG_ECORRUPT, "the version record lists an unsafe "
-					       "path '%s'", path ? path : "(none)");
+		if (!path || !mlreg_path_is_safe(path)) {
+			err = mlreg_error_set(MLREG_ECORRUPT, "the version record lists an unsafe "
+					      "path '%s'", path ? path : "(none)");
+			break;
+		}
 		if (!hex || !mlreg_is_hex64(hex) || !cJSON_IsNumber(size) || size->valuedouble < 0 ||
 		    size->valuedouble > 9007199254740992.0 ||
-		    size->valuedouble != (double)(uint64_t)size->valuedouble)
-			return mlreg_error_set(MLREG_ECORRUPT, "the version record's entry for '%s' "
-					       "is malformed", path);
+		    size->valuedouble != (double)(uint64_t)size->valuedouble) {
+			err = mlreg_error_set(MLREG_ECORRUPT, "the version record's entry for '%s' "
+					      "is malformed", path);
+			break;
+		}
+		if (!mode || (strcmp(mode, "0644") && strcmp(mode, "0755"))) {
+			err = mlreg_error_set(MLREG_ECORRUPT, "the version record gives '%s' an "
+					      "invalid mode (only \"0644\" and \"0755\" are valid)",
+					      path);
+			break;
+		}
+		paths[n++] = path;
 	}
-	return 0;
+	if (!err && mlreg_paths_check(paths, n) < 0)
+		err = mlreg_error_set(MLREG_ECORRUPT, "the version record's files: %s",
+				      mlreg_error_message());
+	free(paths);
+	return err;
 }
 
 int mlreg_version_check(const cJSON *rec, const char *name, long n)
@@ -644,6 +770,21 @@ int mlreg_version_check(const cJSON *rec, const char *name, long n)
 		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld: %s", name, n,
 				       mlreg_error_message());
 	return 0;
+}
+
+int mlreg_version_parse(cJSON **out, const char *buf, size_t len, const char *name, long n)
+{
+	char *what = xasprintf("%s@%ld", name, n);
+	int err = mlreg_doc_parse_record(out, buf, len, what);
+
+	free(what);
+	if (err < 0)
+		return mlreg_error_set(MLREG_ECORRUPT, "%s", mlreg_error_message());
+	if ((err = mlreg_version_check(*out, name, n)) < 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 /* Returns the path of version n's partial marker, malloc'd. */

@@ -88,21 +88,74 @@ int mlreg_version_list(cJSON **out, const struct mlreg_store *store, const char 
 int mlreg_version_read_raw(char **buf, size_t *len, char *hex,
 			   const struct mlreg_store *store, const char *enc, long n);
 
+/*
+ * Returns 0 and the raw record of version n of model name as
+ * mlreg_version_read_raw() does, once it passes mlreg_version_parse(), for
+ * upload (the bytes it sends); MLREG_ECORRUPT, naming NAME@N and saying to
+ * run fsck, otherwise.
+ */
+int mlreg_version_read_checked(char **buf, size_t *len, char *hex,
+			       const struct mlreg_store *store, const char *name, long n);
+
 /* Returns a new version object: rec's members with "id" (hex) after "version". */
 cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex);
 
 /*
+ * The checks of a version record, one copy for every reader: download (a
+ * record from a remote, before it is stored), upload (a local record,
+ * before it is sent: a hand-edited one never reaches a remote), describe,
+ * list-versions, checkout, export, validate (through mlreg_version_load())
+ * and fsck; register runs them on what it is about to write.
+ *
+ * A record's files must be safe to write below a directory and name one
+ * file each: every path is safe (mlreg_path_problem()), and the list is
+ * sorted bytewise (strcmp), without a repeated path, and prefix-free (not
+ * both "a" and "a/b", which a checkout could only half write).  A path
+ * that reads as another one cannot hide in the JSON either: records are
+ * read by mlreg_doc_parse_record(), which refuses a "\u0000" escape
+ * (cJSON would cut "x\u0000a" to "x") by finding it in the raw bytes,
+ * text that is not UTF-8, repeated keys and numbers out of range.
+ */
+
+/*
+ * Returns NULL when rel is a safe relative path to write under a
+ * directory, else why not (for "'REL' %s"): empty, absolute, an empty, "."
+ * or ".." component, or not text (a control character, C0, DEL or C1, or
+ * bytes that are not UTF-8: see text.h).
+ */
+const char *mlreg_path_problem(const char *rel);
+
+/* Returns 1 when mlreg_path_problem(rel) finds nothing. */
+int mlreg_path_is_safe(const char *rel);
+
+/*
+ * Returns 0 when the n paths are safe, strictly increasing bytewise (so
+ * none repeats) and prefix-free; MLREG_EINVALID naming the first that is
+ * not otherwise.
+ */
+int mlreg_paths_check(const char *const *paths, size_t n);
+
+/*
  * Returns 0 when files (a version's "files" array) is well formed and safe
- * to write below a directory; MLREG_ECORRUPT with the reason otherwise.
+ * to write below a directory: each entry has a safe path, a sha256, a size
+ * and a mode of "0644" or "0755", and the paths pass mlreg_paths_check();
+ * MLREG_ECORRUPT with the reason otherwise.
  */
 int mlreg_files_check(const cJSON *files);
 
 /*
  * Returns 0 when rec is a well-formed record of version n of model name:
- * it names them, has a parent id exactly when n > 1, and safe files; a
- * record from a remote is checked so before it is stored.
+ * it names them, has a parent id exactly when n > 1, and its files pass
+ * mlreg_files_check(); MLREG_ECORRUPT naming NAME@N otherwise.
  */
 int mlreg_version_check(const cJSON *rec, const char *name, long n);
+
+/*
+ * Returns 0 and in *out the record of version n of model name that the len
+ * bytes at buf hold, read by mlreg_doc_parse_record() and checked by
+ * mlreg_version_check(); MLREG_ECORRUPT with the reason otherwise.
+ */
+int mlreg_version_parse(cJSON **out, const char *buf, size_t len, const char *name, long n);
 
 /*
  * Partial versions.  A version downloaded without its files (their objects
@@ -145,11 +198,5 @@ struct mlreg_adopt {
  * latest version is no longer a->base (a local registration came first).
  */
 int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct mlreg_adopt *a);
-
-/*
- * Returns 0 when rel is a safe relative path to write under a directory: not
- * empty, not absolute, no "." or ".." or empty segment, no NUL/control bytes.
- */
-int mlreg_path_is_safe(const char *rel);
 
 #endif

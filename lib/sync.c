@@ -473,14 +473,7 @@ static char *record_key(const struct model *m, long n)
 /* Returns 0 and the JSON object a remote document holds in *out, or an error. */
 static int parse_record(cJSON **out, const char *buf, size_t len)
 {
-	size_t i = 0;
-
-	*out = NULL;
-	while (i < len && strchr(" \t\r\n", buf[i]))
-		i++;
-	if (i == len || buf[i] != '{')
-		return mlreg_error_set(MLREG_ECORRUPT, "not a JSON object");
-	return mlreg_doc_parse(out, buf, len, "record");
+	return mlreg_doc_parse_record(out, buf, len, "record");
 }
 
 /* Reads the remote model records of the models that have one. */
@@ -1274,11 +1267,15 @@ done:
 	return err;
 }
 
-/* Returns the raw local record of m@n (malloc'd), its length in *len and id in hex. */
+/*
+ * Returns the raw local record of m@n (malloc'd), its length in *len and id
+ * in hex, once it passes the checks a download makes (a record edited by
+ * hand is never sent, nor compared as if it were sound).
+ */
 static int read_local(struct sync *s, struct model *m, long n, char **buf, size_t *len,
 		      char *hex)
 {
-	return mlreg_version_read_raw(buf, len, hex, s->store, m->enc, n);
+	return mlreg_version_read_checked(buf, len, hex, s->store, m->name, n);
 }
 
 /* Returns a short "by USER on HOST at TIME" for a version record's bytes, malloc'd. */
@@ -2596,7 +2593,7 @@ static int check_records(struct sync *s, struct model *m, struct wants *w)
 		const char *parent;
 		cJSON *rec;
 
-		if (parse_record(&rec, buf, len) < 0 || mlreg_version_check(rec, m->name, k) < 0) {
+		if (mlreg_version_parse(&rec, buf, len, m->name, k) < 0) {
 			fail(s, MLREG_ECORRUPT, "remote '%s': models/%s/versions/%ld.json is corrupt: "
 			     "%s", s->r->name, m->enc, k, mlreg_error_message());
 			cJSON_Delete(rec);

@@ -14,13 +14,24 @@
 
 #include "checkout.h"
 #include "error.h"
+#include "registry.h"
 #include "util.h"
 #include "walk.h"
 
 #define MAX_DEPTH 256
 
-static void add(struct mlreg_entries *e, const char *rel, const char *src, mode_t mode)
+/*
+ * Returns 0 after adding the file src as rel; MLREG_EINVALID, naming src,
+ * when rel cannot be stored (a control character or bytes that are not
+ * UTF-8 in its name: the record could not hold it safely).
+ */
+static int add(struct mlreg_entries *e, const char *rel, const char *src, mode_t mode)
 {
+	const char *why = mlreg_path_problem(rel);
+
+	if (why)
+		return mlreg_error_set(MLREG_EINVALID, "cannot store '%s': its name %s",
+				       src, why);
 	if (e->n == e->alloc) {
 		e->alloc = e->alloc ? 2 * e->alloc : 64;
 		e->v = xrealloc(e->v, e->alloc * sizeof(*e->v));
@@ -29,6 +40,7 @@ static void add(struct mlreg_entries *e, const char *rel, const char *src, mode_
 	e->v[e->n].src = xstrdup(src);
 	e->v[e->n].exec = (mode & S_IXUSR) != 0;
 	e->n++;
+	return 0;
 }
 
 /* Returns 0 when path can be opened for reading, else MLREG_EOS. */
@@ -100,7 +112,7 @@ static int walk_dir(struct mlreg_entries *out, const char *root, const char *roo
 					err = walk_dir(out, root, rootreal, real, real, sub, depth + 1);
 			} else if (S_ISREG(st.st_mode)) {
 				if (!(err = check_readable(full)))
-					add(out, sub, full, st.st_mode);
+					err = add(out, sub, full, st.st_mode);
 			} else {
 				err = mlreg_error_set(MLREG_EINVALID,
 					"'%s' is not a regular file or directory", full);
@@ -111,7 +123,7 @@ static int walk_dir(struct mlreg_entries *out, const char *root, const char *roo
 			free(subreal);
 		} else if (S_ISREG(st.st_mode)) {
 			if (!(err = check_readable(full)))
-				add(out, sub, full, st.st_mode);
+				err = add(out, sub, full, st.st_mode);
 		} else {
 			err = mlreg_error_set(MLREG_EINVALID,
 				"'%s' is not a regular file or directory", full);
@@ -158,7 +170,7 @@ int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n, const ch
 			}
 			base = base ? base + 1 : p;
 			if (!(err = check_readable(p)))
-				add(out, base, p, st.st_mode);
+				err = add(out, base, p, st.st_mode);
 		} else {
 			err = mlreg_error_set(MLREG_EINVALID,
 				"'%s' is not a regular file or directory", p);
@@ -173,6 +185,15 @@ int mlreg_walk(struct mlreg_entries *out, char *const *paths, size_t n, const ch
 					out->v[i].path, out->v[i - 1].src, out->v[i].src);
 				break;
 			}
+	}
+	if (!err) {	/* "a" and "a/b" from two arguments: one cannot be both */
+		const char **rels = xcalloc(out->n + 1, sizeof(*rels));
+		for (i = 0; i < out->n; i++)
+			rels[i] = out->v[i].path;
+		if (mlreg_paths_check(rels, out->n) < 0)
+			err = mlreg_error_set(MLREG_EINVALID, "cannot store these files "
+					      "together: %s", mlreg_error_message());
+		free(rels);
 	}
 	skip_dir = NULL;
 	if (!err && out->n == 0)

@@ -3,6 +3,12 @@
  * directory arguments by their contents relative to the directory.  Nothing
  * is stored until every path has been checked, so a missing, unreadable or
  * escaping path fails the command with the store untouched.
+ *
+ * Nor is a path a version record cannot hold: a name with a control
+ * character or bytes that are not UTF-8 (mlreg_path_problem() in
+ * registry.h; MLREG_EINVALID naming the file, escaped when printed), and a
+ * file that would also be the directory of another ("a" from one argument,
+ * "a/b" from another): records list prefix-free paths.
  */
 #ifndef MLREG_WALK_H
 #define MLREG_WALK_H

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "error.h"
+#include "text.h"
 #include "util.h"
 #include "xml.h"
 
@@ -170,44 +171,10 @@ static int parse_name(struct parser *p, const char **name, size_t *n, const char
 /* Returns 0 when the whole input is UTF-8 without NUL, else MLREG_EINVALID. */
 static int check_utf8(const unsigned char *s, size_t len)
 {
-	size_t i = 0;
+	size_t i = mlreg_utf8_check((const char *)s, len);
 
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t need, k;
-		unsigned char lo = 0x80, hi = 0xbf;
-
-		if (c == 0)
-			return fail(i, "NUL byte");
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			if (c == 0xe0)
-				lo = 0xa0;		/* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;		/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			if (c == 0xf0)
-				lo = 0x90;		/* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;		/* above U+10FFFF */
-		} else
-			return fail(i, "invalid UTF-8");
-		if (len - i <= need)
-			return fail(i, "invalid UTF-8");
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return fail(i, "invalid UTF-8");
-		for (k = 2; k <= need; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return fail(i, "invalid UTF-8");
-		i += need + 1;
-	}
+	if (i < len)
+		return fail(i, s[i] ? "invalid UTF-8" : "NUL byte");
 	return 0;
 }
 

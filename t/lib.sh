@@ -439,6 +439,24 @@ test_must_be_empty () {
 	return 1
 }
 
+# test_no_control_chars FILE...: no FILE holds a byte a terminal would obey
+# (a C0 control but newline and tab, DEL, or a UTF-8 encoded C1 control),
+# as mlreg's human output must not, whatever a record or a remote says.
+test_no_control_chars () {
+	"$PYTHON" - "$@" <<-\EOF
+	import re, sys
+	bad = 0
+	for name in sys.argv[1:]:
+	    data = open(name, "rb").read()
+	    m = re.search(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", data)
+	    if m:
+	        sys.stderr.write("test_no_control_chars: %s has %r at offset %d\n"
+	                         % (name, m.group(0), m.start()))
+	        bad = 1
+	sys.exit(bad)
+	EOF
+}
+
 test_path_is_file () {
 	test -f "$1" && return 0
 	printf 'test_path_is_file: not a file: %s\n' "$1" >&2
@@ -507,6 +525,23 @@ with open(sys.argv[1], "r+b") as f:
 # free_port: a TCP port on 127.0.0.1 that nobody listens on now.
 free_port () {
 	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# rewrite_latest_record NAME EDIT: runs python EDIT on t, the bytes of the
+# record of NAME's latest version, writes them back, and makes model.json
+# name them (latest_id), so that only the checks of the record can tell.
+rewrite_latest_record () {
+	"$PYTHON" - "$(model_dir "$1")" "$2" <<-\EOF
+	import hashlib, json, os, sys
+	d, code = sys.argv[1:3]
+	m = json.load(open(os.path.join(d, "model.json")))
+	rec = os.path.join(d, "versions", "%d.json" % m["latest_version"])
+	env = {"t": open(rec, "rb").read()}
+	exec(code, env)
+	open(rec, "wb").write(env["t"])
+	m["latest_id"] = hashlib.sha256(env["t"]).hexdigest()
+	open(os.path.join(d, "model.json"), "w").write(json.dumps(m, separators=(",", ":")) + "\n")
+	EOF
 }
 
 # count_objects: how many object files the store holds.

@@ -17,6 +17,8 @@ file, "w.bin", whose object is written), and these helpers:
                                           returns its files[] entry
     raw = b"..."                          set raw to store exactly these bytes
                                           instead of r (ids still chain)
+    compact(doc)                          the bytes mlreg would write for doc
+                                          (to edit them: raw = compact(r)...)
     model = {...}                         members to change in model.json
 
 Ids chain as mlreg checks them: r["parent"] is the SHA-256 of the record
@@ -69,7 +71,8 @@ def main():
                             "mlreg_version": "0.1.0", "git": None},
              "artifacts": [], "signatures": [], "contract": None,
              "spec": None, "introspection": None, "checkpoint": None}
-        env = {"r": r, "obj": obj, "raw": None, "model": {}, "json": json}
+        env = {"r": r, "obj": obj, "raw": None, "model": {}, "json": json,
+               "compact": compact}
         exec(code, env)
         data = env["raw"] if env["raw"] is not None else compact(env["r"])
         model_changes.update(env["model"])

@@ -1,7 +1,7 @@
 /*
  * Unit tests of lib/'s pure functions (names, references, URLs, paths,
- * JSON/YAML reading, KEY=VALUE, remote URLs and names, pack indexes,
- * redaction),
+ * record file lists, JSON/YAML reading, KEY=VALUE, remote URLs and names,
+ * pack indexes, redaction, UTF-8 and quoting for the terminal),
  * printing TAP for prove through
  * t/t0100-lib-unit.t.  Behaviour through the binary is tested by the
  * shell tests beside it.
@@ -19,6 +19,7 @@
 #include "redact.h"
 #include "registry.h"
 #include "remote.h"
+#include "text.h"
 #include "util.h"
 
 static int n, failed;
@@ -220,6 +221,155 @@ static void paths(void)
 	ok(!mlreg_path_is_safe(""), "empty path is unsafe");
 	ok(!mlreg_path_is_safe("a\nb"), "control character is unsafe");
 	ok(mlreg_path_is_safe("..a/b.."), "dots inside names are fine");
+	ok(mlreg_path_is_safe("caf\xc3\xa9/\xe6\xa8\xa1"), "UTF-8 names are safe");
+	ok(!mlreg_path_is_safe("a\x1b[2J"), "ESC is unsafe");
+	ok(!mlreg_path_is_safe("a\x7f"), "DEL is unsafe");
+	ok(!mlreg_path_is_safe("a\xc2\x9b"), "a C1 control (U+009B) is unsafe");
+	ok(!mlreg_path_is_safe("caf\xe9"), "bytes that are not UTF-8 are unsafe");
+	ok(!strcmp(mlreg_path_problem("a\nb"), "holds a control character") &&
+	   !strcmp(mlreg_path_problem("\xff"), "is not valid UTF-8"), "the reason is given");
+}
+
+/* Returns the result of mlreg_paths_check() on the NULL-terminated v. */
+static int paths_of(const char *const *v)
+{
+	size_t count = 0;
+
+	while (v[count])
+		count++;
+	return mlreg_paths_check(v, count);
+}
+
+/* Returns the result of mlreg_files_check() on files given as JSON. */
+static int files_of(const char *json)
+{
+	cJSON *f = cJSON_Parse(json);
+	int err = mlreg_files_check(f);
+
+	cJSON_Delete(f);
+	return err;
+}
+
+static void file_lists(void)
+{
+	static const char *const good[] = { "a-b", "a.txt", "a/b", "a/c/d", "ab", NULL };
+	static const char *const twice[] = { "a", "a", NULL };
+	static const char *const unsorted[] = { "b", "a", NULL };
+	static const char *const prefix[] = { "a", "a/b", NULL };
+	static const char *const prefix_apart[] = { "a", "a.txt", "a/b/c", NULL };
+	static const char *const deep[] = { "x/a", "x/a.txt", "x/a/b", NULL };
+	static const char *const bytewise[] = { "B", "a", "\xc3\xa9", NULL };
+	char hex[65], *json;
+
+	ok(paths_of(good) == 0, "sorted, unique, prefix-free paths pass");
+	ok(paths_of(twice) == MLREG_EINVALID && strstr(mlreg_error_message(), "listed twice"),
+	   "a repeated path is refused");
+	ok(paths_of(unsorted) == MLREG_EINVALID && strstr(mlreg_error_message(), "sorted"),
+	   "unsorted paths are refused");
+	ok(paths_of(prefix) == MLREG_EINVALID &&
+	   strstr(mlreg_error_message(), "both 'a' and 'a/b'"), "'a' with 'a/b' is refused");
+	ok(paths_of(prefix_apart) == MLREG_EINVALID &&
+	   strstr(mlreg_error_message(), "both 'a' and 'a/b/c'"),
+	   "'a' with 'a/b/c', 'a.txt' between them, is refused");
+	ok(paths_of(deep) == MLREG_EINVALID && strstr(mlreg_error_message(), "both 'x/a' and"),
+	   "a file that is a directory deeper down is refused");
+	ok(paths_of(bytewise) == 0, "order is bytewise (strcmp), not the locale's");
+	memset(hex, 'a', 64);
+	hex[64] = '\0';
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"},"
+			 "{\"path\":\"b\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0755\"}]", hex, hex);
+	ok(files_of(json) == 0, "files with modes 0644 and 0755 pass");
+	free(json);
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"4755\"}]", hex);
+	ok(files_of(json) == MLREG_ECORRUPT && strstr(mlreg_error_message(), "invalid mode"),
+	   "mode 4755 is refused");
+	free(json);
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":7}]", hex);
+	ok(files_of(json) == MLREG_ECORRUPT, "a mode that is not a string is refused");
+	free(json);
+	json = xasprintf("[{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\"}]", hex);
+	ok(files_of(json) == MLREG_ECORRUPT, "a missing mode is refused");
+	free(json);
+	json = xasprintf("[{\"path\":\"b\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"},"
+			 "{\"path\":\"a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"}]",
+			 hex, hex);
+	ok(files_of(json) == MLREG_ECORRUPT && strstr(mlreg_error_message(), "sorted"),
+	   "a record's unsorted files are refused");
+	free(json);
+}
+
+static void records(void)
+{
+	static const char rec[] =
+		"{\"model\":\"m\",\"version\":1,\"parent\":null,\"files\":["
+		"{\"path\":\"x\\u0000a\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"},"
+		"{\"path\":\"x\\u0000b\",\"size\":1,\"sha256\":\"%s\",\"mode\":\"0644\"}]}";
+	char hex[65], *text;
+	cJSON *out = NULL;
+
+	memset(hex, 'b', 64);
+	hex[64] = '\0';
+	text = xasprintf(rec, hex, hex);
+	ok(mlreg_version_parse(&out, text, strlen(text), "m", 1) == MLREG_ECORRUPT && !out &&
+	   strstr(mlreg_error_message(), "NUL character"),
+	   "a record whose paths differ after \\u0000 is refused");
+	free(text);
+	text = xasprintf("{\"model\":\"m\",\"version\":1,\"parent\":null,\"files\":["
+			 "{\"path\":\"x\\\\u0000a\",\"size\":1,\"sha256\":\"%s\","
+			 "\"mode\":\"0644\"}]}", hex);
+	ok(mlreg_version_parse(&out, text, strlen(text), "m", 1) == 0,
+	   "an escaped backslash before u0000 is no NUL");
+	cJSON_Delete(out);
+	free(text);
+	ok(mlreg_doc_parse_record(&out, "\0{}", 3, "r") == MLREG_EINVALID,
+	   "a record behind a NUL byte is refused");
+	ok(mlreg_doc_parse_record(&out, "[]", 2, "r") == MLREG_EINVALID,
+	   "a record that is not an object is refused");
+}
+
+static void text(void)
+{
+	static const char *const cases[][3] = {
+		/* input, quoted as a value, escaped in a message */
+		{ "plain text", "plain text", "plain text" },
+		{ "say \"hi\" \\o/", "say \"hi\" \\o/", "say \"hi\" \\o/" },
+		{ "a\nb", "\"a\\nb\"", "a\\nb" },
+		{ "\x1b]0;x\x07\x1b[2J", "\"\\033]0;x\\a\\033[2J\"", "\\033]0;x\\a\\033[2J" },
+		{ "t\tq\"\\", "\"t\\tq\\\"\\\\\"", "t\\tq\"\\" },
+		{ "\x7f\x01", "\"\\177\\001\"", "\\177\\001" },
+		{ "a\xc2\x9b" "b", "\"a\\302\\233b\"", "a\\302\\233b" },
+		{ "caf\xe9", "\"caf\\351\"", "caf\\351" },
+		{ "caf\xc3\xa9 \xe6\xa8\xa1 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe6\xa8\xa1 \xf0\x9f\x98\x80",
+		  "caf\xc3\xa9 \xe6\xa8\xa1 \xf0\x9f\x98\x80" },
+		{ "\xe6\xa8", "\"\\346\\250\"", "\\346\\250" },
+		{ "\xed\xa0\x80", "\"\\355\\240\\200\"", "\\355\\240\\200" },
+	};
+	size_t i;
+	char what[200];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *q = mlreg_quote(cases[i][0], strlen(cases[i][0]), MLREG_QUOTE_WRAP);
+		char *m = mlreg_quote(cases[i][0], strlen(cases[i][0]), 0);
+		snprintf(what, sizeof(what), "quoting case %zu: as a value %s, in a message %s",
+			 i, cases[i][1], cases[i][2]);
+		ok(!strcmp(q, cases[i][1]) && !strcmp(m, cases[i][2]), what);
+		if (strcmp(q, cases[i][1]) || strcmp(m, cases[i][2]))
+			printf("#   got %s and %s\n", q, m);
+		free(q);
+		free(m);
+	}
+	{
+		char *q = mlreg_quote("a\0b", 3, MLREG_QUOTE_WRAP);
+		ok(!strcmp(q, "\"a\\000b\""), "a NUL inside the bytes is escaped, not an end");
+		free(q);
+	}
+	ok(mlreg_utf8_check("ok \xc3\xa9", 5) == 5, "UTF-8 passes");
+	ok(mlreg_utf8_check("ab\xc3", 3) == 2, "a sequence cut at the end is invalid");
+	ok(mlreg_utf8_check("ab\xc0\xaf", 4) == 2, "an overlong form is invalid");
+	ok(mlreg_utf8_check("a\xf4\x90\x80\x80", 5) == 1, "past U+10FFFF is invalid");
+	ok(mlreg_utf8_check("a\0b", 3) == 1, "a NUL byte is invalid");
+	ok(mlreg_text_problem("caf\xc3\xa9") == NULL && mlreg_text_problem("a\x1b") &&
+	   mlreg_text_problem("\xc2\x85"), "text problems: C0 and C1 controls, not UTF-8 letters");
 }
 
 /* Returns 1 when text parses to a document printing as want (compact). */
@@ -282,6 +432,53 @@ static void documents(void)
 	strcpy(deep + 100, "x");
 	memcpy(deep, "a: ", 3);
 	ok(fails(deep, "malformed YAML"), "deep YAML nesting is refused");
+	ok(fails("{\"a\": \"x\\u0000y\"}", "NUL character"), "JSON \\u0000 in a value is refused");
+	ok(fails("{\"a\\u0000b\": 1}", "NUL character"), "JSON \\u0000 in a key is refused");
+	ok(parses_to("{\"a\": \"x\\\\u0000y\"}", "{\"a\":\"x\\\\u0000y\"}"),
+	   "JSON: an escaped backslash then u0000 is text");
+	ok(fails("{\"a\": \"caf\xe9\"}", "not valid UTF-8"), "JSON that is not UTF-8 is refused");
+	ok(fails("{\"lr\": 1e999}", "the number at key 'lr' is out of range"),
+	   "JSON 1e999 is refused, naming the key");
+	ok(fails("{\"a\": [1, {\"b\": -1e999}]}", "key 'b'"), "JSON -1e999 deep down is refused");
+	ok(fails("[1e400]", "the number is out of range"), "JSON 1e400 at the top is refused");
+	ok(parses_to("{\"a\": 1e-999}", "{\"a\":0}"), "an underflow is a number (0)");
+	ok(fails("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,"
+		 "\"j\":10,\"e\":11}", "repeats key 'e'"), "a large object repeating a key is refused");
+	{
+		cJSON *d = cJSON_Parse("{\"a\":1,\"b\":{\"x\":1,\"x\":2,\"y\":3,\"x\":4},\"a\":2}");
+		char *t;
+		ok(mlreg_doc_drop_repeated_keys(d) == 3, "repeated keys dropped, at any depth");
+		t = cJSON_PrintUnformatted(d);
+		ok(!strcmp(t, "{\"a\":1,\"b\":{\"x\":1,\"y\":3}}"), "the first of each is kept");
+		cJSON_free(t);
+		cJSON_Delete(d);
+	}
+	ok(fails("a: \"x\\0y\"\n", "NUL character"), "YAML \\0 in a string is refused");
+	ok(fails("a: 1e999\n", "the number 1e999 is out of range"), "YAML 1e999 is refused");
+	ok(fails("a: caf\xe9\n", "malformed YAML"), "YAML that is not UTF-8 is refused");
+	ok(parses_to("a: .inf\nb: -.inf\nc: \"1e999\"\n",
+		     "{\"a\":\".inf\",\"b\":\"-.inf\",\"c\":\"1e999\"}"),
+	   "YAML .inf and a quoted 1e999 stay strings (documented)");
+}
+
+static void writing(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(o, "c0", "\x1b[2J\x07");
+	cJSON_AddStringToObject(o, "c1", "a\xc2\x9b" "b\xc2\xa0");
+	cJSON_AddStringToObject(o, "bad", "caf\xe9!");
+	static const char want[] = "{\"c0\":\"\\u001b[2J\\u0007\",\"c1\":\"a\\u009bb\xc2\xa0\","
+				   "\"bad\":\"caf\\ufffd!\"}\n";
+
+	s = mlreg_doc_print(o);
+	ok(!strcmp(s, want),
+	   "the JSON writer escapes C0 and C1 controls, and writes U+FFFD for bytes not UTF-8");
+	if (strcmp(s, want))
+		printf("#   got %s", s);
+	free(s);
+	cJSON_Delete(o);
 }
 
 static void kv(void)
@@ -300,6 +497,15 @@ static void kv(void)
 	ok(mlreg_doc_set_kv(o, "=v") == MLREG_EUSAGE, "empty key is a usage error");
 	ok(mlreg_doc_set_kv(o, "k:=[") == MLREG_EUSAGE, "bad JSON after ':=' is a usage error");
 	ok(mlreg_doc_set_kv(o, "k:=1 2") == MLREG_EUSAGE, "trailing text after ':=' JSON is an error");
+	ok(mlreg_doc_set_kv(o, "k:=1e999") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "out of range"), "KEY:=1e999 is refused");
+	ok(mlreg_doc_set_kv(o, "k:=\"a\\u0000b\"") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "NUL character"), "KEY:=\"a\\u0000b\" is refused");
+	ok(mlreg_doc_set_kv(o, "k=caf\xe9") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "UTF-8"), "KEY=VALUE that is not UTF-8 is refused");
+	ok(mlreg_doc_set_kv(o, "caf\xe9=v") == MLREG_EUSAGE, "a KEY that is not UTF-8 is refused");
+	ok(mlreg_doc_set_kv(o, "k:={\"a\":1,\"a\":2}") == MLREG_EUSAGE &&
+	   strstr(mlreg_error_message(), "repeats key"), "KEY:=JSON repeating a key is refused");
 	mlreg_error_set(MLREG_ERROR, "inner");
 	mlreg_error_set(MLREG_ERROR, "outer: %s", mlreg_error_message());
 	ok(!strcmp(mlreg_error_message(), "outer: inner"), "a message may quote the last one");
@@ -439,7 +645,11 @@ int main(void)
 	redaction();
 	locks();
 	paths();
+	file_lists();
+	records();
+	text();
 	documents();
+	writing();
 	kv();
 	hashing();
 	remotes();
