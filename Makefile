@@ -34,11 +34,11 @@ MLREG_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -DMLREG_VERSION='"$(VERSION)"' $(PKG
 ALL_CFLAGS   = $(MLREG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDLIBS   = $(LDLIBS) $(PKG_LIBS) -lm
 
-LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_SRC = $(sort $(wildcard lib/*.c lib/*/*.c lib/*/*/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
 LIB_OBJ = $(LIB_SRC:.c=.o)
 CMD_OBJ = $(CMD_SRC:.c=.o)
-HDRS    = $(wildcard lib/*.h cmd/*.h)
+HDRS    = $(wildcard lib/*.h lib/*/*.h lib/*/*/*.h cmd/*.h)
 MANS    = $(wildcard man/*.1 man/*.5)
 
 all: check-pkgs mlreg
@@ -222,7 +222,7 @@ install: all
 	install -m 644 contrib/completion/mlreg.bash $(DESTDIR)$(COMPDIR)/mlreg
 
 clean:
-	rm -f mlreg libmlreg.a lib/*.o cmd/*.o $(UNIT_BINS) t/fuzz/replay $(FUZZ_BINS)
+	rm -f mlreg libmlreg.a $(LIB_OBJ) $(CMD_OBJ) $(UNIT_BINS) t/fuzz/replay $(FUZZ_BINS)
 	rm -rf asan
 
 .PHONY: all check-pkgs deps test-deps test test-asan lint-man demo bench install clean fuzz

@@ -18,7 +18,7 @@
 #include "fetch.h"
 #include "fs.h"
 #include "redact.h"
-#include "spec.h"
+#include "understand/spec.h"
 
 #define SOURCE_MAX (64u << 20)
 

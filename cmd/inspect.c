@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "inspect.h"
+#include "inspect/inspect.h"
 
 int cmd_inspect(int argc, char **argv, struct mlreg_store *unused)
 {

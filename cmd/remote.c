@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "remote.h"
+#include "remote/remote.h"
 
 static int remote_add(int argc, char **argv, struct mlreg_store *store)
 {

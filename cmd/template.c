@@ -21,7 +21,7 @@
 
 #include "cmd.h"
 #include "fs.h"
-#include "inspect.h"
+#include "inspect/inspect.h"
 #include "redact.h"
 
 struct facts {

@@ -4,8 +4,8 @@
 #ifndef MLREG_CMD_TRANSFER_H
 #define MLREG_CMD_TRANSFER_H
 
-#include "remote.h"
-#include "sync.h"
+#include "remote/remote.h"
+#include "remote/sync.h"
 
 /* Fills o with defaults and the MLREG_JOBS, MLREG_RETRIES, MLREG_RETRY_DELAY_MS
  * and MLREG_TIMEOUT settings of the environment. */

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
-#include "spec.h"
-#include "unpack.h"
+#include "understand/spec.h"
+#include "understand/unpack.h"
 #include "walk.h"
 
 /* Fills e with a stored version's files, each read from its object. */

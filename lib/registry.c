@@ -27,7 +27,7 @@
 #include "name.h"
 #include "provenance.h"
 #include "registry.h"
-#include "spec.h"
+#include "understand/spec.h"
 #include "text.h"
 #include "util.h"
 #include "walk.h"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the pack index parser (lib/pack.h), which reads what
+ * libFuzzer target for the pack index parser (lib/remote/pack.h), which reads what
  * a remote serves.  An accepted index must keep the promises of pack.h: its
  * entries sorted, tiling the pack exactly, each found by its hash.  Any
  * crash, leak, sanitizer report or broken promise (an abort) is a bug.
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "pack.h"
+#include "remote/pack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the readers of the seed systems' files (lib/spec.h):
+ * libFuzzer target for the readers of the seed systems' files (lib/understand/spec.h):
  * each input is read as an MLX model spec (mlreg_mlx_validate(),
  * mlreg_mlx_kinds(), and the redaction of redact.h, which a second pass
  * must find nothing more to do in), as a Hydrosphere contract

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the XML reader of S3 answers (lib/xml.h).  It does
+ * libFuzzer target for the XML reader of S3 answers (lib/remote/s3/xml.h).  It does
  * not use harness.h, which is for the model parsers: each input is parsed,
  * and when it is accepted every element is walked, checking what xml.h
  * promises (names non-empty, text never NULL, lookups by name finding the
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "xml.h"
+#include "remote/s3/xml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

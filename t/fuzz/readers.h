@@ -19,7 +19,7 @@
 #include "error.h"
 #include "redact.h"
 #include "registry.h"
-#include "spec.h"
+#include "understand/spec.h"
 #include "util.h"
 #include "walk.h"
 

@@ -18,10 +18,10 @@
 
 #include "error.h"
 #include "fs.h"
-#include "inspect.h"
-#include "pack.h"
+#include "inspect/inspect.h"
+#include "remote/pack.h"
 #include "util.h"
-#include "xml.h"
+#include "remote/s3/xml.h"
 
 #include "readers.h"
 

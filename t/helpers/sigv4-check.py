@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Differential test of mlreg's SigV4 signer (lib/sigv4.c) against botocore's
+"""Differential test of mlreg's SigV4 signer (lib/remote/s3/sigv4.c) against botocore's
 S3SigV4Auth, printing TAP (run by t/t0111-sigv4-botocore.t).
 
     sigv4-check.py DRIVER [COUNT [SEED]]

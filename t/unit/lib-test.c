@@ -15,10 +15,10 @@
 #include "error.h"
 #include "fs.h"
 #include "name.h"
-#include "pack.h"
+#include "remote/pack.h"
 #include "redact.h"
 #include "registry.h"
-#include "remote.h"
+#include "remote/remote.h"
 #include "text.h"
 #include "util.h"
 

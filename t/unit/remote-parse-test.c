@@ -1,8 +1,8 @@
 /*
  * Unit tests of what the S3 remote reads that does not need a network: the
- * XML reader of S3 answers (lib/xml.h), with real response samples, every
+ * XML reader of S3 answers (lib/remote/s3/xml.h), with real response samples, every
  * malformed case and the bounds, and the AWS credentials, region and
- * endpoint lookup (lib/awsconf.h), with temporary files and environment
+ * endpoint lookup (lib/remote/s3/awsconf.h), with temporary files and environment
  * variables for every precedence rule.  Prints TAP for prove through
  * t/t0120-remote-parse.t; argument "xml" or "awsconf" runs one section.
  */
@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "awsconf.h"
+#include "remote/s3/awsconf.h"
 #include "error.h"
 #include "util.h"
-#include "xml.h"
+#include "remote/s3/xml.h"
 
 /* Every secret the tests write contains this; no message may. */
 #define SECRET_MARK "SeCrEt"

@@ -1,5 +1,5 @@
 /*
- * Signs requests read from stdin with lib/sigv4.c and prints one
+ * Signs requests read from stdin with lib/remote/s3/sigv4.c and prints one
  * Authorization value per request, for t/helpers/sigv4-check.py to compare
  * with botocore's.  The input is one field a line, "WORD VALUE", the value
  * being every byte after the first space (spaces and tabs included):
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "sigv4.h"
+#include "remote/s3/sigv4.h"
 #include "util.h"
 
 /* The request being read: owned copies of each field. */

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the SigV4 signer (lib/sigv4.c), printing TAP for prove
+ * Unit tests of the SigV4 signer (lib/remote/s3/sigv4.c), printing TAP for prove
  * through t/t0110-sigv4.t.  Every expected value below is published by AWS:
  * the canonical requests and Authorization headers of AWS's SigV4 test suite
  * ("aws-sig-v4-test-suite", 2015-08-30, credentials AKIDEXAMPLE) for each
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "sigv4.h"
+#include "remote/s3/sigv4.h"
 
 #define MAX_HEADERS 8
 #define EMPTY_SHA256 \

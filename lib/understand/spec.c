@@ -16,7 +16,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
-#include "inspect.h"
+#include "inspect/inspect.h"
 #include "redact.h"
 #include "seed.h"
 #include "spec.h"

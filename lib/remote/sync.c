@@ -1131,7 +1131,7 @@ static void object_done(void *ctx, const struct mlreg_result *r)
 
 /*
  * Removes the state files of multipart uploads (remotes/NAME/uploads/H, see
- * transport-s3.c) whose object the remote now has, with the size the state
+ * s3/s3.c) whose object the remote now has, with the size the state
  * gives: uploads the server completed before the uploader, killed, could
  * remove their state.  Those of objects the remote lacks stay: a rerun
  * resumes them.

@@ -76,23 +76,23 @@ int mlreg_inspect_path(cJSON **out, const char *path, const char *name);
  * One parser per format family; same contract as mlreg_inspect() for the
  * files mlreg_inspect_detect() sent to it.
  */
-/* lib/inspect-onnx.c: ONNX ModelProto (protobuf) */
+/* lib/inspect/onnx.c: ONNX ModelProto (protobuf) */
 int mlreg_inspect_onnx(cJSON **out, const struct mlreg_src *src);
 /* Returns 1 when src's top level parses as an ONNX ModelProto, else 0. */
 int mlreg_inspect_onnx_sniff(const struct mlreg_src *src);
-/* lib/inspect-savedmodel.c: TensorFlow SavedModel saved_model.pb (protobuf) */
+/* lib/inspect/savedmodel.c: TensorFlow SavedModel saved_model.pb (protobuf) */
 int mlreg_inspect_savedmodel(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect-safetensors.c */
+/* lib/inspect/safetensors.c */
 int mlreg_inspect_safetensors(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect-gguf.c */
+/* lib/inspect/gguf.c */
 int mlreg_inspect_gguf(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect-zip.c: a zip archive: Keras 3 .keras, PyTorch zip, NumPy .npz; *out NULL for other zips */
+/* lib/inspect/zip-formats.c: a zip archive: Keras 3 .keras, PyTorch zip, NumPy .npz; *out NULL for other zips */
 int mlreg_inspect_zip(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect-hdf5.c: HDF5 (Keras .h5 and others), detected from the superblock */
+/* lib/inspect/hdf5.c: HDF5 (Keras .h5 and others), detected from the superblock */
 int mlreg_inspect_hdf5(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect-npy.c: NumPy .npy */
+/* lib/inspect/npy.c: NumPy .npy */
 int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect-pickle.c: pickle, joblib and PyTorch's legacy (pickle) format; never unpickled */
+/* lib/inspect/pickle.c: pickle, joblib and PyTorch's legacy (pickle) format; never unpickled */
 int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src);
 /* Returns 1 when op is a pickle opcode (of any protocol), else 0. */
 int mlreg_inspect_pickle_opcode(unsigned char op);

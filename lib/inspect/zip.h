@@ -7,8 +7,8 @@
  * or deflated, into memory up to a size the caller names.  Every offset and
  * size the archive claims is checked against the file before it is used.
  *
- * It also declares the two parsers of lib/inspect-npy.c and
- * lib/inspect-pickle.c that lib/inspect-zip.c applies to members (an npz's
+ * It also declares the two parsers of lib/inspect/npy.c and
+ * lib/inspect/pickle.c that lib/inspect/zip-formats.c applies to members (an npz's
  * arrays, a PyTorch archive's data.pkl); they belong to inspect.h's family
  * but live here so that inspect.h stays as it is.
  */
@@ -87,7 +87,7 @@ int mlreg_zip_extract(const struct mlreg_zip *zip, const struct mlreg_zip_entry 
 		      const char *what);
 
 /*
- * lib/inspect-npy.c: returns 0 and in *details a new object describing the
+ * lib/inspect/npy.c: returns 0 and in *details a new object describing the
  * .npy whose first len bytes are buf (they must hold its whole header) and
  * whose total size is size: descr, type, fortran_order, shape, itemsize,
  * data_bytes; *object_array is set to 1 for an array of Python objects.
@@ -114,7 +114,7 @@ struct mlreg_pickle_scan {
 };
 
 /*
- * lib/inspect-pickle.c: returns 0 after walking the pickle opcodes of src
+ * lib/inspect/pickle.c: returns 0 after walking the pickle opcodes of src
  * (never executing them) into *scan, whose arrays the caller frees with
  * mlreg_pickle_scan_free(); MLREG_EINVALID naming src when its first pickle
  * is malformed.  partial says src holds only the stream's beginning, so

@@ -2,20 +2,20 @@
  * Understanding what a version is, from the files the seed systems write,
  * each read by a module of its own, as the system itself reads it:
  *  - MLX model YAML (trainable/servable templates), given with --spec
- *    (lib/mlx.c);
+ *    (lib/understand/mlx.c);
  *  - Hydrosphere model definitions and contracts (--contract FILE or
  *    serving.yaml), in every layout Hydrosphere has used: signatures of
- *    typed, shaped, profiled input and output fields (lib/contract.c);
+ *    typed, shaped, profiled input and output fields (lib/understand/contract.c);
  *  - Oracle ADS artifacts (runtime.yaml, score.py, input_schema.json,
  *    output_schema.json): the introspection checks, reading score.py as
- *    text, never running it (lib/ads.c);
+ *    text, never running it (lib/understand/ads.c);
  *  - Determined checkpoints (metadata.json) of every version since 0.12:
  *    framework, format, hparams, metrics, batch number, uuid
- *    (lib/determined.c);
+ *    (lib/understand/determined.c);
  *  - model files themselves (inspect.h), for inferred signatures.
- * This file's functions (lib/spec.c) dispatch to them.  Findings are
+ * This file's functions (lib/understand/spec.c) dispatch to them.  Findings are
  * collected as one-line strings naming the file, the line and the field,
- * at four levels (lib/seed.h) that say what the seed system would do: a
+ * at four levels (lib/understand/seed.h) that say what the seed system would do: a
  * refusal fails register, and validate lists every finding.
  */
 #ifndef MLREG_SPEC_H

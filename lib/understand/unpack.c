@@ -12,11 +12,11 @@
 #include <zlib.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect/inspect.h"
 #include "registry.h"
 #include "unpack.h"
 #include "util.h"
-#include "zip.h"
+#include "inspect/zip.h"
 
 #define CHUNK 65536		/* compressed bytes read at a time */
 #define MAX_MEMBERS 100000	/* members unpacked, as zip.h's cap */

@@ -1,5 +1,5 @@
 /*
- * Zip-based model formats, told apart by their members (lib/zip.c reads
+ * Zip-based model formats, told apart by their members (lib/inspect/zip.c reads
  * the archive):
  *   Keras 3 .keras     config.json, metadata.json, model.weights.h5
  *   PyTorch zip        <dir>/data.pkl beside <dir>/version (or .data/version,
@@ -13,7 +13,7 @@
  * output layers' shapes follow from what the config says (a Dense layer's
  * units, shape-keeping layers, Flatten, Reshape), the outputs; when they
  * do not, outputs is [].  For PyTorch, data.pkl's opcodes are walked as
- * lib/inspect-pickle.c walks any pickle, never loaded.  For npz, only each
+ * lib/inspect/pickle.c walks any pickle, never loaded.  For npz, only each
  * member's .npy header is read (a deflated member is inflated just that
  * far).  Members read whole are capped (16 MiB for a config).
  */
