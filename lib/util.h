@@ -22,6 +22,26 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Makes room for at least n elements in the array p whose capacity is cap
+ * (git's ALLOC_GROW): grows to max(n, 1.5 x cap + 16), so appending one at a
+ * time costs amortised O(1); aborts on overflow or exhaustion as xrealloc.
+ * p and cap are lvalues evaluated more than once.  Usage:
+ *	MLREG_ALLOC_GROW(v, nv + 1, capv); v[nv++] = x;
+ */
+#define MLREG_ALLOC_GROW(p, n, cap) do { \
+	if ((size_t)(n) > (cap)) { \
+		size_t alloc_grow_c_ = (cap) + (cap) / 2 + 16; \
+		if (alloc_grow_c_ < (size_t)(n)) \
+			alloc_grow_c_ = (size_t)(n); \
+		(p) = xreallocarray((p), alloc_grow_c_, sizeof(*(p))); \
+		(cap) = alloc_grow_c_; \
+	} \
+} while (0)
+
+/* Returns p grown to n elements of size bytes; aborts on overflow or exhaustion. */
+void *xreallocarray(void *p, size_t n, size_t size);
+
+/*
  * A growing string, git's strbuf reduced to what lib/ needs: p is NULL
  * until the first append, then always NUL-terminated after its len bytes
  * (which may hold NULs); the caller frees p.  Start with MLREG_BUF_INIT.
