@@ -24,10 +24,7 @@ static void entries_of_version(struct mlreg_entries *e, const struct mlreg_store
 
 	memset(e, 0, sizeof(*e));
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(version, "files")) {
-		if (e->n == e->alloc) {
-			e->alloc = e->alloc ? 2 * e->alloc : 64;
-			e->v = xrealloc(e->v, e->alloc * sizeof(*e->v));
-		}
+		MLREG_ALLOC_GROW(e->v, e->n + 1, e->alloc);
 		e->v[e->n].path = xstrdup(mlreg_doc_str(f, "path", ""));
 		e->v[e->n].src = mlreg_object_path(store, mlreg_doc_str(f, "sha256", ""));
 		e->v[e->n].exec = !strcmp(mlreg_doc_str(f, "mode", ""), "0755");
