@@ -136,9 +136,6 @@ void cmd_print_message(FILE *f, const char *lead, const char *msg);
  */
 int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv);
 
-/* Returns the columns of the terminal on stderr, else $COLUMNS, else 80. */
-int cmd_stderr_width(void);
-
 /* Prints "warning: msg" on stderr (a warn callback of the library). */
 void cmd_warn(void *ctx, const char *msg);
 
