@@ -55,6 +55,24 @@ static void on_warning(void *ctx, const char *msg)
 	cmd_warn(NULL, msg);
 }
 
+/* What 'mlreg register -h' prints: kept beside the options parsed below. */
+const char cmd_register_usage[] =
+	"usage: mlreg register NAME PATH... [-m KEY=VALUE]... [--message TEXT]\n"
+	"                      [--framework NAME[:VERSION]] [--metrics-file FILE]\n"
+	"                      [--hparams-file FILE] [--spec FILE] [--contract FILE]\n"
+	"                      [--create] [--json] [-q]\n"
+	"\n"
+	"    -m, --metadata KEY=VALUE  set version metadata (KEY:=JSON for a typed value)\n"
+	"    --message TEXT            describe the version\n"
+	"    --framework NAME[:VER]    the framework that made the model\n"
+	"    --metrics-file FILE       metrics from a JSON or YAML mapping\n"
+	"    --hparams-file FILE       hyperparameters from a JSON or YAML mapping\n"
+	"    --spec FILE               an MLX model YAML (trainable/servable), kept with the version\n"
+	"    --contract FILE           a Hydrosphere contract (else serving.yaml, else inferred)\n"
+	"    --create                  create the model if it does not exist\n"
+	"    --json                    print the version as JSON instead of NAME@N\n"
+	"    -q, --quiet               no progress bar\n";
+
 int cmd_register(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_MESSAGE = 256, OPT_FRAMEWORK, OPT_METRICS, OPT_HPARAMS, OPT_CREATE, OPT_JSON,

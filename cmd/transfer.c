@@ -82,6 +82,31 @@ static void on_progress(void *ctx, const struct mlreg_sync_progress *p)
 			  (unsigned long long)p->objects_total, rate);
 }
 
+/* What 'mlreg download -h' prints: kept beside the options parsed below. */
+const char cmd_download_usage[] =
+	"usage: mlreg download [REMOTE] [NAME[@N]...] [--all] [--json] [-q] [-j N]\n"
+	"\n"
+	"Brings NAME@N (NAME: the remote's latest version; no NAME: every model)\n"
+	"with its files, and the records of the versions before it.  REMOTE\n"
+	"defaults to 'origin', or to the only remote.\n"
+	"\n"
+	"    --all                 also the files of every earlier version\n"
+	"    --json                print a summary as JSON instead of NAME@N lines\n"
+	"    -q, --quiet           no progress meter\n"
+	"    -j, --jobs N          requests in flight at most (default 8)\n";
+
+/* What 'mlreg upload -h' prints: kept beside the options parsed below. */
+const char cmd_upload_usage[] =
+	"usage: mlreg upload [REMOTE] [NAME[@N]...] [--json] [-q] [-j N]\n"
+	"\n"
+	"Sends versions 1..N of NAME (NAME: all of them; no NAME: every model)\n"
+	"that the remote lacks: objects first, then version records, then the\n"
+	"model records.  REMOTE defaults to 'origin', or to the only remote.\n"
+	"\n"
+	"    --json                print a summary as JSON instead of NAME@N lines\n"
+	"    -q, --quiet           no progress meter\n"
+	"    -j, --jobs N          requests in flight at most (default 8)\n";
+
 int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 {
 	enum { OPT_JSON = 256, OPT_ALL };

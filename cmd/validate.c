@@ -86,6 +86,15 @@ static void print_report(const cJSON *rep)
 	       ? "validation passed" : "validation FAILED");
 }
 
+/* What 'mlreg validate -h' prints: kept beside the options parsed below. */
+const char cmd_validate_usage[] =
+	"usage: mlreg validate NAME[@N]|PATH [--spec FILE] [--contract FILE] [--json]\n"
+	"\n"
+	"    PATH                  files, a directory, or a .zip/.tar.gz artifact\n"
+	"    --spec FILE           also validate an MLX model YAML\n"
+	"    --contract FILE       also validate a Hydrosphere model definition\n"
+	"    --json                print the report as JSON\n";
+
 int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_JSON = 256, OPT_SPEC, OPT_CONTRACT };
