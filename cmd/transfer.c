@@ -5,37 +5,21 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "progress.h"
 #include "transfer.h"
 
-/*
- * Returns the value of environment variable name when it is a number from
- * lo to hi, else dflt (a malformed setting falls back to the default).
- */
-static long env_long(const char *name, long lo, long hi, long dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return dflt;
-	v = strtol(s, &end, 10);
-	return *end || v < lo || v > hi ? dflt : v;
-}
-
 void cmd_transfer_defaults(struct mlreg_sync_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->verify_delay_ms = env_long("MLREG_VERIFY_DELAY_MS", 0, 600000, 1000);
-	o->tr.jobs = (int)env_long("MLREG_JOBS", 1, 256, 8);
-	o->tr.retries = (int)env_long("MLREG_RETRIES", 0, 100, 5);
-	o->tr.retry_delay_ms = env_long("MLREG_RETRY_DELAY_MS", 1, 600000, 250);
-	o->tr.timeout_s = env_long("MLREG_TIMEOUT", 1, 86400, 60);
-	o->tr.max_pages = (unsigned long)env_long("MLREG_LIST_MAX_PAGES", 1, 1000000000, 100000);
+	o->verify_delay_ms = mlreg_env_long("MLREG_VERIFY_DELAY_MS", 0, 600000, 1000);
+	o->tr.jobs = (int)mlreg_env_long("MLREG_JOBS", 1, 256, 8);
+	o->tr.retries = (int)mlreg_env_long("MLREG_RETRIES", 0, 100, 5);
+	o->tr.retry_delay_ms = mlreg_env_long("MLREG_RETRY_DELAY_MS", 1, 600000, 250);
+	o->tr.timeout_s = mlreg_env_long("MLREG_TIMEOUT", 1, 86400, 60);
+	o->tr.max_pages = (unsigned long)mlreg_env_long("MLREG_LIST_MAX_PAGES", 1, 1000000000,
+							100000);
 }
 
 int cmd_transfer_remote(struct mlreg_remote **out, const struct mlreg_store *store, int argc,

@@ -262,3 +262,15 @@ ssize_t mlreg_read_retry(int fd, void *buf, size_t len)
 	while (n < 0 && errno == EINTR);
 	return n;
 }
+
+long mlreg_env_long(const char *name, long lo, long hi, long dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return dflt;
+	v = strtol(s, &end, 10);
+	return *end || v < lo || v > hi ? dflt : v;
+}

@@ -126,4 +126,11 @@ int mlreg_write_all(int fd, const void *buf, size_t len, const char *what);
 /* Returns bytes read (0 at EOF) or -1 with errno set; retries on EINTR. */
 ssize_t mlreg_read_retry(int fd, void *buf, size_t len);
 
+/*
+ * Returns the value of environment variable name when it is a decimal
+ * number from lo to hi, else dflt: unset, empty, malformed or out of range
+ * (a bad setting falls back to the default rather than failing).
+ */
+long mlreg_env_long(const char *name, long lo, long hi, long dflt);
+
 #endif
