@@ -58,8 +58,9 @@ void *xreallocarray(void *p, size_t n, size_t size);
  *	mlreg_buf_addstr(&b, "name=");
  *	mlreg_buf_add(&b, value, n);
  *	mlreg_buf_addch(&b, '\n');
- *	s = mlreg_buf_detach(&b, NULL);	// the caller owns s; b is empty again
- * or free(b.p) (mlreg_buf_release) to drop what was built.
+ *	s = mlreg_buf_detach(&b, NULL);
+ * after which s is the caller's to free and b is empty again; or
+ * mlreg_buf_release(&b) to drop what was built.
  */
 struct mlreg_buf {
 	char *p;	/* the bytes, NUL-terminated; NULL before the first append */
