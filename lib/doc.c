@@ -492,15 +492,20 @@ int mlreg_doc_set_kv(cJSON *obj, const char *arg)
 			return mlreg_error_set(MLREG_EUSAGE,
 				"malformed '%s': the value after ':=' is not valid JSON", arg);
 		if ((why = check_tree(val, 0, MLREG_DOC_MAX_DEPTH, NULL, &k)) != NULL) {
-			cJSON_Delete(val);
+			int err;
+			/* k points into val: the message is made before val is freed */
 			if (!strcmp(why, "repeats key"))
-				return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': an object "
-						       "repeats key '%s'", arg, k);
-			if (!strcmp(why, "is out of range"))
-				return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': a number is "
-						       "out of range", arg);
-			return mlreg_error_set(MLREG_EUSAGE, "malformed '%s': the value nests "
-					       "deeper than %d levels", arg, MLREG_DOC_MAX_DEPTH);
+				err = mlreg_error_set(MLREG_EUSAGE, "malformed '%s': an object "
+						      "repeats key '%s'", arg, k);
+			else if (!strcmp(why, "is out of range"))
+				err = mlreg_error_set(MLREG_EUSAGE, "malformed '%s': a number is "
+						      "out of range", arg);
+			else
+				err = mlreg_error_set(MLREG_EUSAGE, "malformed '%s': the value "
+						      "nests deeper than %d levels", arg,
+						      MLREG_DOC_MAX_DEPTH);
+			cJSON_Delete(val);
+			return err;
 		}
 		key = xstrndup(arg, (size_t)(eq - 1 - arg));
 	} else {
