@@ -97,18 +97,11 @@ test-deps: deps
 		if npm ci --prefix t/helpers --no-audit --no-fund >"$$log" 2>&1; then rm -f "$$log"; \
 		else cat "$$log" >&2; rm -f "$$log"; echo "error: npm ci --prefix t/helpers failed" >&2; exit 1; fi; }
 
-t/unit/lib-test: t/unit/lib-test.c libmlreg.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/lib-test.c libmlreg.a $(ALL_LDLIBS)
-
-t/unit/remote-parse-test: t/unit/remote-parse-test.c libmlreg.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/remote-parse-test.c libmlreg.a $(ALL_LDLIBS)
-
-t/unit/sigv4-test: t/unit/sigv4-test.c libmlreg.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/sigv4-test.c libmlreg.a $(ALL_LDLIBS)
-
-# Signs requests read from stdin, for t/helpers/sigv4-check.py (t0111).
-t/unit/sigv4-sign: t/unit/sigv4-sign.c libmlreg.a $(HDRS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/unit/sigv4-sign.c libmlreg.a $(ALL_LDLIBS)
+# Each C unit test is one file, t/unit/NAME.c, printing TAP through
+# t/unit/tap.h (sigv4-sign signs requests read from stdin, for
+# t/helpers/sigv4-check.py in t0111); list a new one in UNIT_BINS.
+t/unit/%: t/unit/%.c t/unit/tap.h libmlreg.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< libmlreg.a $(ALL_LDLIBS)
 
 # Fuzzing (clang's libFuzzer): 'make fuzz' runs every target FUZZTIME
 # seconds in turn, 'make fuzz FUZZ=record FUZZTIME=600' one of them.  New
@@ -169,7 +162,7 @@ asan/libmlreg.a: $(addprefix asan/,$(LIB_OBJ))
 asan/mlreg: $(addprefix asan/,$(CMD_OBJ)) asan/libmlreg.a
 	$(ASAN_CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-asan/t/unit/%: t/unit/%.c asan/libmlreg.a $(HDRS)
+asan/t/unit/%: t/unit/%.c t/unit/tap.h asan/libmlreg.a $(HDRS)
 	@mkdir -p $(@D)
 	$(ASAN_CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $< asan/libmlreg.a $(ALL_LDLIBS)
 

@@ -5,6 +5,12 @@
 
 #include "cmd.h"
 
+/* What 'mlreg checkout -h' prints: kept beside the options parsed below. */
+const char cmd_checkout_usage[] =
+	"usage: mlreg checkout NAME[@N] DIR [--force]\n"
+	"\n"
+	"    -f, --force           overwrite files in DIR that have other content\n";
+
 int cmd_checkout(int argc, char **argv, struct mlreg_store *store)
 {
 	static const struct option opts[] = {

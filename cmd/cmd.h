@@ -2,14 +2,22 @@
  * The mlreg tool: a thin layer over lib/ that parses arguments, prints and
  * chooses exit codes.
  *
- * Adding a command FOO:
- *   1. cmd/FOO.c defines int cmd_FOO(int argc, char **argv, struct mlreg_store *store);
- *   2. declare it below and add it, alphabetically, to commands[] in
- *      cmd/main.c with its flags, summary and usage text;
+ * Adding a command FOO (lib/README has the other checklists):
+ *   1. cmd/FOO.c defines int cmd_FOO(int argc, char **argv, struct mlreg_store *store)
+ *      and, beside its struct option table and cmd_getopt() string,
+ *      const char cmd_FOO_usage[] (what 'mlreg FOO -h' prints);
+ *   2. declare both below and add FOO, alphabetically, to commands[] in
+ *      cmd/main.c with its flags (NEED_STORE...), summary and usage;
  *   3. the Makefile picks every cmd file up by itself;
  *   4. a test t/tNNNN-FOO.t for its success and failure paths;
- *   5. a man page man/mlreg-FOO.1 and a line in man/mlreg.1;
- *   6. its options in contrib/completion/mlreg.bash.
+ *   5. a man page man/mlreg-FOO.1 (each option an .It line) and a line in
+ *      man/mlreg.1;
+ *   6. its options in contrib/completion/mlreg.bash (_mlreg_opts, and
+ *      _mlreg_takes_arg for those taking a value).
+ * t/t0020-options.t fails when an option is missing from the usage, the man
+ * page or the completion; a file serving several commands (transfer.c) is
+ * listed in its FILES table.
+ * Progress on stderr goes through cmd/progress.h, never a meter of its own.
  */
 #ifndef MLREG_CMD_H
 #define MLREG_CMD_H
@@ -65,6 +73,18 @@ int cmd_remote(int argc, char **argv, struct mlreg_store *store);
 int cmd_template(int argc, char **argv, struct mlreg_store *store);
 int cmd_upload(int argc, char **argv, struct mlreg_store *store);
 int cmd_validate(int argc, char **argv, struct mlreg_store *store);
+
+/*
+ * Each command's usage text ('mlreg CMD -h': synopsis and options), defined
+ * in the command's file beside the options it parses, so that an option is
+ * added in one place (t/t0020-options.t checks the usage, man page and
+ * completion against the option tables).
+ */
+extern const char cmd_checkout_usage[], cmd_create_usage[], cmd_describe_usage[],
+	cmd_download_usage[], cmd_export_usage[], cmd_fsck_usage[], cmd_import_usage[],
+	cmd_init_usage[], cmd_inspect_usage[], cmd_list_usage[], cmd_list_versions_usage[],
+	cmd_metadata_usage[], cmd_register_usage[], cmd_remote_usage[], cmd_upload_usage[],
+	cmd_validate_usage[];
 
 /* Returns the command named name, or NULL. */
 const struct cmd *cmd_lookup(const char *name);
@@ -135,9 +155,6 @@ void cmd_print_message(FILE *f, const char *lead, const char *msg);
  * exit code after printing the error otherwise.
  */
 int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv);
-
-/* Returns the columns of the terminal on stderr, else $COLUMNS, else 80. */
-int cmd_stderr_width(void);
 
 /* Prints "warning: msg" on stderr (a warn callback of the library). */
 void cmd_warn(void *ctx, const char *msg);

@@ -6,6 +6,15 @@
 
 #include "cmd.h"
 
+/* What 'mlreg create -h' prints: kept beside the options parsed below. */
+const char cmd_create_usage[] =
+	"usage: mlreg create NAME [-d TEXT] [-m KEY=VALUE]... [--metadata-file FILE] [--json]\n"
+	"\n"
+	"    -d, --description TEXT   the model's description\n"
+	"    -m, --metadata KEY=VALUE set a metadata key (KEY:=JSON for a typed value)\n"
+	"    --metadata-file FILE     metadata from a JSON or YAML mapping\n"
+	"    --json                   print the new model as JSON\n";
+
 int cmd_create(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_FILE = 256, OPT_JSON };

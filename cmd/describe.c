@@ -157,6 +157,12 @@ static void print_version(const cJSON *v)
 		       cmd_str(f, "sha256"), cmd_str(f, "path"));
 }
 
+/* What 'mlreg describe -h' prints: kept beside the options parsed below. */
+const char cmd_describe_usage[] =
+	"usage: mlreg describe NAME[@N] [--json]\n"
+	"\n"
+	"    --json                print the model, with \"version\", as JSON\n";
+
 int cmd_describe(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_JSON = 256 };

@@ -11,6 +11,14 @@
 #include "archive.h"
 #include "cmd.h"
 
+/* What 'mlreg export -h' prints: kept beside the options parsed below. */
+const char cmd_export_usage[] =
+	"usage: mlreg export NAME[@N] [--format zip|tar.gz] -o FILE|-\n"
+	"\n"
+	"    --format FORMAT       zip or tar.gz (default: from FILE's extension)\n"
+	"    -o, --output FILE     the archive to write (a regular file); - for stdout\n"
+	"    -f, --force           write to stdout even when it is a terminal\n";
+
 int cmd_export(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_FORMAT = 256 };

@@ -12,6 +12,12 @@ static void print_line(void *ctx, const char *problem)
 		cmd_print_message(stdout, "", problem);
 }
 
+/* What 'mlreg fsck -h' prints: kept beside the options parsed below. */
+const char cmd_fsck_usage[] =
+	"usage: mlreg fsck [--json]\n"
+	"\n"
+	"    --json                print {\"problems\": [...]} instead of lines\n";
+
 int cmd_fsck(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_JSON = 256 };

@@ -30,6 +30,14 @@ static const char *spec_name(const cJSON *doc)
 	return id && *id ? id : mlreg_doc_str(doc, "name", NULL);
 }
 
+/* What 'mlreg import -h' prints: kept beside the options parsed below. */
+const char cmd_import_usage[] =
+	"usage: mlreg import FILE|URL [--name NAME] [--message TEXT] [--json]\n"
+	"\n"
+	"    --name NAME           the model name (default: the spec's model_identifier)\n"
+	"    --message TEXT        the version's message\n"
+	"    --json                print the version as JSON instead of NAME@N\n";
+
 int cmd_import(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_NAME = 256, OPT_JSON };

@@ -5,6 +5,13 @@
 
 #include "cmd.h"
 
+/* What 'mlreg init -h' prints: kept beside the options parsed below. */
+const char cmd_init_usage[] =
+	"usage: mlreg init [DIR]\n"
+	"\n"
+	"Creates DIR/.mlreg (DIR defaults to the current directory), or the store\n"
+	"named by --store or MLREG_DIR when DIR is not given.\n";
+
 int cmd_init(int argc, char **argv, struct mlreg_store *unused)
 {
 	static const struct option opts[] = { { 0 } };

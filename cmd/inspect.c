@@ -8,6 +8,12 @@
 #include "cmd.h"
 #include "inspect/inspect.h"
 
+/* What 'mlreg inspect -h' prints: kept beside the options parsed below. */
+const char cmd_inspect_usage[] =
+	"usage: mlreg inspect FILE... [--json]\n"
+	"\n"
+	"    --json                print an array of inspection objects\n";
+
 int cmd_inspect(int argc, char **argv, struct mlreg_store *unused)
 {
 	enum { OPT_JSON = 256 };

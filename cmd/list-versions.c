@@ -7,6 +7,13 @@
 #include "cmd.h"
 #include "transfer.h"
 
+/* What 'mlreg list-versions -h' prints: kept beside the options parsed below. */
+const char cmd_list_versions_usage[] =
+	"usage: mlreg list-versions NAME [--remote REMOTE] [--json]\n"
+	"\n"
+	"    --remote REMOTE       the versions on a remote (no file is downloaded)\n"
+	"    --json                print an array of version objects\n";
+
 int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_JSON = 256, OPT_REMOTE };

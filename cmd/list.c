@@ -20,6 +20,19 @@ static int cmp_models(const void *a, const void *b)
 	return sort_desc ? -r : r;
 }
 
+/* What 'mlreg list -h' prints: kept beside the options parsed below. */
+const char cmd_list_usage[] =
+	"usage: mlreg list [--sort-by KEY] [--order-by asc|desc] [--name SUBSTR]\n"
+	"                  [--description SUBSTR] [--remote REMOTE] [--json]\n"
+	"\n"
+	"    --sort-by KEY         name (default), description, creation_time or\n"
+	"                          last_updated_time\n"
+	"    --order-by ORDER      asc (default) or desc\n"
+	"    --name SUBSTR         only models whose name contains SUBSTR\n"
+	"    --description SUBSTR  only models whose description contains SUBSTR\n"
+	"    --remote REMOTE       the models of a remote (nothing is downloaded)\n"
+	"    --json                print an array of model objects\n";
+
 int cmd_list(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_SORT = 256, OPT_ORDER, OPT_NAME, OPT_DESC, OPT_JSON, OPT_REMOTE };

@@ -7,6 +7,16 @@
 
 #include "cmd.h"
 
+/* What 'mlreg metadata -h' prints: kept beside the options parsed below. */
+const char cmd_metadata_usage[] =
+	"usage: mlreg metadata NAME [--add KEY=VALUE]... [--add-file FILE] [--remove KEY]...\n"
+	"                      [--json]\n"
+	"\n"
+	"    --add KEY=VALUE       set a top-level key (KEY:=JSON for a typed value)\n"
+	"    --add-file FILE       merge the top-level keys of a JSON or YAML mapping\n"
+	"    --remove KEY          delete a top-level key\n"
+	"    --json                print the resulting metadata\n";
+
 int cmd_metadata(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_ADD = 256, OPT_FILE, OPT_REMOVE, OPT_JSON };

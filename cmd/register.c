@@ -1,69 +1,77 @@
 /*
  * mlreg register NAME PATH...: store files as the next version.  Prints
- * NAME@N; a progress bar on stderr only when it is a terminal.
+ * NAME@N; a progress meter (progress.h) on stderr only when it is a terminal.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "text.h"
 
+/* What register's meter shows: the file being stored. */
 struct progress {
+	struct cmd_progress m;	/* the meter (progress.h) */
 	const char *path;	/* file being stored */
 	uint64_t size;		/* its size */
-	double last;		/* monotonic seconds of the last redraw */
-	int width;		/* terminal columns */
-	int shown;		/* something is on the line */
 };
 
-static void draw(struct progress *p, uint64_t done)
-{
-	char a[32], b[32], *path;
-	int pct = p->size ? (int)(done * 100 / p->size) : 100;
-	int room;
-
-	mlreg_human_size(a, sizeof(a), done);
-	mlreg_human_size(b, sizeof(b), p->size);
-	room = p->width - 40;
-	if (room < 8)
-		room = 8;
-	path = mlreg_quote(p->path, strlen(p->path), MLREG_QUOTE_WRAP);
-	fprintf(stderr, "\r\033[Kstoring %-*.*s %3d%% %s / %s", room, room, path, pct, a, b);
-	free(path);
-	p->shown = 1;
-}
-
+/* Draws "storing PATH  42% 1.0 MiB / 2.4 MiB" when a redraw is due. */
 static void on_progress(void *ctx, uint64_t done)
 {
 	struct progress *p = ctx;
-	double t = mlreg_monotonic();
+	char a[32], b[32], *path;
+	int pct = p->size ? (int)(done * 100 / p->size) : 100;
+	int room = p->m.width - 40;
 
-	if (t - p->last < 0.1 && done < p->size)
-		return;		/* about ten redraws a second, as curl's meter */
-	p->last = t;
-	draw(p, done);
+	if (!cmd_progress_due(&p->m, done >= p->size))
+		return;
+	if (room < 8)
+		room = 8;
+	mlreg_human_size(a, sizeof(a), done);
+	mlreg_human_size(b, sizeof(b), p->size);
+	path = mlreg_quote(p->path, strlen(p->path), MLREG_QUOTE_WRAP);
+	cmd_progress_draw(&p->m, "storing %-*.*s %3d%% %s / %s", room, room, path, pct, a, b);
+	free(path);
 }
 
+/* Starts the meter on a new file, drawn at its first update. */
 static void on_file(void *ctx, const char *path, uint64_t size)
 {
 	struct progress *p = ctx;
 
 	p->path = path;
 	p->size = size;
-	p->last = 0;
+	p->m.last = 0;
 }
 
+/* Prints a warning of the library, clearing the meter's line first. */
 static void on_warning(void *ctx, const char *msg)
 {
 	struct progress *p = ctx;
 
-	if (p && p->shown) {
-		fputs("\r\033[K", stderr);
-		p->shown = 0;
-	}
+	if (p)
+		cmd_progress_clear(&p->m);
 	cmd_warn(NULL, msg);
 }
+
+/* What 'mlreg register -h' prints: kept beside the options parsed below. */
+const char cmd_register_usage[] =
+	"usage: mlreg register NAME PATH... [-m KEY=VALUE]... [--message TEXT]\n"
+	"                      [--framework NAME[:VERSION]] [--metrics-file FILE]\n"
+	"                      [--hparams-file FILE] [--spec FILE] [--contract FILE]\n"
+	"                      [--create] [--json] [-q]\n"
+	"\n"
+	"    -m, --metadata KEY=VALUE  set version metadata (KEY:=JSON for a typed value)\n"
+	"    --message TEXT            describe the version\n"
+	"    --framework NAME[:VER]    the framework that made the model\n"
+	"    --metrics-file FILE       metrics from a JSON or YAML mapping\n"
+	"    --hparams-file FILE       hyperparameters from a JSON or YAML mapping\n"
+	"    --spec FILE               an MLX model YAML (trainable/servable), kept with the version\n"
+	"    --contract FILE           a Hydrosphere contract (else serving.yaml, else inferred)\n"
+	"    --create                  create the model if it does not exist\n"
+	"    --json                    print the version as JSON instead of NAME@N\n"
+	"    -q, --quiet               no progress bar\n";
 
 int cmd_register(int argc, char **argv, struct mlreg_store *store)
 {
@@ -136,14 +144,13 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 	o.metadata = meta;
 	o.metrics = metrics;
 	o.hparams = hparams;
-	if (!quiet && isatty(STDERR_FILENO)) {
-		prog.width = cmd_stderr_width();
+	cmd_progress_start(&prog.m, quiet);
+	if (prog.m.on) {
 		o.progress = on_progress;
 		o.file_start = on_file;
 	}
 	err = mlreg_register(&version, store, &o);
-	if (prog.shown)
-		fputs("\r\033[K", stderr);
+	cmd_progress_clear(&prog.m);
 	if (err < 0) {
 		ret = cmd_fail(err);
 		goto done;

@@ -103,6 +103,25 @@ static int remote_list(int argc, char **argv, struct mlreg_store *store)
 	return EXIT_OK;
 }
 
+/* What 'mlreg remote -h' prints: kept beside the options parsed below. */
+const char cmd_remote_usage[] =
+	"usage: mlreg remote [list] [-v] [--json]\n"
+	"   or: mlreg remote add NAME URL [--endpoint URL] [--region REGION]\n"
+	"                        [--profile PROFILE] [--[no-]path-style]\n"
+	"   or: mlreg remote remove|rm NAME\n"
+	"\n"
+	"URL is s3://BUCKET[/PREFIX] or file:///PATH.\n"
+	"\n"
+	"    -v, --verbose         list URLs and settings too\n"
+	"    --json                print the remotes as JSON\n"
+	"    --endpoint URL        an S3-compatible server (default: AWS, or\n"
+	"                          $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL)\n"
+	"    --region REGION       the bucket's region (default: $AWS_REGION...)\n"
+	"    --profile PROFILE     the AWS profile holding the credentials\n"
+	"    --path-style          address the bucket in the path, not the host name\n"
+	"                          (the default with --endpoint or an IP address)\n"
+	"    --no-path-style       address it in the host name (BUCKET.HOST)\n";
+
 int cmd_remote(int argc, char **argv, struct mlreg_store *store)
 {
 	const char *sub = argc > 1 ? argv[1] : "list";

@@ -1,41 +1,25 @@
 /*
  * What upload, download and the --remote listings share: choosing the
  * remote from the arguments, the transfer settings from the environment,
- * and the progress meter (curl's: on stderr, only on a terminal, about ten
- * redraws a second, sized to the terminal).
+ * and what the progress meter (progress.h) shows of a transfer.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "transfer.h"
-
-/*
- * Returns the value of environment variable name when it is a number from
- * lo to hi, else dflt (a malformed setting falls back to the default).
- */
-static long env_long(const char *name, long lo, long hi, long dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return dflt;
-	v = strtol(s, &end, 10);
-	return *end || v < lo || v > hi ? dflt : v;
-}
 
 void cmd_transfer_defaults(struct mlreg_sync_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->verify_delay_ms = env_long("MLREG_VERIFY_DELAY_MS", 0, 600000, 1000);
-	o->tr.jobs = (int)env_long("MLREG_JOBS", 1, 256, 8);
-	o->tr.retries = (int)env_long("MLREG_RETRIES", 0, 100, 5);
-	o->tr.retry_delay_ms = env_long("MLREG_RETRY_DELAY_MS", 1, 600000, 250);
-	o->tr.timeout_s = env_long("MLREG_TIMEOUT", 1, 86400, 60);
-	o->tr.max_pages = (unsigned long)env_long("MLREG_LIST_MAX_PAGES", 1, 1000000000, 100000);
+	o->verify_delay_ms = mlreg_env_long("MLREG_VERIFY_DELAY_MS", 0, 600000, 1000);
+	o->tr.jobs = (int)mlreg_env_long("MLREG_JOBS", 1, 256, 8);
+	o->tr.retries = (int)mlreg_env_long("MLREG_RETRIES", 0, 100, 5);
+	o->tr.retry_delay_ms = mlreg_env_long("MLREG_RETRY_DELAY_MS", 1, 600000, 250);
+	o->tr.timeout_s = mlreg_env_long("MLREG_TIMEOUT", 1, 86400, 60);
+	o->tr.max_pages = (unsigned long)mlreg_env_long("MLREG_LIST_MAX_PAGES", 1, 1000000000,
+							100000);
 }
 
 int cmd_transfer_remote(struct mlreg_remote **out, const struct mlreg_store *store, int argc,
@@ -52,41 +36,60 @@ int cmd_transfer_remote(struct mlreg_remote **out, const struct mlreg_store *sto
 	return 0;
 }
 
-void cmd_meter_start(struct cmd_meter *m, const char *verb, int quiet)
-{
-	memset(m, 0, sizeof(*m));
-	m->verb = verb;
-	m->on = !quiet && isatty(STDERR_FILENO);
-	m->width = m->on ? cmd_stderr_width() : 80;
-	m->start = mlreg_monotonic();
-}
+/* What a transfer's meter shows: how far the bytes and objects are. */
+struct meter {
+	struct cmd_progress m;	/* the meter (progress.h) */
+	const char *verb;	/* "uploading" */
+};
 
-void cmd_meter_update(void *ctx, const struct mlreg_sync_progress *p)
+/*
+ * A progress callback of mlreg_sync_opts (ctx: a struct meter): draws
+ * "uploading  42% 1.0 MiB / 2.4 MiB, 3/7 objects, 5.0 MiB/s" when due.
+ */
+static void on_progress(void *ctx, const struct mlreg_sync_progress *p)
 {
-	struct cmd_meter *m = ctx;
-	char done[32], total[32], rate[32], line[256];
-	double secs = mlreg_monotonic() - m->start;
+	struct meter *t = ctx;
+	char done[32], total[32], rate[32];
+	double secs = mlreg_monotonic() - t->m.start;
 	int pct;
 
-	if (!m->on || p->objects_total == 0)
+	if (p->objects_total == 0 ||
+	    !cmd_progress_due(&t->m, p->objects_done == p->objects_total &&
+				     p->bytes_done == p->bytes_total))
 		return;
 	pct = p->bytes_total ? (int)(p->bytes_done * 100 / p->bytes_total) : 100;
 	mlreg_human_size(done, sizeof(done), p->bytes_done);
 	mlreg_human_size(total, sizeof(total), p->bytes_total);
 	mlreg_human_size(rate, sizeof(rate), secs > 0.2 ? (uint64_t)(p->bytes_done / secs) : 0);
-	snprintf(line, sizeof(line), "%s %3d%% %s / %s, %llu/%llu objects, %s/s", m->verb, pct,
-		 done, total, (unsigned long long)p->objects_done,
-		 (unsigned long long)p->objects_total, rate);
-	fprintf(stderr, "\r\033[K%.*s", m->width > 1 ? m->width - 1 : 1, line);
-	m->shown = 1;
+	cmd_progress_draw(&t->m, "%s %3d%% %s / %s, %llu/%llu objects, %s/s", t->verb, pct,
+			  done, total, (unsigned long long)p->objects_done,
+			  (unsigned long long)p->objects_total, rate);
 }
 
-void cmd_meter_end(struct cmd_meter *m)
-{
-	if (m->shown)
-		fputs("\r\033[K", stderr);
-	m->shown = 0;
-}
+/* What 'mlreg download -h' prints: kept beside the options parsed below. */
+const char cmd_download_usage[] =
+	"usage: mlreg download [REMOTE] [NAME[@N]...] [--all] [--json] [-q] [-j N]\n"
+	"\n"
+	"Brings NAME@N (NAME: the remote's latest version; no NAME: every model)\n"
+	"with its files, and the records of the versions before it.  REMOTE\n"
+	"defaults to 'origin', or to the only remote.\n"
+	"\n"
+	"    --all                 also the files of every earlier version\n"
+	"    --json                print a summary as JSON instead of NAME@N lines\n"
+	"    -q, --quiet           no progress meter\n"
+	"    -j, --jobs N          requests in flight at most (default 8)\n";
+
+/* What 'mlreg upload -h' prints: kept beside the options parsed below. */
+const char cmd_upload_usage[] =
+	"usage: mlreg upload [REMOTE] [NAME[@N]...] [--json] [-q] [-j N]\n"
+	"\n"
+	"Sends versions 1..N of NAME (NAME: all of them; no NAME: every model)\n"
+	"that the remote lacks: objects first, then version records, then the\n"
+	"model records.  REMOTE defaults to 'origin', or to the only remote.\n"
+	"\n"
+	"    --json                print a summary as JSON instead of NAME@N lines\n"
+	"    -q, --quiet           no progress meter\n"
+	"    -j, --jobs N          requests in flight at most (default 8)\n";
 
 int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 {
@@ -100,7 +103,7 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 	};
 	struct mlreg_sync_opts o;
 	struct mlreg_remote *r = NULL;
-	struct cmd_meter meter;
+	struct meter meter;
 	cJSON *summary = NULL, *v;
 	int c, err, json = 0, quiet = 0, first, ret = EXIT_OK;
 
@@ -137,11 +140,12 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 	}
 	o.refs = argv + first;
 	o.nrefs = (size_t)(argc - first);
-	cmd_meter_start(&meter, download ? "downloading" : "uploading", quiet);
-	o.progress = cmd_meter_update;
+	meter.verb = download ? "downloading" : "uploading";
+	cmd_progress_start(&meter.m, quiet);
+	o.progress = on_progress;
 	o.ctx = &meter;
 	err = download ? mlreg_download(&summary, store, r, &o) : mlreg_upload(&summary, store, r, &o);
-	cmd_meter_end(&meter);
+	cmd_progress_clear(&meter.m);
 	if (json && summary) {
 		cmd_print_json(summary);
 	} else if (summary) {

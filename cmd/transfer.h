@@ -19,23 +19,6 @@ void cmd_transfer_defaults(struct mlreg_sync_opts *o);
 int cmd_transfer_remote(struct mlreg_remote **out, const struct mlreg_store *store, int argc,
 			char **argv, int *first);
 
-/* A progress meter on stderr. */
-struct cmd_meter {
-	const char *verb;	/* "uploading" */
-	int on;			/* stderr is a terminal and not --quiet */
-	int width;
-	int shown;		/* a line is drawn */
-	double start;
-};
-
-void cmd_meter_start(struct cmd_meter *m, const char *verb, int quiet);
-/* A progress callback of mlreg_sync_opts (ctx: the meter). */
-void cmd_meter_update(void *ctx, const struct mlreg_sync_progress *p);
-/* Clears the line. */
-void cmd_meter_end(struct cmd_meter *m);
-
-
-
 /* Runs 'mlreg upload' (download 0) or 'mlreg download' (download 1). */
 int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download);
 #endif

@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -247,16 +246,6 @@ int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv)
 			return cmd_usage_error("%s", mlreg_error_message());
 		}
 	return 0;
-}
-
-int cmd_stderr_width(void)
-{
-	struct winsize ws;
-	const char *cols = getenv("COLUMNS");
-
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return cols && atoi(cols) > 0 ? atoi(cols) : 80;
 }
 
 void cmd_warn(void *ctx, const char *msg)

@@ -24,10 +24,7 @@ static void entries_of_version(struct mlreg_entries *e, const struct mlreg_store
 
 	memset(e, 0, sizeof(*e));
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(version, "files")) {
-		if (e->n == e->alloc) {
-			e->alloc = e->alloc ? 2 * e->alloc : 64;
-			e->v = xrealloc(e->v, e->alloc * sizeof(*e->v));
-		}
+		MLREG_ALLOC_GROW(e->v, e->n + 1, e->alloc);
 		e->v[e->n].path = xstrdup(mlreg_doc_str(f, "path", ""));
 		e->v[e->n].src = mlreg_object_path(store, mlreg_doc_str(f, "sha256", ""));
 		e->v[e->n].exec = !strcmp(mlreg_doc_str(f, "mode", ""), "0755");
@@ -88,6 +85,15 @@ static void print_report(const cJSON *rep)
 	cmd_printf("%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "ok"))
 	       ? "validation passed" : "validation FAILED");
 }
+
+/* What 'mlreg validate -h' prints: kept beside the options parsed below. */
+const char cmd_validate_usage[] =
+	"usage: mlreg validate NAME[@N]|PATH [--spec FILE] [--contract FILE] [--json]\n"
+	"\n"
+	"    PATH                  files, a directory, or a .zip/.tar.gz artifact\n"
+	"    --spec FILE           also validate an MLX model YAML\n"
+	"    --contract FILE       also validate a Hydrosphere model definition\n"
+	"    --json                print the report as JSON\n";
 
 int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 {

@@ -126,10 +126,7 @@ static void prune_dirs(int dirfd, const cJSON *files)
 
 	cJSON_ArrayForEach(f, files) {
 		const char *path = mlreg_doc_str(f, "path", ""), *slash = strrchr(path, '/');
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			dirs = xrealloc(dirs, cap * sizeof(*dirs));
-		}
+		MLREG_ALLOC_GROW(dirs, n + 1, cap);
 		/* "DIR/" opens DIR (open_parent's last component is ""); "" is dirfd */
 		dirs[n++] = slash ? xstrndup(path, (size_t)(slash - path + 1)) : xstrdup("");
 	}

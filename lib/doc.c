@@ -536,29 +536,14 @@ long long mlreg_doc_int(const cJSON *obj, const char *key, long long dflt)
 	return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
 }
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_indent(struct sbuf *b, int depth)
+/* Starts a new line indented two spaces per level of depth. */
+static void emit_indent(struct mlreg_buf *b, int depth)
 {
 	int i;
 
-	sb_add(b, "\n", 1);
+	mlreg_buf_addch(b, '\n');
 	for (i = 0; i < depth; i++)
-		sb_add(b, "  ", 2);
+		mlreg_buf_addstr(b, "  ");
 }
 
 /*
@@ -566,18 +551,18 @@ static void sb_indent(struct sbuf *b, int depth)
  * digits that read back as the same double (cJSON keeps 15 digits and calls
  * close values equal, which would change 0.30000000000000004 into 0.3).
  */
-static void emit_number(struct sbuf *b, double d)
+static void emit_number(struct mlreg_buf *b, double d)
 {
 	char buf[64];
 	int prec;
 
 	if (!isfinite(d)) {
-		sb_add(b, "null", 4);	/* JSON has no NaN or infinity */
+		mlreg_buf_addstr(b, "null");	/* JSON has no NaN or infinity */
 		return;
 	}
 	if (d == floor(d) && fabs(d) < 9.2e18) {
 		snprintf(buf, sizeof(buf), "%lld", (long long)d);
-		sb_add(b, buf, strlen(buf));
+		mlreg_buf_addstr(b, buf);
 		return;
 	}
 	for (prec = 1; prec <= 17; prec++) {
@@ -585,54 +570,54 @@ static void emit_number(struct sbuf *b, double d)
 		if (strtod(buf, NULL) == d)
 			break;
 	}
-	sb_add(b, buf, strlen(buf));
+	mlreg_buf_addstr(b, buf);
 }
 
-static void emit_string(struct sbuf *b, const char *s)
+static void emit_string(struct mlreg_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	int k;
 
-	sb_add(b, "\"", 1);
+	mlreg_buf_addch(b, '"');
 	for (; *p; p++) {
 		char esc[7];
 		switch (*p) {
-		case '"': sb_add(b, "\\\"", 2); break;
-		case '\\': sb_add(b, "\\\\", 2); break;
-		case '\n': sb_add(b, "\\n", 2); break;
-		case '\r': sb_add(b, "\\r", 2); break;
-		case '\t': sb_add(b, "\\t", 2); break;
-		case '\b': sb_add(b, "\\b", 2); break;
-		case '\f': sb_add(b, "\\f", 2); break;
+		case '"': mlreg_buf_addstr(b, "\\\""); break;
+		case '\\': mlreg_buf_addstr(b, "\\\\"); break;
+		case '\n': mlreg_buf_addstr(b, "\\n"); break;
+		case '\r': mlreg_buf_addstr(b, "\\r"); break;
+		case '\t': mlreg_buf_addstr(b, "\\t"); break;
+		case '\b': mlreg_buf_addstr(b, "\\b"); break;
+		case '\f': mlreg_buf_addstr(b, "\\f"); break;
 		default:
 			if (*p < 0x20 || *p == 0x7f) {
 				memcpy(esc, "\\u00", 4);
 				esc[4] = hex[*p >> 4];
 				esc[5] = hex[*p & 15];
-				sb_add(b, esc, 6);
+				mlreg_buf_add(b, esc, 6);
 			} else if (*p < 0x80) {
-				sb_add(b, (const char *)p, 1);
+				mlreg_buf_addch(b, (char)*p);
 			} else if ((k = mlreg_utf8_len(p, 4)) <= 0) {
 				/* not UTF-8 (the NUL ends the check in time): see doc.h */
-				sb_add(b, "\\ufffd", 6);
+				mlreg_buf_addstr(b, "\\ufffd");
 			} else if (k == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
 				memcpy(esc, "\\u00", 4);	/* a C1 control, for terminals */
 				esc[4] = hex[p[1] >> 4];
 				esc[5] = hex[p[1] & 15];
-				sb_add(b, esc, 6);
+				mlreg_buf_add(b, esc, 6);
 				p++;
 			} else {
-				sb_add(b, (const char *)p, (size_t)k);
+				mlreg_buf_add(b, (const char *)p, (size_t)k);
 				p += k - 1;
 			}
 		}
 	}
-	sb_add(b, "\"", 1);
+	mlreg_buf_addch(b, '"');
 }
 
 /* Writes item as JSON: indented by two spaces per level when pretty, else compact. */
-static void emit(struct sbuf *b, const cJSON *item, int depth, int pretty)
+static void emit(struct mlreg_buf *b, const cJSON *item, int depth, int pretty)
 {
 	const cJSON *c;
 	int obj = cJSON_IsObject(item);
@@ -646,52 +631,52 @@ static void emit(struct sbuf *b, const cJSON *item, int depth, int pretty)
 		return;
 	}
 	if (cJSON_IsTrue(item)) {
-		sb_add(b, "true", 4);
+		mlreg_buf_addstr(b, "true");
 		return;
 	}
 	if (cJSON_IsFalse(item)) {
-		sb_add(b, "false", 5);
+		mlreg_buf_addstr(b, "false");
 		return;
 	}
 	if (!obj && !cJSON_IsArray(item)) {
-		sb_add(b, "null", 4);
+		mlreg_buf_addstr(b, "null");
 		return;
 	}
 	if (!item->child) {
-		sb_add(b, obj ? "{}" : "[]", 2);
+		mlreg_buf_addstr(b, obj ? "{}" : "[]");
 		return;
 	}
-	sb_add(b, obj ? "{" : "[", 1);
+	mlreg_buf_addch(b, obj ? '{' : '[');
 	for (c = item->child; c; c = c->next) {
 		if (pretty)
-			sb_indent(b, depth + 1);
+			emit_indent(b, depth + 1);
 		if (obj) {
 			emit_string(b, c->string);
-			sb_add(b, pretty ? ": " : ":", pretty ? 2 : 1);
+			mlreg_buf_addstr(b, pretty ? ": " : ":");
 		}
 		emit(b, c, depth + 1, pretty);
 		if (c->next)
-			sb_add(b, ",", 1);
+			mlreg_buf_addch(b, ',');
 	}
 	if (pretty)
-		sb_indent(b, depth);
-	sb_add(b, obj ? "}" : "]", 1);
+		emit_indent(b, depth);
+	mlreg_buf_addch(b, obj ? '}' : ']');
 }
 
 char *mlreg_doc_print(const cJSON *item)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct mlreg_buf b = MLREG_BUF_INIT;
 
 	emit(&b, item, 0, 0);
-	sb_add(&b, "\n", 1);
-	return b.p;
+	mlreg_buf_addch(&b, '\n');
+	return mlreg_buf_detach(&b, NULL);
 }
 
 char *mlreg_doc_print_pretty(const cJSON *item)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct mlreg_buf b = MLREG_BUF_INIT;
 
 	emit(&b, item, 0, 1);
-	sb_add(&b, "\n", 1);
-	return b.p;
+	mlreg_buf_addch(&b, '\n');
+	return mlreg_buf_detach(&b, NULL);
 }

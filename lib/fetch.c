@@ -73,12 +73,9 @@ int mlreg_fetch_url(char **out, size_t *len, const char *url, size_t max)
 	curl_easy_cleanup(c);
 	free(shown);
 	if (err) {
-		free(b.buf.p);
+		mlreg_buf_release(&b.buf);
 		return err;
 	}
-	if (!b.buf.p)
-		b.buf.p = xcalloc(1, 1);
-	*out = b.buf.p;
-	*len = b.buf.len;
+	*out = mlreg_buf_detach(&b.buf, len);
 	return 0;
 }

@@ -242,16 +242,7 @@ int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s)
 
 int mlreg_lock_timeout(void)
 {
-	const char *s = getenv("MLREG_LOCK_TIMEOUT");
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return 60000;
-	v = strtol(s, &end, 10);
-	if (*end || v < 0 || v > INT_MAX)
-		return 60000;
-	return (int)v;
+	return (int)mlreg_env_long("MLREG_LOCK_TIMEOUT", 0, INT_MAX, 60000);
 }
 
 int mlreg_lock_acquire(struct mlreg_lock *lk, const char *path, int timeout_ms)

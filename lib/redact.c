@@ -176,10 +176,9 @@ char *mlreg_redact_str(const char *s, int *n)
 	int count = 0;
 	size_t i = 0;
 
-	mlreg_buf_add(&o, "", 0);
 	while (s[i]) {
 		if (!strncmp(s + i, "://", 3)) {
-			mlreg_buf_add(&o, "://", 3);
+			mlreg_buf_addstr(&o, "://");
 			i += 3;
 			i += url_authority(&o, s, i, &count);
 			continue;
@@ -201,21 +200,21 @@ char *mlreg_redact_str(const char *s, int *n)
 			mlreg_buf_add(&o, s + start, sep - start);
 			vlen = value_len(s, sep, line, stop, &q);
 			if (q)
-				mlreg_buf_add(&o, &q, 1);
+				mlreg_buf_addch(&o, q);
 			if (vlen && (vlen != strlen(MLREG_REDACTED) ||
 				     strncmp(s + sep + !!q, MLREG_REDACTED, vlen)))
 				count++;
 			if (vlen)
-				mlreg_buf_add(&o, MLREG_REDACTED, strlen(MLREG_REDACTED));
+				mlreg_buf_addstr(&o, MLREG_REDACTED);
 			i = sep + !!q + vlen;
 			continue;
 		}
-		mlreg_buf_add(&o, s + i, 1);
+		mlreg_buf_addch(&o, s[i]);
 		i++;
 	}
 	if (n)
 		*n += count;
-	return o.p;
+	return mlreg_buf_detach(&o, NULL);
 }
 
 /* Returns 1 when v is a scalar that says something (a number, a non-empty string). */

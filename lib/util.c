@@ -71,13 +71,41 @@ char *xstrndup(const char *s, size_t n)
 
 void mlreg_buf_add(struct mlreg_buf *b, const void *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
+	if (n > SIZE_MAX - b->len - 1)
+		oom();
+	MLREG_ALLOC_GROW(b->p, b->len + n + 1, b->cap);
+	if (n)
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+}
+
+void mlreg_buf_addstr(struct mlreg_buf *b, const char *s)
+{
+	mlreg_buf_add(b, s, strlen(s));
+}
+
+void mlreg_buf_addch(struct mlreg_buf *b, char c)
+{
+	mlreg_buf_add(b, &c, 1);
+}
+
+char *mlreg_buf_detach(struct mlreg_buf *b, size_t *len)
+{
+	char *p = b->p ? b->p : xcalloc(1, 1);
+
+	if (len)
+		*len = b->len;
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void mlreg_buf_release(struct mlreg_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
 }
 
 char *xasprintf(const char *fmt, ...)
@@ -233,4 +261,16 @@ ssize_t mlreg_read_retry(int fd, void *buf, size_t len)
 		n = read(fd, buf, len);
 	while (n < 0 && errno == EINTR);
 	return n;
+}
+
+long mlreg_env_long(const char *name, long lo, long hi, long dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return dflt;
+	v = strtol(s, &end, 10);
+	return *end || v < lo || v > hi ? dflt : v;
 }

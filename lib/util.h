@@ -42,18 +42,51 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *xreallocarray(void *p, size_t n, size_t size);
 
 /*
- * A growing string, git's strbuf reduced to what lib/ needs: p is NULL
- * until the first append, then always NUL-terminated after its len bytes
- * (which may hold NULs); the caller frees p.  Start with MLREG_BUF_INIT.
+ * struct mlreg_buf: the one growing string of mlreg (git's strbuf.h is the
+ * model; only what callers use is here).
+ *
+ * Invariants: p is NULL until the first append (a zero-initialised buffer,
+ * MLREG_BUF_INIT, is an empty one and needs no set-up); from then on p
+ * holds cap >= len + 1 bytes and p[len] is always '\0', so p can be passed
+ * as a C string, though its len bytes may themselves hold NULs (binary
+ * data).  Growth goes through MLREG_ALLOC_GROW, so it is amortised O(1)
+ * and aborts on overflow or exhaustion as xmalloc does: a caller that takes
+ * input from outside bounds len itself (see fetch.c's max).
+ *
+ * Use:
+ *	struct mlreg_buf b = MLREG_BUF_INIT;
+ *	mlreg_buf_addstr(&b, "name=");
+ *	mlreg_buf_add(&b, value, n);
+ *	mlreg_buf_addch(&b, '\n');
+ *	s = mlreg_buf_detach(&b, NULL);
+ * after which s is the caller's to free and b is empty again; or
+ * mlreg_buf_release(&b) to drop what was built.
  */
 struct mlreg_buf {
-	char *p;
-	size_t len, cap;
+	char *p;	/* the bytes, NUL-terminated; NULL before the first append */
+	size_t len;	/* bytes used, not counting the NUL */
+	size_t cap;	/* bytes allocated at p */
 };
 #define MLREG_BUF_INIT { NULL, 0, 0 }
 
-/* Appends n bytes of s to b (growing it at least twofold when full). */
+/* Appends n bytes of s to b. */
 void mlreg_buf_add(struct mlreg_buf *b, const void *s, size_t n);
+
+/* Appends the C string s to b. */
+void mlreg_buf_addstr(struct mlreg_buf *b, const char *s);
+
+/* Appends one byte c to b. */
+void mlreg_buf_addch(struct mlreg_buf *b, char c);
+
+/*
+ * Returns b's string, now the caller's to free ("" allocated when b is
+ * still empty, never NULL), with its length in *len when len is not NULL;
+ * b is left empty (MLREG_BUF_INIT), ready for reuse.
+ */
+char *mlreg_buf_detach(struct mlreg_buf *b, size_t *len);
+
+/* Frees b's bytes and leaves it empty (MLREG_BUF_INIT). */
+void mlreg_buf_release(struct mlreg_buf *b);
 
 /* Writes the current UTC time as RFC 3339 with microseconds into buf (>= 32 bytes). */
 void mlreg_time_now(char *buf, size_t len);
@@ -93,5 +126,12 @@ int mlreg_write_all(int fd, const void *buf, size_t len, const char *what);
 
 /* Returns bytes read (0 at EOF) or -1 with errno set; retries on EINTR. */
 ssize_t mlreg_read_retry(int fd, void *buf, size_t len);
+
+/*
+ * Returns the value of environment variable name when it is a decimal
+ * number from lo to hi, else dflt: unset, empty, malformed or out of range
+ * (a bad setting falls back to the default rather than failing).
+ */
+long mlreg_env_long(const char *name, long lo, long hi, long dflt);
 
 #endif

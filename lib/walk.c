@@ -32,10 +32,7 @@ static int add(struct mlreg_entries *e, const char *rel, const char *src, mode_t
 	if (why)
 		return mlreg_error_set(MLREG_EINVALID, "cannot store '%s': its name %s",
 				       src, why);
-	if (e->n == e->alloc) {
-		e->alloc = e->alloc ? 2 * e->alloc : 64;
-		e->v = xrealloc(e->v, e->alloc * sizeof(*e->v));
-	}
+	MLREG_ALLOC_GROW(e->v, e->n + 1, e->alloc);
 	e->v[e->n].path = xstrdup(rel);
 	e->v[e->n].src = xstrdup(src);
 	e->v[e->n].exec = (mode & S_IXUSR) != 0;

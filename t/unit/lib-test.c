@@ -21,17 +21,7 @@
 #include "remote/remote.h"
 #include "text.h"
 #include "util.h"
-
-static int n, failed;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, what);
-	if (!cond) {
-		failed++;
-		printf("#   last error: %s\n", mlreg_error_message());
-	}
-}
+#include "tap.h"
 
 static void names(void)
 {
@@ -175,7 +165,7 @@ static void redaction(void)
 		snprintf(what, sizeof(what), "redacted '%s' (%s)", strs[i][0], strs[i][2]);
 		ok(!strcmp(s, strs[i][1]) && k == atoi(strs[i][2]) && !strcmp(t, s) && !again, what);
 		if (strcmp(s, strs[i][1]) || k != atoi(strs[i][2]))
-			printf("#   got '%s' (%d)\n", s, k);
+			diag("got '%s' (%d)", s, k);
 		free(s);
 		free(t);
 	}
@@ -191,7 +181,7 @@ static void redaction(void)
 		snprintf(what, sizeof(what), "redacted document %zu (%s)", i + 1, docs[i][2]);
 		ok(got && !strcmp(got, docs[i][1]) && k == atoi(docs[i][2]) && again == 0, what);
 		if (got && (strcmp(got, docs[i][1]) || k != atoi(docs[i][2])))
-			printf("#   got %s (%d)\n", got, k);
+			diag("got %s (%d)", got, k);
 		cJSON_free(got);
 		cJSON_Delete(d);
 	}
@@ -354,7 +344,7 @@ static void text(void)
 			 i, cases[i][1], cases[i][2]);
 		ok(!strcmp(q, cases[i][1]) && !strcmp(m, cases[i][2]), what);
 		if (strcmp(q, cases[i][1]) || strcmp(m, cases[i][2]))
-			printf("#   got %s and %s\n", q, m);
+			diag("got %s and %s", q, m);
 		free(q);
 		free(m);
 	}
@@ -383,8 +373,10 @@ static int parses_to(const char *text, const char *want)
 		return 0;
 	got = cJSON_PrintUnformatted(doc);
 	r = !strcmp(got, want);
-	if (!r)
-		printf("#   got %s\n#   want %s\n", got, want);
+	if (!r) {
+		diag("got %s", got);
+		diag("want %s", want);
+	}
 	cJSON_free(got);
 	cJSON_Delete(doc);
 	return r;
@@ -473,10 +465,8 @@ static void writing(void)
 				   "\"bad\":\"caf\\ufffd!\"}\n";
 
 	s = mlreg_doc_print(o);
-	ok(!strcmp(s, want),
+	is(s, want,
 	   "the JSON writer escapes C0 and C1 controls, and writes U+FFFD for bytes not UTF-8");
-	if (strcmp(s, want))
-		printf("#   got %s", s);
 	free(s);
 	cJSON_Delete(o);
 }
@@ -654,6 +644,5 @@ int main(void)
 	hashing();
 	remotes();
 	packs();
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return done();
 }

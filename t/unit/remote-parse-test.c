@@ -17,20 +17,10 @@
 #include "error.h"
 #include "util.h"
 #include "remote/s3/xml.h"
+#include "tap.h"
 
 /* Every secret the tests write contains this; no message may. */
 #define SECRET_MARK "SeCrEt"
-
-static int n, failed;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, what);
-	if (!cond) {
-		failed++;
-		printf("#   last error: %s\n", mlreg_error_message());
-	}
-}
 
 /* Returns the parsed document of a NUL-terminated text, or NULL (with a diagnostic). */
 static struct mlreg_xml *xml_ok(const char *text)
@@ -38,7 +28,7 @@ static struct mlreg_xml *xml_ok(const char *text)
 	struct mlreg_xml *doc;
 
 	if (mlreg_xml_parse(&doc, text, strlen(text)) < 0) {
-		printf("#   parse failed: %s\n", mlreg_error_message());
+		diag("parse failed: %s", mlreg_error_message());
 		return NULL;
 	}
 	return doc;
@@ -55,7 +45,7 @@ static int xml_fails(const char *text, size_t len, const char *part)
 	if (rc == MLREG_EINVALID && doc == NULL && !strncmp(m, "malformed XML at byte ", 22) &&
 	    strstr(m, part))
 		return 1;
-	printf("#   rc %d, message: %s\n", rc, m);
+	diag("rc %d, message: %s", rc, m);
 	if (rc == 0)
 		mlreg_xml_free(doc);
 	return 0;
@@ -499,7 +489,7 @@ static int aws_fails(int rc, int code, const char *part)
 
 	if (rc == code && strstr(m, part) && !strstr(m, SECRET_MARK))
 		return 1;
-	printf("#   rc %d, message: %s\n", rc, m);
+	diag("rc %d, message: %s", rc, m);
 	return 0;
 }
 
@@ -511,14 +501,14 @@ static int creds_are(const char *profile, const char *id, const char *secret, co
 	int rc = mlreg_aws_credentials(&c, profile), r;
 
 	if (rc < 0) {
-		printf("#   rc %d, message: %s\n", rc, mlreg_error_message());
+		diag("rc %d, message: %s", rc, mlreg_error_message());
 		return 0;
 	}
 	r = !strcmp(c.access_key, id) && !strcmp(c.secret_key, secret) &&
 	    (token ? c.session_token && !strcmp(c.session_token, token) : !c.session_token) &&
 	    !strcmp(c.source, source);
 	if (!r)
-		printf("#   got '%s' '%s' '%s' from '%s'\n", c.access_key, c.secret_key,
+		diag("got '%s' '%s' '%s' from '%s'", c.access_key, c.secret_key,
 		       c.session_token ? c.session_token : "(null)", c.source);
 	mlreg_aws_creds_free(&c);
 	return r;
@@ -562,7 +552,7 @@ static int lookup_is(int (*fn)(char **, const char *), const char *profile, cons
 	else
 		r = rc == 0 && got && !strcmp(got, want);
 	if (!r)
-		printf("#   rc %d, got '%s', message: %s\n", rc, got ? got : "(null)",
+		diag("rc %d, got '%s', message: %s", rc, got ? got : "(null)",
 		       mlreg_error_message());
 	free(got);
 	return r;
@@ -1004,6 +994,5 @@ int main(int argc, char **argv)
 		free(p);
 		rmdir(dir);
 	}
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return done();
 }

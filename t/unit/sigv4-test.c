@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "remote/s3/sigv4.h"
+#include "tap.h"
 
 #define MAX_HEADERS 8
 #define EMPTY_SHA256 \
@@ -340,17 +341,6 @@ static const struct vector vectors[] = {
 		   "6f0a534bc59db6670ed5711ef69dc6f7") },
 };
 
-static int n, failed;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n, what);
-	if (!cond) {
-		failed++;
-		printf("#   last error: %s\n", mlreg_error_message());
-	}
-}
-
 /* Returns how many headers v lists. */
 static size_t count_headers(const struct mlreg_sigv4_header *h)
 {
@@ -359,20 +349,6 @@ static size_t count_headers(const struct mlreg_sigv4_header *h)
 	while (i < MAX_HEADERS && h[i].name)
 		i++;
 	return i;
-}
-
-/* Prints got and want as TAP comments, one line each. */
-static void show(const char *got, const char *want)
-{
-	const char *p;
-
-	printf("#   got:  ");
-	for (p = got ? got : "(null)"; *p; p++)
-		printf(*p == '\n' ? "\\n" : "%c", *p);
-	printf("\n#   want: ");
-	for (p = want; *p; p++)
-		printf(*p == '\n' ? "\\n" : "%c", *p);
-	printf("\n");
 }
 
 static void published(void)
@@ -390,15 +366,11 @@ static void published(void)
 						      v->query, v->h, nh,
 						      v->payload);
 		snprintf(title, sizeof(title), "%s: canonical request", v->name);
-		ok(!error && !strcmp(creq, v->creq), title);
-		if (error || strcmp(creq, v->creq))
-			show(creq, v->creq);
+		is(error ? NULL : creq, v->creq, title);
 		error = mlreg_sigv4_sign(&authz, v->key, v->method, v->path,
 					 v->query, v->h, nh, v->payload);
 		snprintf(title, sizeof(title), "%s: Authorization", v->name);
-		ok(!error && !strcmp(authz, v->authz), title);
-		if (error || strcmp(authz, v->authz))
-			show(authz, v->authz);
+		is(error ? NULL : authz, v->authz, title);
 		free(creq);
 		free(authz);
 	}
@@ -421,7 +393,7 @@ static int query_is(const char *query, const char *want)
 	same = (size_t)(end - line) == strlen(want) &&
 	       !strncmp(line, want, strlen(want));
 	if (!same)
-		printf("#   query '%s' gave '%.*s'\n", query, (int)(end - line),
+		diag("query '%s' gave '%.*s'", query, (int)(end - line),
 		       line);
 	free(creq);
 	return same;
@@ -503,7 +475,7 @@ static int refused(const struct mlreg_sigv4_key *key, const char *method,
 	    !strstr(mlreg_error_message(), needle) ||
 	    strstr(mlreg_error_message(), s3_key.secret_key) ||
 	    strstr(mlreg_error_message(), "bPxRfiCY")) {
-		printf("#   error %d, message '%s'\n", error,
+		diag("error %d, message '%s'", error,
 		       mlreg_error_message());
 		return 0;
 	}
@@ -594,7 +566,7 @@ static int encodes(const char *s, int keep_slash, const char *want)
 	int same = !strcmp(e, want);
 
 	if (!same)
-		printf("#   '%s' encoded to '%s'\n", s, e);
+		diag("'%s' encoded to '%s'", s, e);
 	free(e);
 	return same;
 }
@@ -629,6 +601,5 @@ int main(void)
 	headers();
 	errors();
 	encoding();
-	printf("1..%d\n", n);
-	return failed ? 1 : 0;
+	return done();
 }
