@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""on-tty.py OUT CMD [ARG...]: run CMD with its standard output on a
-pseudo-terminal (in raw mode, so bytes pass unchanged), copy what CMD
-writes there into the file OUT, and exit with CMD's exit status (128+N
-when a signal N killed it).  Standard input and error are left as they
-are.  For tests of what a command does when its output is a terminal.
+"""on-tty.py [--stderr] OUT CMD [ARG...]: run CMD with its standard output
+(with --stderr: its standard error) on a pseudo-terminal (in raw mode, so
+bytes pass unchanged), copy what CMD writes there into the file OUT, and
+exit with CMD's exit status (128+N when a signal N killed it).  The other
+descriptors are left as they are.  For tests of what a command does when
+its output, or its error stream (progress meters), is a terminal.
 """
 import os
 import pty
@@ -12,16 +13,20 @@ import tty
 
 
 def main():
-    if len(sys.argv) < 3:
-        sys.stderr.write("usage: on-tty.py OUT CMD [ARG...]\n")
+    args = sys.argv[1:]
+    fd = 1
+    if args[:1] == ["--stderr"]:
+        fd, args = 2, args[1:]
+    if len(args) < 2:
+        sys.stderr.write("usage: on-tty.py [--stderr] OUT CMD [ARG...]\n")
         return 2
-    out_path, argv = sys.argv[1], sys.argv[2:]
+    out_path, argv = args[0], args[1:]
     master, slave = pty.openpty()
     tty.setraw(slave)
     pid = os.fork()
     if pid == 0:
         os.close(master)
-        os.dup2(slave, 1)
+        os.dup2(slave, fd)
         os.close(slave)
         try:
             os.execvp(argv[0], argv)
