@@ -31,9 +31,8 @@
 #include <zlib.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "util.h"
-#include "zip.h"
 
 #define PK_MAX_OPS 4000000		/* opcodes walked */
 #define PK_MAX_READ (16u << 20)		/* bytes read (not skipped ones) */
@@ -129,7 +128,7 @@ static void init_table(void)
 	arg_of[0x8d] = arg_of[0x8e] = arg_of[0x96] = A_LEN8;
 }
 
-int mlreg_inspect_pickle_opcode(unsigned char op)
+int mlreg_pickle_opcode(unsigned char op)
 {
 	init_table();
 	return arg_of[op] != A_BAD;
@@ -859,14 +858,6 @@ int mlreg_pickle_scan(struct mlreg_pickle_scan *scan,
 	return err;
 }
 
-/* Returns 1 when name ends with ext. */
-static int has_ext(const char *name, const char *ext)
-{
-	size_t n = strlen(name), e = strlen(ext);
-
-	return n > e && !strcmp(name + n - e, ext);
-}
-
 /*
  * Returns 0 and the first bytes (at most PK_MAX_INFLATE) of the zlib
  * stream starting at off in src, in *out and *len, with *whole set when
@@ -949,14 +940,13 @@ int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src)
 	struct mlreg_pickle_scan scan;
 	struct mlreg_src mem = *src;
 	unsigned char head[2] = { 0, 0 }, *inflated = NULL;
-	const char *base = strrchr(src->name, '/'), *format, *framework;
+	const char *base = mlreg_src_base(src), *format, *framework;
 	const char *compressed = NULL;
 	cJSON *r, *details, *warnings, *e;
 	size_t len = 0;
 	int whole = 1, err;
 
 	*out = NULL;
-	base = base ? base + 1 : src->name;
 	if ((err = mlreg_src_read(src, 0, head,
 				  src->size < 2 ? (size_t)src->size : 2)) < 0)
 		return err;
@@ -982,7 +972,7 @@ int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src)
 		format = "pytorch-legacy";
 		framework = "pytorch";
 	} else {
-		format = scan.joblib || compressed || has_ext(base, ".joblib")
+		format = scan.joblib || compressed || mlreg_src_has_ext(base, ".joblib")
 				 ? "joblib"
 				 : "pickle";
 		framework = scan.framework;
@@ -1042,3 +1032,34 @@ int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src)
 	*out = r;
 	return 0;
 }
+
+/*
+ * Returns 1 when src looks like a pickle, else 0: a PROTO opcode (protocol
+ * 2 to 5) followed, unless the name is a pickle's (.pkl .pickle .joblib
+ * .pt .pth), by another opcode; or, under such a name, the first byte of a
+ * protocol 0/1 pickle or of joblib's zlib compression.
+ */
+static int sniff_pickle(const struct mlreg_src *src, const unsigned char *head, size_t n)
+{
+	const char *base = mlreg_src_base(src);
+	int named = mlreg_src_has_ext(base, ".pkl") || mlreg_src_has_ext(base, ".pickle") ||
+		mlreg_src_has_ext(base, ".joblib") || mlreg_src_has_ext(base, ".pt") ||
+		mlreg_src_has_ext(base, ".pth");
+
+	/*
+	 * PROTO 2-5; without a pickle's name, the next byte must be an opcode
+	 * too, or one random file in 16,000 would be called a broken pickle.
+	 */
+	if (head[0] == 0x80 && head[1] >= 2 && head[1] <= 5 &&
+	    (named || mlreg_pickle_opcode(head[2])))
+		return 1;
+	if (named)
+		if (head[0] == '(' || head[0] == ']' || head[0] == '}' || head[0] == 'c' ||
+		    head[0] == 0x78 || !memcmp(head, "ZF", 2))
+			return 1;	/* protocol 0/1 pickles, zlib-compressed joblib */
+	return 0;
+}
+
+const struct mlreg_inspector mlreg_inspector_pickle = {
+	"pickle", sniff_pickle, mlreg_inspect_pickle
+};

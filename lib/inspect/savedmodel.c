@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "protobuf.h"
 #include "util.h"
 
@@ -611,3 +611,17 @@ done:
 	free(s);
 	return r;
 }
+
+/*
+ * Returns 1 when src is named saved_model.pb, the file of a SavedModel
+ * directory that holds its signatures, else 0: its protobuf carries no
+ * magic number, so the name decides (before ONNX's sniffer could).
+ */
+static int sniff_savedmodel(const struct mlreg_src *src, const unsigned char *head, size_t n)
+{
+	return !strcmp(mlreg_src_base(src), "saved_model.pb");
+}
+
+const struct mlreg_inspector mlreg_inspector_savedmodel = {
+	"savedmodel", sniff_savedmodel, mlreg_inspect_savedmodel
+};

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "util.h"
 #include "zip.h"
 
@@ -716,3 +716,16 @@ done:
 	mlreg_zip_close(&zip);
 	return err;
 }
+
+/*
+ * Returns 1 when src starts with a zip local file header or, for an
+ * archive with no members, the end-of-central-directory record, else 0.
+ */
+static int sniff_zip(const struct mlreg_src *src, const unsigned char *head, size_t n)
+{
+	return !memcmp(head, "PK\x03\x04", 4) || !memcmp(head, "PK\x05\x06", 4);
+}
+
+const struct mlreg_inspector mlreg_inspector_zip = {
+	"zip", sniff_zip, mlreg_inspect_zip
+};
