@@ -352,10 +352,7 @@ static int parse_value(struct onnx *o, const struct mlreg_pb_field *f,
 		vs->dropped = 1;
 		goto done;
 	}
-	if (vs->n == vs->alloc) {
-		vs->alloc = vs->alloc ? 2 * vs->alloc : 8;
-		vs->v = xrealloc(vs->v, vs->alloc * sizeof(*vs->v));
-	}
+	MLREG_ALLOC_GROW(vs->v, vs->n + 1, vs->alloc);
 	vs->v[vs->n].field = mlreg_inspect_field(name ? name : "", t->type,
 						 t->dims, t->ndims);
 	if (!t->has_shape)

@@ -132,10 +132,7 @@ static struct entry *add_entry(struct entries *l, size_t max)
 		l->dropped = 1;
 		return NULL;
 	}
-	if (l->n == l->alloc) {
-		l->alloc = l->alloc ? 2 * l->alloc : 8;
-		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
-	}
+	MLREG_ALLOC_GROW(l->v, l->n + 1, l->alloc);
 	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
 	l->v[l->n].seq = l->n;
 	return &l->v[l->n++];
