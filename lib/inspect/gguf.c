@@ -637,7 +637,8 @@ done:
 }
 
 /* Returns 1 when src starts with GGUF's magic "GGUF", else 0. */
-static int sniff_gguf(const struct mlreg_src *src, const unsigned char *head, size_t n)
+static int sniff_gguf(const struct mlreg_src *src,
+		      const unsigned char *head, size_t n)
 {
 	return !memcmp(head, "GGUF", 4);
 }

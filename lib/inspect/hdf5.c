@@ -102,7 +102,8 @@ int mlreg_inspect_hdf5(cJSON **out, const struct mlreg_src *src)
  * Returns 1 when the superblock signature is at offset 0, 512, 1024, 2048
  * or 4096 (after a user block), else 0.
  */
-static int sniff_hdf5(const struct mlreg_src *src, const unsigned char *head, size_t n)
+static int sniff_hdf5(const struct mlreg_src *src,
+		      const unsigned char *head, size_t n)
 {
 	static const uint64_t offsets[] = { 0, 512, 1024, 2048, 4096 };
 	size_t i;

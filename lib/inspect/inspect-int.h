@@ -39,7 +39,7 @@
 
 #define MLREG_SNIFF_HEAD 16	/* bytes of a file's start given to sniffers */
 
-/* One format (or family of formats sharing a container) the dispatcher knows. */
+/* A format, or a family sharing a container, that the dispatcher knows. */
 struct mlreg_inspector {
 	const char *format;	/* its id ("zip" for the zip-based family) */
 	/*
@@ -48,7 +48,8 @@ struct mlreg_inspector {
 	 * MLREG_SNIFF_HEAD; content decides first, the name's extension
 	 * only tells apart formats that share a container.
 	 */
-	int (*sniff)(const struct mlreg_src *src, const unsigned char *head, size_t n);
+	int (*sniff)(const struct mlreg_src *src, const unsigned char *head,
+		     size_t n);
 	/* Same contract as mlreg_inspect(), for a file sniff took. */
 	int (*inspect)(cJSON **out, const struct mlreg_src *src);
 };
@@ -75,13 +76,19 @@ int mlreg_inspect_savedmodel(cJSON **out, const struct mlreg_src *src);
 int mlreg_inspect_safetensors(cJSON **out, const struct mlreg_src *src);
 /* lib/inspect/gguf.c */
 int mlreg_inspect_gguf(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/zip-formats.c: a zip archive: Keras 3 .keras, PyTorch zip, NumPy .npz; *out NULL for other zips */
+/*
+ * lib/inspect/zip-formats.c: a zip archive: Keras 3 .keras, PyTorch zip,
+ * NumPy .npz; *out NULL for other zips
+ */
 int mlreg_inspect_zip(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/hdf5.c: HDF5 (Keras .h5 and others), detected from the superblock */
+/* lib/inspect/hdf5.c: HDF5 (Keras .h5 and others), from the superblock */
 int mlreg_inspect_hdf5(cJSON **out, const struct mlreg_src *src);
 /* lib/inspect/npy.c: NumPy .npy */
 int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/pickle.c: pickle, joblib and PyTorch's legacy (pickle) format; never unpickled */
+/*
+ * lib/inspect/pickle.c: pickle, joblib and PyTorch's legacy (pickle)
+ * format; never unpickled
+ */
 int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src);
 
 /*
@@ -93,18 +100,20 @@ int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src);
  * ("'<name>' is truncated") when off + len passes the end, MLREG_EOS on a
  * read error.
  */
-int mlreg_src_read(const struct mlreg_src *src, uint64_t off, void *dst, size_t len);
+int mlreg_src_read(const struct mlreg_src *src, uint64_t off, void *dst,
+		   size_t len);
 
 /* Returns the last component of src's name, "" when it has none. */
 const char *mlreg_src_base(const struct mlreg_src *src);
 
-/* Returns 1 when name (may be NULL) is longer than ext and ends with it, else 0. */
+/* Returns 1 when name (may be NULL) is longer than ext and ends with it. */
 int mlreg_src_has_ext(const char *name, const char *ext);
 
 /* Returns a new FIELD object (inspect.h) for name, type and dims. */
-cJSON *mlreg_inspect_field(const char *name, const char *type, const int64_t *dims, size_t ndims);
+cJSON *mlreg_inspect_field(const char *name, const char *type,
+			   const int64_t *dims, size_t ndims);
 
-/* Returns a new result skeleton (inspect.h): format, framework, empty details. */
+/* Returns a new result skeleton (inspect.h): format, framework, details. */
 cJSON *mlreg_inspect_result(const char *format, const char *framework);
 
 /*

@@ -27,7 +27,7 @@ static const struct mlreg_inspector *const inspectors[] = {
 	&mlreg_inspector_onnx,
 };
 
-/* Returns the inspector for src from its content, or NULL when none takes it. */
+/* Returns the inspector for src from its content, or NULL if none takes it. */
 static const struct mlreg_inspector *detect(const struct mlreg_src *src)
 {
 	unsigned char head[MLREG_SNIFF_HEAD] = { 0 };

@@ -536,7 +536,8 @@ int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src)
 }
 
 /* Returns 1 when src starts with the .npy magic "\x93NUMPY", else 0. */
-static int sniff_npy(const struct mlreg_src *src, const unsigned char *head, size_t n)
+static int sniff_npy(const struct mlreg_src *src,
+		     const unsigned char *head, size_t n)
 {
 	return n >= 6 && !memcmp(head, "\x93NUMPY", 6);
 }

@@ -738,7 +738,8 @@ done:
  * taken as a truncated model, for the parser to say so.  Returns 1 when
  * src's top level parses as an ONNX ModelProto so, else 0.
  */
-static int sniff_onnx(const struct mlreg_src *src, const unsigned char *head, size_t n)
+static int sniff_onnx(const struct mlreg_src *src,
+		      const unsigned char *head, size_t n)
 {
 	struct mlreg_pb *pb = xmalloc(sizeof(*pb));
 	struct mlreg_pb_field f;

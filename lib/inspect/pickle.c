@@ -131,7 +131,8 @@ int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src)
 		format = "pytorch-legacy";
 		framework = "pytorch";
 	} else {
-		format = scan.joblib || compressed || mlreg_src_has_ext(base, ".joblib")
+		format = scan.joblib || compressed ||
+				 mlreg_src_has_ext(base, ".joblib")
 				 ? "joblib"
 				 : "pickle";
 		framework = scan.framework;
@@ -198,12 +199,15 @@ int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src)
  * .pt .pth), by another opcode; or, under such a name, the first byte of a
  * protocol 0/1 pickle or of joblib's zlib compression.
  */
-static int sniff_pickle(const struct mlreg_src *src, const unsigned char *head, size_t n)
+static int sniff_pickle(const struct mlreg_src *src,
+			const unsigned char *head, size_t n)
 {
 	const char *base = mlreg_src_base(src);
-	int named = mlreg_src_has_ext(base, ".pkl") || mlreg_src_has_ext(base, ".pickle") ||
-		mlreg_src_has_ext(base, ".joblib") || mlreg_src_has_ext(base, ".pt") ||
-		mlreg_src_has_ext(base, ".pth");
+	int named = mlreg_src_has_ext(base, ".pkl") ||
+		    mlreg_src_has_ext(base, ".pickle") ||
+		    mlreg_src_has_ext(base, ".joblib") ||
+		    mlreg_src_has_ext(base, ".pt") ||
+		    mlreg_src_has_ext(base, ".pth");
 
 	/*
 	 * PROTO 2-5; without a pickle's name, the next byte must be an opcode
@@ -213,9 +217,9 @@ static int sniff_pickle(const struct mlreg_src *src, const unsigned char *head, 
 	    (named || mlreg_pickle_opcode(head[2])))
 		return 1;
 	if (named)
-		if (head[0] == '(' || head[0] == ']' || head[0] == '}' || head[0] == 'c' ||
-		    head[0] == 0x78 || !memcmp(head, "ZF", 2))
-			return 1;	/* protocol 0/1 pickles, zlib-compressed joblib */
+		if (head[0] == '(' || head[0] == ']' || head[0] == '}' ||
+		    head[0] == 'c' || head[0] == 0x78 || !memcmp(head, "ZF", 2))
+			return 1;	/* protocol 0/1 pickles, joblib's zlib */
 	return 0;
 }
 

@@ -353,7 +353,8 @@ done:
  * Returns 1 when src starts as safetensors does, a u64 little-endian
  * header length that fits the file and then a JSON object, else 0.
  */
-static int sniff_safetensors(const struct mlreg_src *src, const unsigned char *head, size_t n)
+static int sniff_safetensors(const struct mlreg_src *src,
+			     const unsigned char *head, size_t n)
 {
 	uint64_t hl = 0;
 	size_t i;

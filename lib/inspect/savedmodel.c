@@ -614,7 +614,8 @@ done:
  * directory that holds its signatures, else 0: its protobuf carries no
  * magic number, so the name decides (before ONNX's sniffer could).
  */
-static int sniff_savedmodel(const struct mlreg_src *src, const unsigned char *head, size_t n)
+static int sniff_savedmodel(const struct mlreg_src *src,
+			    const unsigned char *head, size_t n)
 {
 	return !strcmp(mlreg_src_base(src), "saved_model.pb");
 }
