@@ -1,6 +1,6 @@
 /*
  * Zip-based model formats, told apart by their members (lib/inspect/zip.c reads
- * the archive):
+ * the archive), tried in this order (zip_formats[] at the end):
  *   Keras 3 .keras     config.json, metadata.json, model.weights.h5
  *   PyTorch zip        <dir>/data.pkl beside <dir>/version (or .data/version,
  *                      or byteorder), tensors under <dir>/data/, TorchScript
