@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "util.h"
 
 #define GGUF_MAX_KV 1000000		/* metadata pairs */
@@ -635,3 +635,14 @@ done:
 	*out = res;
 	return 0;
 }
+
+/* Returns 1 when src starts with GGUF's magic "GGUF", else 0. */
+static int sniff_gguf(const struct mlreg_src *src,
+		      const unsigned char *head, size_t n)
+{
+	return !memcmp(head, "GGUF", 4);
+}
+
+const struct mlreg_inspector mlreg_inspector_gguf = {
+	"gguf", sniff_gguf, mlreg_inspect_gguf
+};

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "util.h"
 
 #define HINT_BYTES 65536	/* bytes searched for Keras's attribute names */
@@ -97,3 +97,27 @@ int mlreg_inspect_hdf5(cJSON **out, const struct mlreg_src *src)
 	*out = r;
 	return 0;
 }
+
+/*
+ * Returns 1 when the superblock signature is at offset 0, 512, 1024, 2048
+ * or 4096 (after a user block), else 0.
+ */
+static int sniff_hdf5(const struct mlreg_src *src,
+		      const unsigned char *head, size_t n)
+{
+	static const uint64_t offsets[] = { 0, 512, 1024, 2048, 4096 };
+	size_t i;
+
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		unsigned char sig[8];
+		if (offsets[i] + 8 <= src->size &&
+		    mlreg_src_read(src, offsets[i], sig, 8) == 0 &&
+		    !memcmp(sig, "\x89HDF\r\n\x1a\n", 8))
+			return 1;
+	}
+	return 0;
+}
+
+const struct mlreg_inspector mlreg_inspector_hdf5 = {
+	"hdf5", sniff_hdf5, mlreg_inspect_hdf5
+};

@@ -26,6 +26,11 @@
  *
  * Formats: onnx, savedmodel, safetensors, gguf, keras, hdf5, pytorch-zip,
  * pytorch-legacy, npy, npz, pickle, joblib.
+ *
+ * A format is found by content (magic numbers and structure first, the
+ * name's extension only to tell apart formats that share a container), by
+ * the table of inspectors in inspect.c; the parsers and what they share
+ * are in the private header inspect-int.h.
  */
 #ifndef MLREG_INSPECT_H
 #define MLREG_INSPECT_H
@@ -44,20 +49,6 @@ struct mlreg_src {
 };
 
 /*
- * Returns 0 after reading exactly len bytes at off into dst; MLREG_EINVALID
- * ("'<name>' is truncated") when off + len passes the end, MLREG_EOS on a
- * read error.
- */
-int mlreg_src_read(const struct mlreg_src *src, uint64_t off, void *dst, size_t len);
-
-/*
- * Returns the format id of src from its content (magic numbers and
- * structure first, the name's extension only to tell apart formats that
- * share a container), or NULL when it is not a model format we know.
- */
-const char *mlreg_inspect_detect(const struct mlreg_src *src);
-
-/*
  * Returns 0 and the inspection object in *out for a known format; *out is
  * NULL and 0 returned for an unknown one; MLREG_EINVALID, with a message
  * naming the file and the problem, for a malformed, truncated or hostile
@@ -71,34 +62,5 @@ int mlreg_inspect(cJSON **out, const struct mlreg_src *src);
  * (a version's file is read from its object, named by its hash).
  */
 int mlreg_inspect_path(cJSON **out, const char *path, const char *name);
-
-/*
- * One parser per format family; same contract as mlreg_inspect() for the
- * files mlreg_inspect_detect() sent to it.
- */
-/* lib/inspect/onnx.c: ONNX ModelProto (protobuf) */
-int mlreg_inspect_onnx(cJSON **out, const struct mlreg_src *src);
-/* Returns 1 when src's top level parses as an ONNX ModelProto, else 0. */
-int mlreg_inspect_onnx_sniff(const struct mlreg_src *src);
-/* lib/inspect/savedmodel.c: TensorFlow SavedModel saved_model.pb (protobuf) */
-int mlreg_inspect_savedmodel(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/safetensors.c */
-int mlreg_inspect_safetensors(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/gguf.c */
-int mlreg_inspect_gguf(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/zip-formats.c: a zip archive: Keras 3 .keras, PyTorch zip, NumPy .npz; *out NULL for other zips */
-int mlreg_inspect_zip(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/hdf5.c: HDF5 (Keras .h5 and others), detected from the superblock */
-int mlreg_inspect_hdf5(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/npy.c: NumPy .npy */
-int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src);
-/* lib/inspect/pickle.c: pickle, joblib and PyTorch's legacy (pickle) format; never unpickled */
-int mlreg_inspect_pickle(cJSON **out, const struct mlreg_src *src);
-/* Returns 1 when op is a pickle opcode (of any protocol), else 0. */
-int mlreg_inspect_pickle_opcode(unsigned char op);
-
-/* Helpers for parsers: a FIELD object, and a new result skeleton. */
-cJSON *mlreg_inspect_field(const char *name, const char *type, const int64_t *dims, size_t ndims);
-cJSON *mlreg_inspect_result(const char *format, const char *framework);
 
 #endif

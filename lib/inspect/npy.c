@@ -16,9 +16,8 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "util.h"
-#include "zip.h"
 
 #define NPY_MAX_HEADER 65535	/* header bytes read (numpy writes far fewer) */
 #define NPY_MAX_DIMS 64		/* dimensions in a shape */
@@ -535,3 +534,14 @@ int mlreg_inspect_npy(cJSON **out, const struct mlreg_src *src)
 	*out = r;
 	return 0;
 }
+
+/* Returns 1 when src starts with the .npy magic "\x93NUMPY", else 0. */
+static int sniff_npy(const struct mlreg_src *src,
+		     const unsigned char *head, size_t n)
+{
+	return n >= 6 && !memcmp(head, "\x93NUMPY", 6);
+}
+
+const struct mlreg_inspector mlreg_inspector_npy = {
+	"npy", sniff_npy, mlreg_inspect_npy
+};

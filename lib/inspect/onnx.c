@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "protobuf.h"
 #include "util.h"
 
@@ -352,10 +352,7 @@ static int parse_value(struct onnx *o, const struct mlreg_pb_field *f,
 		vs->dropped = 1;
 		goto done;
 	}
-	if (vs->n == vs->alloc) {
-		vs->alloc = vs->alloc ? 2 * vs->alloc : 8;
-		vs->v = xrealloc(vs->v, vs->alloc * sizeof(*vs->v));
-	}
+	MLREG_ALLOC_GROW(vs->v, vs->n + 1, vs->alloc);
 	vs->v[vs->n].field = mlreg_inspect_field(name ? name : "", t->type,
 						 t->dims, t->ndims);
 	if (!t->has_shape)
@@ -733,22 +730,16 @@ done:
 	return r;
 }
 
-/* Returns 1 when name ends in ".onnx". */
-static int has_onnx_name(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-
-	return n > 5 && !strcmp(name + n - 5, ".onnx");
-}
-
 /*
  * The sniffer reads only the top-level tags, stepping over the graph by
  * its length: every field must have the number and wire type ModelProto
  * gives it, ir_version must be plausible, and a graph must be there.  A
  * file whose name ends in .onnx that reads so until its bytes run out is
- * taken as a truncated model, for the parser to say so.
+ * taken as a truncated model, for the parser to say so.  Returns 1 when
+ * src's top level parses as an ONNX ModelProto so, else 0.
  */
-int mlreg_inspect_onnx_sniff(const struct mlreg_src *src)
+static int sniff_onnx(const struct mlreg_src *src,
+		      const unsigned char *head, size_t n)
 {
 	struct mlreg_pb *pb = xmalloc(sizeof(*pb));
 	struct mlreg_pb_field f;
@@ -765,7 +756,11 @@ int mlreg_inspect_onnx_sniff(const struct mlreg_src *src)
 			graph = 1;
 	}
 	truncated = r < 0 && pb->truncated && ir_version &&
-		has_onnx_name(src->name);
+		mlreg_src_has_ext(src->name, ".onnx");
 	free(pb);
 	return (r == 0 && ir_version && graph) || truncated;
 }
+
+const struct mlreg_inspector mlreg_inspector_onnx = {
+	"onnx", sniff_onnx, mlreg_inspect_onnx
+};

@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "inspect.h"
+#include "inspect-int.h"
 
 #define MLREG_PB_WINDOW 4096		/* bytes read ahead from a file */
 #define MLREG_PB_MAX_DEPTH 32		/* nesting of groups, and of callers */

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "util.h"
 
 #define ST_MAX_HEADER 100000000ull	/* header bytes (safetensors' limit) */
@@ -348,3 +348,24 @@ done:
 	free(text);
 	return err;
 }
+
+/*
+ * Returns 1 when src starts as safetensors does, a u64 little-endian
+ * header length that fits the file and then a JSON object, else 0.
+ */
+static int sniff_safetensors(const struct mlreg_src *src,
+			     const unsigned char *head, size_t n)
+{
+	uint64_t hl = 0;
+	size_t i;
+
+	if (n < 9)
+		return 0;
+	for (i = 0; i < 8; i++)
+		hl |= (uint64_t)head[i] << (8 * i);
+	return head[8] == '{' && hl >= 2 && hl <= src->size - 8;
+}
+
+const struct mlreg_inspector mlreg_inspector_safetensors = {
+	"safetensors", sniff_safetensors, mlreg_inspect_safetensors
+};

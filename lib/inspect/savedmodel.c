@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "protobuf.h"
 #include "util.h"
 
@@ -132,10 +132,7 @@ static struct entry *add_entry(struct entries *l, size_t max)
 		l->dropped = 1;
 		return NULL;
 	}
-	if (l->n == l->alloc) {
-		l->alloc = l->alloc ? 2 * l->alloc : 8;
-		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
-	}
+	MLREG_ALLOC_GROW(l->v, l->n + 1, l->alloc);
 	memset(&l->v[l->n], 0, sizeof(l->v[l->n]));
 	l->v[l->n].seq = l->n;
 	return &l->v[l->n++];
@@ -611,3 +608,18 @@ done:
 	free(s);
 	return r;
 }
+
+/*
+ * Returns 1 when src is named saved_model.pb, the file of a SavedModel
+ * directory that holds its signatures, else 0: its protobuf carries no
+ * magic number, so the name decides (before ONNX's sniffer could).
+ */
+static int sniff_savedmodel(const struct mlreg_src *src,
+			    const unsigned char *head, size_t n)
+{
+	return !strcmp(mlreg_src_base(src), "saved_model.pb");
+}
+
+const struct mlreg_inspector mlreg_inspector_savedmodel = {
+	"savedmodel", sniff_savedmodel, mlreg_inspect_savedmodel
+};

@@ -1,6 +1,6 @@
 /*
  * Zip-based model formats, told apart by their members (lib/inspect/zip.c reads
- * the archive):
+ * the archive), tried in this order (zip_formats[] at the end):
  *   Keras 3 .keras     config.json, metadata.json, model.weights.h5
  *   PyTorch zip        <dir>/data.pkl beside <dir>/version (or .data/version,
  *                      or byteorder), tensors under <dir>/data/, TorchScript
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "error.h"
-#include "inspect.h"
+#include "inspect-int.h"
 #include "util.h"
 #include "zip.h"
 
@@ -415,7 +415,8 @@ static void sequential_signature(cJSON *inputs, cJSON *outputs,
 }
 
 /* Returns 0 and the Keras 3 inspection of zip in *out. */
-static int inspect_keras(cJSON **out, const struct mlreg_zip *zip)
+static int inspect_keras(cJSON **out, const struct mlreg_zip *zip,
+			 const char *arg)
 {
 	cJSON *config = NULL, *meta = NULL, *r, *d, *sig, *inputs, *outputs;
 	const cJSON *cfg;
@@ -573,7 +574,8 @@ static int inspect_torch(cJSON **out, const struct mlreg_zip *zip,
 }
 
 /* Returns 0 and the npz inspection of zip in *out. */
-static int inspect_npz(cJSON **out, const struct mlreg_zip *zip)
+static int inspect_npz(cJSON **out, const struct mlreg_zip *zip,
+		       const char *arg)
 {
 	unsigned char *buf = xmalloc(NPY_HEAD);
 	cJSON *r, *d, *arrays, *w = NULL;
@@ -652,8 +654,19 @@ static int inspect_npz(cJSON **out, const struct mlreg_zip *zip)
 	return 0;
 }
 
-/* Returns the top directory of a PyTorch archive zip (allocated), or NULL. */
-static char *torch_prefix(const struct mlreg_zip *zip)
+/* Returns 1 when zip holds Keras 3's config.json and metadata or weights. */
+static int is_keras(const struct mlreg_zip *zip, char **arg)
+{
+	return mlreg_zip_find(zip, "config.json") &&
+	       (mlreg_zip_find(zip, "metadata.json") ||
+		mlreg_zip_find(zip, "model.weights.h5"));
+}
+
+/*
+ * Returns 1 when zip is a PyTorch archive, with its top directory in *arg
+ * (allocated), else 0.
+ */
+static int is_torch(const struct mlreg_zip *zip, char **arg)
 {
 	static const char *const markers[] = { "/version", "/.data/version",
 					       "/byteorder" };
@@ -674,16 +687,18 @@ static char *torch_prefix(const struct mlreg_zip *zip)
 			char *m = xasprintf("%s%s", prefix, markers[k]);
 			int found = mlreg_zip_find(zip, m) != NULL;
 			free(m);
-			if (found)
-				return prefix;
+			if (found) {
+				*arg = prefix;
+				return 1;
+			}
 		}
 		free(prefix);
 	}
-	return NULL;
+	return 0;
 }
 
 /* Returns 1 when every member of zip is a .npy file (and there is one). */
-static int all_npy(const struct mlreg_zip *zip)
+static int is_npz(const struct mlreg_zip *zip, char **arg)
 {
 	size_t i;
 
@@ -694,25 +709,57 @@ static int all_npy(const struct mlreg_zip *zip)
 	return zip->count > 0;
 }
 
+/*
+ * The zip-based formats, told apart by their members, in the order they
+ * are tried: the first whose match() takes the archive inspects it.
+ */
+static const struct zip_format {
+	const char *format;	/* the "format" of its results */
+	/*
+	 * Returns 1 when zip's members are this format's, else 0; may leave
+	 * in *arg an allocated string for inspect() (PyTorch's top directory).
+	 */
+	int (*match)(const struct mlreg_zip *zip, char **arg);
+	/* Returns 0 and the inspection of zip in *out, or an error. */
+	int (*inspect)(cJSON **out, const struct mlreg_zip *zip,
+		       const char *arg);
+} zip_formats[] = {
+	{ "keras", is_keras, inspect_keras },
+	{ "pytorch-zip", is_torch, inspect_torch },
+	{ "npz", is_npz, inspect_npz },
+};
+
 int mlreg_inspect_zip(cJSON **out, const struct mlreg_src *src)
 {
 	struct mlreg_zip zip;
-	char *prefix;
+	char *arg = NULL;
+	size_t i;
 	int err;
 
 	*out = NULL;
 	if ((err = mlreg_zip_open(&zip, src)) < 0)
 		goto done;
-	if (mlreg_zip_find(&zip, "config.json") &&
-	    (mlreg_zip_find(&zip, "metadata.json") ||
-	     mlreg_zip_find(&zip, "model.weights.h5")))
-		err = inspect_keras(out, &zip);
-	else if ((prefix = torch_prefix(&zip))) {
-		err = inspect_torch(out, &zip, prefix);
-		free(prefix);
-	} else if (all_npy(&zip))
-		err = inspect_npz(out, &zip);
+	for (i = 0; i < sizeof(zip_formats) / sizeof(zip_formats[0]); i++)
+		if (zip_formats[i].match(&zip, &arg)) {
+			err = zip_formats[i].inspect(out, &zip, arg);
+			break;
+		}
 done:
+	free(arg);
 	mlreg_zip_close(&zip);
 	return err;
 }
+
+/*
+ * Returns 1 when src starts with a zip local file header or, for an
+ * archive with no members, the end-of-central-directory record, else 0.
+ */
+static int sniff_zip(const struct mlreg_src *src,
+		     const unsigned char *head, size_t n)
+{
+	return !memcmp(head, "PK\x03\x04", 4) || !memcmp(head, "PK\x05\x06", 4);
+}
+
+const struct mlreg_inspector mlreg_inspector_zip = {
+	"zip", sniff_zip, mlreg_inspect_zip
+};

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "error.h"
+#include "inspect-int.h"
 #include "util.h"
 #include "zip.h"
 

@@ -6,19 +6,12 @@
  * cap on the entry count and on name lengths, and reads one member, stored
  * or deflated, into memory up to a size the caller names.  Every offset and
  * size the archive claims is checked against the file before it is used.
- *
- * It also declares the two parsers of lib/inspect/npy.c and
- * lib/inspect/pickle.c that lib/inspect/zip-formats.c applies to members (an npz's
- * arrays, a PyTorch archive's data.pkl); they belong to inspect.h's family
- * but live here so that inspect.h stays as it is.
  */
 #ifndef MLREG_ZIP_H
 #define MLREG_ZIP_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <cjson/cJSON.h>
 
 #include "inspect.h"
 
@@ -85,45 +78,5 @@ int mlreg_zip_read_head(unsigned char *buf, size_t want, size_t *got,
  */
 int mlreg_zip_extract(const struct mlreg_zip *zip, const struct mlreg_zip_entry *e, int fd,
 		      const char *what);
-
-/*
- * lib/inspect/npy.c: returns 0 and in *details a new object describing the
- * .npy whose first len bytes are buf (they must hold its whole header) and
- * whose total size is size: descr, type, fortran_order, shape, itemsize,
- * data_bytes; *object_array is set to 1 for an array of Python objects.
- * MLREG_EINVALID with a message naming name when the header is malformed
- * or the data does not fit in size.
- */
-int mlreg_npy_describe(cJSON **details, int *object_array,
-		       const unsigned char *buf, size_t len, uint64_t size,
-		       const char *name);
-
-/* What mlreg_pickle_scan() found. */
-struct mlreg_pickle_scan {
-	int protocol;		/* from the first PROTO opcode; 0 without */
-	int torch_legacy;	/* the first object is torch's magic number */
-	int joblib;		/* a joblib global was seen */
-	int complete;		/* the whole stream was walked */
-	int pickles;		/* pickles walked (torch legacy: 5) */
-	cJSON *globals;		/* array of up to 50 distinct "module.name" */
-	int globals_truncated;	/* more distinct globals seen than listed */
-	int unresolved;		/* STACK_GLOBALs of unknown names */
-	cJSON *dangerous;	/* array: those that can run commands or code */
-	const char *framework;	/* guessed from the globals, or NULL */
-	char stop[160];		/* why the walk stopped early, or "" */
-};
-
-/*
- * lib/inspect/pickle.c: returns 0 after walking the pickle opcodes of src
- * (never executing them) into *scan, whose arrays the caller frees with
- * mlreg_pickle_scan_free(); MLREG_EINVALID naming src when its first pickle
- * is malformed.  partial says src holds only the stream's beginning, so
- * that running out of bytes ends the walk instead of failing it.
- */
-int mlreg_pickle_scan(struct mlreg_pickle_scan *scan,
-		      const struct mlreg_src *src, int partial);
-
-/* Frees the arrays of a scan. */
-void mlreg_pickle_scan_free(struct mlreg_pickle_scan *scan);
 
 #endif

@@ -18,7 +18,7 @@
 
 #include "error.h"
 #include "fs.h"
-#include "inspect/inspect.h"
+#include "inspect/inspect-int.h"
 #include "remote/pack.h"
 #include "util.h"
 #include "remote/s3/xml.h"
