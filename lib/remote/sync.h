@@ -10,6 +10,9 @@
  * Download verifies every object's SHA-256 and every record's place in its
  * model's chain of ids before the local model record, the commit point,
  * makes them visible.
+ *
+ * The implementation: sync-common.c, sync-inventory.c, sync-upload.c and
+ * sync-download.c, whose shared internals are in sync-int.h.
  */
 #ifndef MLREG_SYNC_H
 #define MLREG_SYNC_H
