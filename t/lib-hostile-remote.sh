@@ -77,3 +77,38 @@ test_expect_success 'a listed record numbered 99999999 costs no memory' - <<-\EO
 	test_write_lines m@1 m@2 >expect && test_cmp expect out &&
 	mlreg --store "$S" fsck
 EOF
+
+test_expect_success 'a remote missing version 1 below version 2: the model is refused, nothing stored' - <<-\EOF
+	fresh_store gap1 gap1 &&
+	forge_remote gap1 m "omit = True" "" &&
+	STORE=$S test_fails_remote 1 "^error: remote .evil.: models/m/versions/1.json is missing, below version 2: the remote is corrupt$" \
+		mlreg --store "$S" download evil m &&
+	test_path_is_missing "$S/models/m" &&
+	STORE=$S test_fails_remote 1 "^error: remote .evil.: models/m/versions/1.json is missing, below version 2: the remote is corrupt$" \
+		mlreg --store "$S" download evil
+EOF
+
+test_expect_success 'a remote missing version 2 of 3: no version of the model is stored' - <<-\EOF
+	fresh_store gap2 gap2 &&
+	forge_remote gap2 m "" "omit = True" "" &&
+	STORE=$S test_fails_remote 1 "^error: remote .evil.: models/m/versions/2.json is missing, below version 3: the remote is corrupt$" \
+		mlreg --store "$S" download evil m@1 &&
+	test_path_is_missing "$S/models/m"
+EOF
+
+test_expect_success 'a model record with no version records: not stored as an empty model; the others are' - <<-\EOF
+	fresh_store none none &&
+	forge_remote none m "omit = True" "omit = True" &&
+	forge_remote none good "" &&
+	test_fails 1 "^error: model .m. has no versions on remote .evil.$" \
+		mlreg --store "$S" download evil m &&
+	test_path_is_missing "$S/models/m" &&
+	test_expect_code 1 mlreg --store "$S" download evil >out 2>err &&
+	echo good@1 >expect && test_cmp expect out &&
+	echo "error: model 'm' has no versions on remote 'evil'" >expect &&
+	test_cmp expect err &&
+	test_path_is_missing "$S/models/m" &&
+	mlreg --store "$S" list-versions good --json >lv &&
+	json_assert lv "[v[\"version\"] for v in d] == [1]" &&
+	mlreg --store "$S" fsck
+EOF

@@ -65,6 +65,7 @@ struct model {
 	struct rlisted *listed;		/* record keys as listed, until sync_list_models() sorts them */
 	size_t nlisted, caplisted;
 	long contig;			/* versions 1..contig all present */
+	long above;			/* the lowest listed version above contig + 1, or 0 */
 	/* upload (sync-upload.c) */
 	struct model_up {
 		long sel;		/* versions 1..sel are to be on the remote */

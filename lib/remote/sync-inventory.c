@@ -120,6 +120,14 @@ static void rv_build(struct model *m)
 	for (size_t i = 0; i < m->nlisted; i++)
 		if (m->listed[i].n <= m->nrv)
 			m->rv[m->listed[i].n] = m->listed[i].v;
+	m->contig = 0;
+	while (m->contig < m->nrv && m->rv[m->contig + 1].present)
+		m->contig++;
+	m->above = 0;
+	for (size_t i = 0; i < m->nlisted; i++)
+		if (m->listed[i].n > m->contig + 1 &&
+		    (m->above == 0 || m->listed[i].n < m->above))
+			m->above = m->listed[i].n;
 	free(m->listed);
 	m->listed = NULL;
 	m->nlisted = m->caplisted = 0;
@@ -154,9 +162,6 @@ int sync_list_models(struct sync *s, int all)
 	for (size_t i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
 		rv_build(m);
-		m->contig = 0;
-		while (m->contig < m->nrv && m->rv[m->contig + 1].present)
-			m->contig++;
 	}
 	return sync_phase_result(s);
 }
@@ -589,6 +594,28 @@ int sync_fetch_records(struct sync *s)
 			if (m->down.nasked)
 				sync_fail(s, MLREG_ENOTFOUND, "model '%s' not found on remote '%s'",
 					  m->name, s->r->name);
+			continue;
+		}
+		/*
+		 * Upload puts a model's records one at a time, in order, before
+		 * its model record: a missing record below one that is listed and
+		 * that the model record counts, or a model record with no record
+		 * at all, is not a healthy remote.  Nothing of such a model is
+		 * stored.  (A listing taken before an upload's newest records
+		 * shows no record above the gap; keys above the model record's
+		 * count are another writer's or junk, and are left alone.)
+		 */
+		if (m->above > 0 && m->above <= mlreg_doc_int(m->record, "latest_version", 0)) {
+			m->failed = 1;
+			sync_fail(s, MLREG_ECORRUPT, "remote '%s': models/%s/versions/%ld.json is "
+				  "missing, below version %ld: the remote is corrupt", s->r->name,
+				  m->enc, m->contig + 1, m->above);
+			continue;
+		}
+		if (m->contig == 0) {
+			m->failed = 1;
+			sync_fail(s, MLREG_ENOTFOUND, "model '%s' has no versions on remote '%s'",
+				  m->name, s->r->name);
 			continue;
 		}
 		/* The latest of the named versions; a bare NAME is the remote's latest. */

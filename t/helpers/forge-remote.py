@@ -20,6 +20,8 @@ file, "w.bin", whose object is written), and these helpers:
     compact(doc)                          the bytes mlreg would write for doc
                                           (to edit them: raw = compact(r)...)
     model = {...}                         members to change in model.json
+    omit = True                           leave this record out of the
+                                          remote (ids still chain over it)
 
 Ids chain as mlreg checks them: r["parent"] is the SHA-256 of the record
 before, exactly as written (an EDIT may overwrite it after, to break the
@@ -72,12 +74,13 @@ def main():
              "artifacts": [], "signatures": [], "contract": None,
              "spec": None, "introspection": None, "checkpoint": None}
         env = {"r": r, "obj": obj, "raw": None, "model": {}, "json": json,
-               "compact": compact}
+               "compact": compact, "omit": False}
         exec(code, env)
         data = env["raw"] if env["raw"] is not None else compact(env["r"])
         model_changes.update(env["model"])
-        with open(os.path.join(vdir, "%d.json" % k), "wb") as fh:
-            fh.write(data)
+        if not env["omit"]:
+            with open(os.path.join(vdir, "%d.json" % k), "wb") as fh:
+                fh.write(data)
         parent = hashlib.sha256(data).hexdigest()
 
     m = {"name": name, "description": "", "metadata": {},
