@@ -650,19 +650,29 @@ test_fails () {
 #   json_schema KIND FILE [EXPR] check a model, described-model, version,
 #                                models or versions document
 #   json_edit FILE CODE          run python CODE on d and write it back
-# FILE "-" reads stdin.
+#   json_batch FILE CMD ARG... [-- CMD ARG...]...
+#                                several of get EXPR, assert EXPR...,
+#                                equal JSON and schema KIND [EXPR] on FILE
+#                                in one python3 start-up: the same as
+#                                json_CMD FILE ARG... && json_CMD ..., each
+#                                run only when the ones before passed
+# FILE "-" reads stdin.  python3 -S: lib-json.py needs only the standard
+# library, and site's start-up would be a third of each call's time.
 json_get () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" get "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" get "$@"
 }
 json_assert () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" assert "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" assert "$@"
 }
 json_equal () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" equal "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" equal "$@"
 }
 json_schema () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" schema "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" schema "$@"
 }
 json_edit () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" edit "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" edit "$@"
+}
+json_batch () {
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" batch "$@"
 }
