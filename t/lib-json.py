@@ -7,13 +7,19 @@ t/lib.sh; python's json module is all it needs).
     lib-json.py equal FILE JSON          the document equals JSON
     lib-json.py schema KIND FILE [EXPR]  check against mlreg's JSON schema
     lib-json.py edit FILE CODE           run CODE on d, write d back
+    lib-json.py batch FILE CMD ARG... [-- CMD ARG...]...
+                                         get, assert, equal and schema (its
+                                         KIND and EXPR, without FILE) on the
+                                         one document, in order, stopping
+                                         at the first that fails with its
+                                         status: the same as each alone
+                                         chained with &&, in one start-up
 
 FILE "-" is stdin.  EXPR and CODE are python, with d the document and the
 helpers below (hex64, hex40, rfc3339, isint, isstr, sha256_file,
 mode_of).  Strings print raw, anything else as compact JSON with sorted
 keys.  Failures exit 1 and say why on stderr.
 """
-import hashlib
 import json
 import os
 import re
@@ -43,6 +49,7 @@ def isstr(x):
 
 
 def sha256_file(path):
+    import hashlib  # here: loading OpenSSL is most of a start-up
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
@@ -240,6 +247,69 @@ class Checker:
                    "an array of strings", git["paths"])
 
 
+def get(d, expr):
+    """Prints EXPR of d; returns 0."""
+    v = eval(expr, env(d))
+    print("null" if v is None else show(v))
+    return 0
+
+
+def assert_(d, exprs):
+    """Checks that each of EXPRS is true of d; returns 0 or 1."""
+    bad = 0
+    for expr in exprs:
+        try:
+            ok = eval(expr, env(d))
+        except Exception as e:
+            ok = False
+            sys.stderr.write("json_assert: %s raised %r\n" % (expr, e))
+        if not ok:
+            sys.stderr.write("json_assert: false: %s\n" % expr)
+            bad = 1
+    if bad:
+        sys.stderr.write("json_assert: the document:\n")
+        sys.stderr.write(json.dumps(d, indent=2, sort_keys=True) + "\n")
+    return bad
+
+
+def equal(d, text):
+    """Checks that d equals the JSON TEXT; returns 0 or 1."""
+    want = json.loads(text)
+    if d == want and show(d) == show(want):
+        return 0
+    sys.stderr.write("json_equal: expected %s\n" % show(want))
+    sys.stderr.write("json_equal:      got %s\n" % show(d))
+    return 1
+
+
+def batch(d, args):
+    """Runs the commands of ARGS (separated by "--") on d in order; returns
+    the status of the first that fails (2 for a malformed one), or 0."""
+    cmds, cur = [], []
+    for a in args:
+        if a == "--":
+            cmds.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    cmds.append(cur)
+    for c in cmds:
+        if c[:1] == ["get"] and len(c) == 2:
+            rc = get(d, c[1])
+        elif c[:1] == ["assert"]:
+            rc = assert_(d, c[1:])
+        elif c[:1] == ["equal"] and len(c) == 2:
+            rc = equal(d, c[1])
+        elif c[:1] == ["schema"] and len(c) in (2, 3):
+            rc = check_schema(c[1], d, c[2:])
+        else:
+            sys.stderr.write("lib-json: batch: bad command: %s\n" % " ".join(c))
+            return 2
+        if rc:
+            return rc
+    return 0
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -249,31 +319,13 @@ def main(argv):
         return schema(argv) if len(argv) > 3 else 2
     d = load(path)
     if cmd == "get":
-        v = eval(argv[3], env(d))
-        print("null" if v is None else show(v))
-        return 0
+        return get(d, argv[3])
     if cmd == "assert":
-        bad = 0
-        for expr in argv[3:]:
-            try:
-                ok = eval(expr, env(d))
-            except Exception as e:
-                ok = False
-                sys.stderr.write("json_assert: %s raised %r\n" % (expr, e))
-            if not ok:
-                sys.stderr.write("json_assert: false: %s\n" % expr)
-                bad = 1
-        if bad:
-            sys.stderr.write("json_assert: the document:\n")
-            sys.stderr.write(json.dumps(d, indent=2, sort_keys=True) + "\n")
-        return bad
+        return assert_(d, argv[3:])
     if cmd == "equal":
-        want = json.loads(argv[3])
-        if d == want and show(d) == show(want):
-            return 0
-        sys.stderr.write("json_equal: expected %s\n" % show(want))
-        sys.stderr.write("json_equal:      got %s\n" % show(d))
-        return 1
+        return equal(d, argv[3])
+    if cmd == "batch":
+        return batch(d, argv[3:])
     if cmd == "edit":
         g = env(d)
         exec(argv[3], g)
@@ -286,9 +338,13 @@ def main(argv):
 
 def schema(argv):
     """Checks argv = [prog, "schema", KIND, FILE, EXPR?]; returns 0 or 1."""
-    kind, path = argv[2], argv[3]
-    d = load(path)
-    obj = eval(argv[4], env(d)) if len(argv) > 4 else d
+    return check_schema(argv[2], load(argv[3]), argv[4:])
+
+
+def check_schema(kind, d, expr):
+    """Checks EXPR (a list of one, or none: d itself) of d against mlreg's
+    schema of KIND; returns 0, 1, or 2 for an unknown KIND."""
+    obj = eval(expr[0], env(d)) if expr else d
     c = Checker()
     if kind == "model":
         c.model("model", obj, False)

@@ -88,8 +88,8 @@ test_expect_success 'list --remote reads the remote registry' '
 	mlreg --store "$A" list >llist &&
 	test_cmp llist rlist &&
 	mlreg --store "$B" list --remote origin --json >rl.json &&
-	json_schema models rl.json &&
-	json_assert rl.json "[m[\"name\"] for m in d] == [\"mnist\", \"team/det\"]"
+	json_batch rl.json schema models -- assert \
+		"[m[\"name\"] for m in d] == [\"mnist\", \"team/det\"]"
 '
 
 test_expect_success 'list-versions --remote shows the versions with their ids' '

@@ -642,6 +642,102 @@ test_fails () {
 	return 0
 }
 
+# Fixtures: the model files that t/helpers/make-*.py write with numpy, onnx,
+# torch and the like are made once and kept in $TEST_FIXTURE_CACHE, from
+# which each test that asks gets a copy: importing torch alone takes
+# seconds.  The cache never serves a stale file: it has a directory for each
+# python3 and set of libraries (test_fixture_stamp_: their versions, paths
+# and modification times) and in it one for each helper's content hash.  A
+# fixture not there yet is made on first use, under a lock (flock(1), when
+# there is one) so that scripts that prove runs in parallel make it once,
+# and under a temporary name renamed into place so that nobody copies half
+# a file.  Removing the cache is always safe; when it cannot be written,
+# the helper writes into the test's file directly.  Files of many megabytes
+# (the helpers' "big" kinds) are not kept: copying costs what writing does.
+TEST_FIXTURE_CACHE="$TEST_DIRECTORY/.fixture-cache"
+test_fixture_stamp_=
+
+# test_fixture_stamp_dir_: sets test_fixture_dir_ to the cache's directory
+# for the python3 and libraries at hand, created; fails when it cannot be.
+test_fixture_stamp_dir_ () {
+	if test -z "$test_fixture_stamp_"
+	then
+		test_fs_out_=$("$PYTHON" -c '
+import os, sys
+from importlib import metadata, util
+print(sys.version, os.path.realpath(sys.executable), sys.path)
+for n in ("numpy", "onnx", "google.protobuf", "torch", "h5py", "joblib"):
+    try:
+        v = metadata.version(n.replace("google.", ""))
+    except metadata.PackageNotFoundError:
+        v = None
+    try:
+        o = util.find_spec(n).origin
+    except (AttributeError, ImportError, ValueError):
+        o = None
+    print(n, v, o, o and os.path.exists(o) and os.stat(o).st_mtime_ns)
+') || return 1
+		test_fixture_stamp_=$(printf '%s\n' "$test_fs_out_" |
+			sha256sum | cut -c1-16) || return 1
+	fi
+	test_fixture_dir_="$TEST_FIXTURE_CACHE/$test_fixture_stamp_" &&
+	mkdir -p "$test_fixture_dir_" 2>/dev/null
+}
+
+# test_python_imports MODULE...: true when python3 can import every MODULE
+# (the answer is kept with the fixtures, for the same python3 and
+# libraries).
+test_python_imports () {
+	test_pi_mods_=$(printf '%s,' "$@")
+	test_pi_mods_=${test_pi_mods_%,}
+	test_pi_file_=
+	test_fixture_stamp_dir_ &&
+		test_pi_file_="$test_fixture_dir_/import-$test_pi_mods_"
+	if test -n "$test_pi_file_" && test -f "$test_pi_file_.yes"
+	then
+		return 0
+	elif test -n "$test_pi_file_" && test -f "$test_pi_file_.no"
+	then
+		return 1
+	fi
+	if "$PYTHON" -c "import $test_pi_mods_" 2>/dev/null
+	then
+		test -z "$test_pi_file_" || : >"$test_pi_file_.yes"
+		return 0
+	fi
+	test -z "$test_pi_file_" || : >"$test_pi_file_.no"
+	return 1
+}
+
+# test_fixture HELPER KIND OUT: OUT becomes a copy of what
+# t/helpers/HELPER writes for KIND (e.g. test_fixture make-onnx.py linear
+# m.onnx, as "$PYTHON" t/helpers/make-onnx.py linear m.onnx would); fails
+# when the helper does.
+test_fixture () {
+	test $# = 3 || BUG "test_fixture needs HELPER KIND OUT"
+	test_fx_helper_="$TEST_DIRECTORY/helpers/$1"
+	test_fx_hash_=$(sha256sum <"$test_fx_helper_" | cut -c1-16) &&
+	test_fixture_stamp_dir_ &&
+	test_fx_dir_="$test_fixture_dir_/$1-$test_fx_hash_" &&
+	mkdir -p "$test_fx_dir_" 2>/dev/null || {
+		"$PYTHON" "$test_fx_helper_" "$2" "$3"
+		return
+	}
+	test_fx_file_="$test_fx_dir_/$2"
+	test_fx_tmp_="$test_fx_file_.$$.tmp"
+	if ! test -f "$test_fx_file_"
+	then
+		(
+			command -v flock >/dev/null && flock 9
+			test -f "$test_fx_file_" && exit 0
+			"$PYTHON" "$test_fx_helper_" "$2" "$test_fx_tmp_" &&
+			mv -f "$test_fx_tmp_" "$test_fx_file_" ||
+			{ rm -f "$test_fx_tmp_"; exit 1; }
+		) 9>>"$test_fx_dir_/lock" || return 1
+	fi
+	cp "$test_fx_file_" "$3"
+}
+
 # JSON, read with python3's json module (t/lib-json.py).
 #   json_get FILE EXPR           print EXPR of the document d (strings raw,
 #                                anything else as compact JSON)
@@ -650,19 +746,29 @@ test_fails () {
 #   json_schema KIND FILE [EXPR] check a model, described-model, version,
 #                                models or versions document
 #   json_edit FILE CODE          run python CODE on d and write it back
-# FILE "-" reads stdin.
+#   json_batch FILE CMD ARG... [-- CMD ARG...]...
+#                                several of get EXPR, assert EXPR...,
+#                                equal JSON and schema KIND [EXPR] on FILE
+#                                in one python3 start-up: the same as
+#                                json_CMD FILE ARG... && json_CMD ..., each
+#                                run only when the ones before passed
+# FILE "-" reads stdin.  python3 -S: lib-json.py needs only the standard
+# library, and site's start-up would be a third of each call's time.
 json_get () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" get "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" get "$@"
 }
 json_assert () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" assert "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" assert "$@"
 }
 json_equal () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" equal "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" equal "$@"
 }
 json_schema () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" schema "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" schema "$@"
 }
 json_edit () {
-	"$PYTHON" "$TEST_DIRECTORY/lib-json.py" edit "$@"
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" edit "$@"
+}
+json_batch () {
+	"$PYTHON" -S "$TEST_DIRECTORY/lib-json.py" batch "$@"
 }

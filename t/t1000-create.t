@@ -19,8 +19,7 @@ test_expect_success 'create a model: quiet, no versions, empty metadata' - <<-\E
 	test_must_be_empty err &&
 	test_path_is_file "$(model_dir mnist)/model.json" &&
 	describe_json mnist &&
-	json_schema described d.json &&
-	json_assert d.json \
+	json_batch d.json schema described -- assert \
 		'd["name"] == "mnist"' \
 		'd["description"] == ""' \
 		'd["metadata"] == {}' \
@@ -53,8 +52,8 @@ EOF
 test_expect_success '--json prints the model object' - <<-\EOF
 	mlreg create j1 -d desc --json >out 2>err &&
 	test_must_be_empty err &&
-	json_schema model out &&
-	json_assert out 'd["name"] == "j1"' 'd["description"] == "desc"' \
+	json_batch out schema model -- assert \
+		'd["name"] == "j1"' 'd["description"] == "desc"' \
 		'd["latest_version"] == 0'
 EOF
 

@@ -38,8 +38,7 @@ test_expect_success 'register a file prints NAME@1' '
 
 test_expect_success 'the version records the file under its basename' - <<-\EOF
 	version_json m@1 &&
-	json_schema version v.json &&
-	json_assert v.json \
+	json_batch v.json schema version -- assert \
 		'd["model"] == "m"' \
 		'd["version"] == 1' \
 		'd["parent"] is None' \
@@ -75,10 +74,9 @@ test_expect_success 'register a directory: its contents, recursively' '
 
 test_expect_success 'paths are relative to the directory, sorted, modes kept' - <<-\EOF
 	version_json m@2 &&
-	json_schema version v.json &&
 	total=$(cat modeldir/model.onnx modeldir/run.sh modeldir/sub/x.bin \
 		modeldir/sub/deeper/big.bin | wc -c) &&
-	json_assert v.json "d['size'] == $total" \
+	json_batch v.json schema version -- assert "d['size'] == $total" \
 		'd["version"] == 2' \
 		'[f["path"] for f in d["files"]] == ["model.onnx", "run.sh", "sub/deeper/big.bin", "sub/x.bin"]' \
 		'[f["mode"] for f in d["files"]] == ["0644", "0755", "0644", "0644"]' \
@@ -420,8 +418,8 @@ test_expect_success '--json prints the version object instead of NAME@N' - <<-\E
 	n=$(( $(latest m) + 1 )) &&
 	mlreg register m model.bin --json -m via=json >out 2>err &&
 	test_must_be_empty err &&
-	json_schema version out &&
-	json_assert out "d['version'] == $n" 'd["model"] == "m"' \
+	json_batch out schema version -- assert \
+		"d['version'] == $n" 'd["model"] == "m"' \
 		'd["metadata"] == {"via": "json"}' &&
 	mlreg describe m@$n --json >d.json &&
 	json_get d.json 'd["version"]' >v.json &&

@@ -20,8 +20,7 @@ EOF
 test_expect_success 'a model without versions: JSON' - <<-\EOF
 	mlreg describe empty --json >out 2>err &&
 	test_must_be_empty err &&
-	json_schema described out &&
-	json_assert out 'd["name"] == "empty"' \
+	json_batch out schema described -- assert 'd["name"] == "empty"' \
 		'd["description"] == "no versions yet"' \
 		'd["metadata"] == {"owner": "me"}' \
 		'd["latest_version"] == 0' \
@@ -45,8 +44,8 @@ test_expect_success 'describe NAME is the latest version' - <<-\EOF
 	mlreg describe mnist --json >latest.json &&
 	mlreg describe mnist@2 --json >two.json &&
 	test_cmp two.json latest.json &&
-	json_schema described latest.json &&
-	json_assert latest.json 'd["latest_version"] == 2' \
+	json_batch latest.json schema described -- assert \
+		'd["latest_version"] == 2' \
 		'd["version"]["version"] == 2' \
 		'd["version"]["message"] == "second"' \
 		'd["version"]["framework"] == {"name": "onnx", "version": "1.14"}' \
@@ -56,8 +55,8 @@ EOF
 
 test_expect_success 'describe NAME@1' - <<-\EOF
 	mlreg describe mnist@1 --json >one.json &&
-	json_schema described one.json &&
-	json_assert one.json 'd["latest_version"] == 2' \
+	json_batch one.json schema described -- assert \
+		'd["latest_version"] == 2' \
 		'd["version"]["version"] == 1' \
 		'd["version"]["message"] == "first"' \
 		'd["version"]["parent"] is None' \

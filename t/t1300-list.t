@@ -8,9 +8,10 @@ test_description='list: models, sorted and filtered'
 names () {
 	mlreg list "$@" >list.out &&
 	mlreg list --json "$@" >list.json &&
-	json_schema models list.json &&
 	sed -n '2,$p' list.out | awk '{ print $1 }' >names.human &&
-	json_get list.json '"\n".join(m["name"] for m in d)' | sed '/^$/d' >names.json &&
+	json_batch list.json schema models -- \
+		get '"\n".join(m["name"] for m in d)' >names.raw &&
+	sed '/^$/d' names.raw >names.json &&
 	test_cmp names.json names.human &&
 	cat names.json
 }
@@ -65,8 +66,7 @@ EOF
 test_expect_success '--json: model objects without a version key' - <<-\EOF
 	mlreg list --json >out 2>err &&
 	test_must_be_empty err &&
-	json_schema models out &&
-	json_assert out 'len(d) == 4' \
+	json_batch out schema models -- assert 'len(d) == 4' \
 		'all("version" not in m for m in d)' \
 		'[m["latest_version"] for m in d] == [0, 2, 0, 0]' \
 		'd[0]["metadata"] == {"touched": "1"}' \

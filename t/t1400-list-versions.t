@@ -30,8 +30,8 @@ EOF
 test_expect_success '--json: version objects, newest first' - <<-\EOF
 	mlreg list-versions m --json >out 2>err &&
 	test_must_be_empty err &&
-	json_schema versions out &&
-	json_assert out '[v["version"] for v in d] == [3, 2, 1]' \
+	json_batch out schema versions -- assert \
+		'[v["version"] for v in d] == [3, 2, 1]' \
 		'all(v["model"] == "m" for v in d)' \
 		'[v["message"] for v in d] == ["third: a directory", "", "first version"]' \
 		'[v["size"] for v in d] == [5, 3000, 4]' \
@@ -39,11 +39,12 @@ test_expect_success '--json: version objects, newest first' - <<-\EOF
 EOF
 
 test_expect_success 'ids are the SHA-256 of the version records' - <<-\EOF
-	for n in 1 2 3
-	do
-		id=$(sha256_of "$(version_record m $n)") &&
-		json_assert out "[v['id'] for v in d if v['version'] == $n] == ['$id']" || return 1
-	done
+	id1=$(sha256_of "$(version_record m 1)") &&
+	id2=$(sha256_of "$(version_record m 2)") &&
+	id3=$(sha256_of "$(version_record m 3)") &&
+	json_assert out "[v['id'] for v in d if v['version'] == 1] == ['$id1']" \
+		"[v['id'] for v in d if v['version'] == 2] == ['$id2']" \
+		"[v['id'] for v in d if v['version'] == 3] == ['$id3']"
 EOF
 
 test_expect_success 'each version names the previous one as its parent' - <<-\EOF

@@ -50,19 +50,22 @@ EOF
 
 test_expect_success 'each version holds the file of the register that printed it' - <<-\EOF
 	mlreg list-versions m --json >lv.json &&
-	json_schema versions lv.json &&
-	json_assert lv.json "[v['version'] for v in d] == list(range($N, 0, -1))" \
+	json_batch lv.json schema versions -- assert \
+		"[v['version'] for v in d] == list(range($N, 0, -1))" \
 		'all(len(v["files"]) == 1 for v in d)' \
 		"sorted(v['files'][0]['path'] for v in d) == sorted('file%d' % k for k in range(1, $N + 1))" \
 		'all(v["files"][0]["sha256"] == sha256_file(v["files"][0]["path"]) for v in d)' &&
-	k=1 &&
-	while test $k -le $N
-	do
-		n=$(sed 's/^m@//' out.$k) &&
-		json_assert lv.json "[v['files'][0]['path'] for v in d if v['version'] == $n] == ['file$k']" ||
-		return 1
-		k=$((k + 1))
-	done
+	(
+		set -- &&
+		k=1 &&
+		while test $k -le $N
+		do
+			n=$(sed 's/^m@//' out.$k) || exit 1
+			set -- "$@" "[v['files'][0]['path'] for v in d if v['version'] == $n] == ['file$k']"
+			k=$((k + 1))
+		done &&
+		json_assert lv.json "$@"
+	)
 EOF
 
 test_expect_success 'the versions form one chain' - <<-\EOF

@@ -5,11 +5,11 @@ test_description='inspect: ONNX models (ModelProto read with the bounded protobu
 
 HELPER="$TEST_DIRECTORY/helpers/make-onnx.py"
 
-if "$PYTHON" -c 'import onnx, numpy' 2>/dev/null
+if test_python_imports onnx numpy
 then
 	test_set_prereq ONNX
 fi
-if "$PYTHON" -c 'import onnx, torch' 2>/dev/null
+if test_python_imports onnx torch
 then
 	test_set_prereq TORCH
 fi
@@ -39,9 +39,9 @@ bytes () {
 }
 
 test_expect_success ONNX 'setup: real models made with python3-onnx' '
-	"$PYTHON" "$HELPER" linear linear.onnx &&
-	"$PYTHON" "$HELPER" multi multi.onnx &&
-	"$PYTHON" "$HELPER" meta meta.onnx
+	test_fixture make-onnx.py linear linear.onnx &&
+	test_fixture make-onnx.py multi multi.onnx &&
+	test_fixture make-onnx.py meta meta.onnx
 '
 
 test_expect_success ONNX 'a linear model: format, producer, opset, graph' - <<-\EOF
@@ -111,7 +111,7 @@ test_expect_success ONNX 'several files at once, in order' - <<-\EOF
 EOF
 
 test_expect_success TORCH 'torch.onnx.export of nn.Linear with a dynamic batch axis' - <<-\EOF
-	"$PYTHON" "$HELPER" torch torch.onnx &&
+	test_fixture make-onnx.py torch torch.onnx &&
 	inspect torch.onnx &&
 	json_assert torch.onnx.json \
 		'd["format"] == "onnx"' \

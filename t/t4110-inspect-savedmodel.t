@@ -35,7 +35,7 @@ bytes () {
 
 test_expect_success 'setup: a SavedModel written byte by byte' '
 	mkdir model &&
-	"$PYTHON" "$HELPER" model model/saved_model.pb
+	test_fixture make-savedmodel.py model model/saved_model.pb
 '
 
 test_expect_success 'format, framework, schema version, tags, tensorflow version' - <<-\EOF
@@ -129,7 +129,7 @@ EOF
 
 test_expect_success 'a SavedModel without a meta graph is an error' '
 	mkdir nometa &&
-	"$PYTHON" "$HELPER" nometa nometa/saved_model.pb &&
+	test_fixture make-savedmodel.py nometa nometa/saved_model.pb &&
 	test_fails 128 "^fatal: .nometa/saved_model.pb. is not a valid savedmodel: it has no meta graph" \
 		mlreg inspect nometa/saved_model.pb
 '

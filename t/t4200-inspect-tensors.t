@@ -5,7 +5,7 @@ test_description='inspect: tensor files (safetensors, GGUF, NumPy .npy and .npz)
 
 HELPER="$TEST_DIRECTORY/helpers/make-tensors.py"
 
-if "$PYTHON" -c 'import numpy' 2>/dev/null
+if test_python_imports numpy
 then
 	test_set_prereq NUMPY
 fi
@@ -35,7 +35,7 @@ bytes () {
 #
 
 test_expect_success 'setup: a safetensors file written byte by byte' '
-	"$PYTHON" "$HELPER" safetensors model.safetensors
+	test_fixture make-tensors.py safetensors model.safetensors
 '
 
 test_expect_success 'safetensors: tensors, counts, dtypes, metadata, framework' - <<-\EOF
@@ -133,7 +133,7 @@ test_expect_success 'safetensors: a header that is not a JSON object' - <<-\EOF
 EOF
 
 test_expect_success 'safetensors: a header length of 2^62 is not believed' - <<-\EOF
-	"$PYTHON" "$HELPER" hostile-safetensors huge.safetensors &&
+	test_fixture make-tensors.py hostile-safetensors huge.safetensors &&
 	inspect_survives huge.safetensors &&
 	bytes huge2.safetensors 'struct.pack("<Q", 200 * 1000 * 1000) + b"{" + bytes(64)' &&
 	inspect_survives huge2.safetensors
@@ -164,8 +164,8 @@ EOF
 #
 
 test_expect_success 'setup: GGUF files written byte by byte' '
-	"$PYTHON" "$HELPER" gguf model.gguf &&
-	"$PYTHON" "$HELPER" gguf-v1 v1.gguf
+	test_fixture make-tensors.py gguf model.gguf &&
+	test_fixture make-tensors.py gguf-v1 v1.gguf
 '
 
 test_expect_success 'gguf: version, architecture, metadata, tensors, types' - <<-\EOF
@@ -208,7 +208,7 @@ test_expect_success 'gguf: an unknown tensor type is named type_N' - <<-\EOF
 EOF
 
 test_expect_success 'gguf: 2^60 metadata entries are not believed' '
-	"$PYTHON" "$HELPER" hostile-gguf huge.gguf &&
+	test_fixture make-tensors.py hostile-gguf huge.gguf &&
 	test_fails 128 "^fatal: .huge.gguf. claims 1152921504606846976 GGUF metadata entries" \
 		mlreg inspect huge.gguf
 '
@@ -264,12 +264,12 @@ test_expect_success 'gguf: every truncated copy fails cleanly' '
 #
 
 test_expect_success NUMPY 'setup: arrays saved with numpy' '
-	"$PYTHON" "$HELPER" npy-float float.npy &&
-	"$PYTHON" "$HELPER" npy-int64 int64.npy &&
-	"$PYTHON" "$HELPER" npy-bool bool.npy &&
-	"$PYTHON" "$HELPER" npy-object object.npy &&
-	"$PYTHON" "$HELPER" npz arrays.npz &&
-	"$PYTHON" "$HELPER" npz-compressed compressed.npz
+	test_fixture make-tensors.py npy-float float.npy &&
+	test_fixture make-tensors.py npy-int64 int64.npy &&
+	test_fixture make-tensors.py npy-bool bool.npy &&
+	test_fixture make-tensors.py npy-object object.npy &&
+	test_fixture make-tensors.py npz arrays.npz &&
+	test_fixture make-tensors.py npz-compressed compressed.npz
 '
 
 test_expect_success NUMPY 'npy: float32 [2,3]' - <<-\EOF
@@ -322,7 +322,7 @@ np.save(open(\"cplx.npy\", \"wb\"), np.zeros((2, 2), dtype=\">c16\", order=\"F\"
 EOF
 
 test_expect_success 'npy: a header length of 65535 in a short file' '
-	"$PYTHON" "$HELPER" hostile-npy hlen.npy &&
+	test_fixture make-tensors.py hostile-npy hlen.npy &&
 	test_fails 128 "^fatal: .hlen.npy. is truncated: its .npy header claims 65535 bytes" \
 		mlreg inspect hlen.npy
 '

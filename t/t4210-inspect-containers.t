@@ -5,19 +5,19 @@ test_description='inspect: containers (Keras .keras, PyTorch, HDF5, pickle, jobl
 
 HELPER="$TEST_DIRECTORY/helpers/make-tensors.py"
 
-if "$PYTHON" -c 'import numpy' 2>/dev/null
+if test_python_imports numpy
 then
 	test_set_prereq NUMPY
 fi
-if "$PYTHON" -c 'import h5py' 2>/dev/null
+if test_python_imports h5py
 then
 	test_set_prereq H5PY
 fi
-if "$PYTHON" -c 'import joblib, numpy' 2>/dev/null
+if test_python_imports joblib numpy
 then
 	test_set_prereq JOBLIB
 fi
-if "$PYTHON" -c 'import torch' 2>/dev/null
+if test_python_imports torch
 then
 	test_set_prereq TORCH
 fi
@@ -46,7 +46,7 @@ bytes () {
 #
 
 test_expect_success 'setup: a Keras 3 .keras archive built with zipfile' '
-	"$PYTHON" "$HELPER" keras model.keras
+	test_fixture make-tensors.py keras model.keras
 '
 
 test_expect_success 'keras: version, class, name and the functional signature' - <<-\EOF
@@ -100,7 +100,7 @@ test_expect_success 'keras: a config.json that is not JSON' '
 '
 
 test_expect_success 'zip: a central directory claiming 2^32 entries' '
-	"$PYTHON" "$HELPER" hostile-zip huge.zip &&
+	test_fixture make-tensors.py hostile-zip huge.zip &&
 	test_fails 128 "^fatal: .huge.zip. claims 4294967296 zip entries (at most 100000 are read)" \
 		mlreg inspect huge.zip
 '
@@ -139,9 +139,9 @@ test_expect_success 'zip: every truncated copy fails cleanly' '
 #
 
 test_expect_success 'setup: PyTorch files in torch layouts, written by hand' '
-	"$PYTHON" "$HELPER" torch-zip model.pt &&
-	"$PYTHON" "$HELPER" torchscript script.pt &&
-	"$PYTHON" "$HELPER" torch-legacy legacy.pt
+	test_fixture make-tensors.py torch-zip model.pt &&
+	test_fixture make-tensors.py torchscript script.pt &&
+	test_fixture make-tensors.py torch-legacy legacy.pt
 '
 
 test_expect_success 'pytorch zip: archive, storages, globals, the torch.load warning' - <<-\EOF
@@ -196,8 +196,8 @@ test_expect_success 'pytorch legacy: the magic number pickled first' - <<-\EOF
 EOF
 
 test_expect_success TORCH 'pytorch: real torch.save files, zip and legacy' - <<-\EOF
-	"$PYTHON" "$HELPER" torch-real real.pt &&
-	"$PYTHON" "$HELPER" torch-real-legacy real-legacy.pt &&
+	test_fixture make-tensors.py torch-real real.pt &&
+	test_fixture make-tensors.py torch-real-legacy real-legacy.pt &&
 	inspect real.pt &&
 	json_assert real.pt.json \
 		'd["format"] == "pytorch-zip"' \
@@ -218,7 +218,7 @@ test_expect_success 'pytorch: every truncated copy fails cleanly' '
 #
 
 test_expect_success H5PY 'hdf5: a file written by h5py, and one after a user block' - <<-\EOF
-	"$PYTHON" "$HELPER" h5 model.h5 &&
+	test_fixture make-tensors.py h5 model.h5 &&
 	inspect model.h5 &&
 	json_assert model.h5.json \
 		'd["format"] == "hdf5"' \
@@ -250,10 +250,10 @@ test_expect_success 'hdf5: an unknown superblock version, a truncated superblock
 #
 
 test_expect_success NUMPY 'setup: pickles, never loaded' '
-	"$PYTHON" "$HELPER" pickle model.pkl &&
-	"$PYTHON" "$HELPER" pickle0 model0.pkl &&
-	"$PYTHON" "$HELPER" evil evil.pkl &&
-	"$PYTHON" "$HELPER" joblib-like model.joblib
+	test_fixture make-tensors.py pickle model.pkl &&
+	test_fixture make-tensors.py pickle0 model0.pkl &&
+	test_fixture make-tensors.py evil evil.pkl &&
+	test_fixture make-tensors.py joblib-like model.joblib
 '
 
 test_expect_success NUMPY 'pickle: protocol, globals, the warning' - <<-\EOF
@@ -306,8 +306,8 @@ test_expect_success NUMPY 'joblib: a .joblib of a scikit-learn estimator, arrays
 EOF
 
 test_expect_success JOBLIB 'joblib: real joblib.dump files, plain and zlib-compressed' - <<-\EOF
-	"$PYTHON" "$HELPER" joblib real.joblib &&
-	"$PYTHON" "$HELPER" joblib-z realz.joblib &&
+	test_fixture make-tensors.py joblib real.joblib &&
+	test_fixture make-tensors.py joblib-z realz.joblib &&
 	inspect real.joblib &&
 	json_assert real.joblib.json \
 		'd["format"] == "joblib"' 'd["framework"] == "scikit-learn"' \

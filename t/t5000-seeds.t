@@ -200,7 +200,7 @@ test_expect_success 'a given contract wins over the signature inferred from a mo
 '
 
 test_expect_success 'a framework read from a model file keeps the version the file records' '
-	mkdir sm && "$PYTHON" "$TEST_DIRECTORY/helpers/make-savedmodel.py" model sm/saved_model.pb &&
+	mkdir sm && test_fixture make-savedmodel.py model sm/saved_model.pb &&
 	mlreg register --create tf-model sm &&
 	vjson tf-model &&
 	json_assert v.json "d[\"framework\"] == {\"name\": \"tensorflow\", \"version\": \"2.11.0\"}" \

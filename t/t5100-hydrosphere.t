@@ -140,7 +140,7 @@ test_expect_success 'the 0.0 layout as the CLI docs show it: field_name, info, t
 	  }
 	}
 	EOF
-	"$PYTHON" "$TEST_DIRECTORY/helpers/make-savedmodel.py" model tfmodel/saved_model.pb &&
+	test_fixture make-savedmodel.py model tfmodel/saved_model.pb &&
 	payload tfmodel variables/variables.index &&
 	mlreg register --create tfmodel tfmodel &&
 	vjson tfmodel &&

@@ -114,7 +114,7 @@ test_expect_success 'the header names the fields still to fill in, and validate 
 
 test_expect_success 'a model file gives the framework and the version it records' '
 	mkdir -p MAX-Text_Classifier/assets &&
-	"$PYTHON" "$TEST_DIRECTORY/helpers/make-savedmodel.py" model MAX-Text_Classifier/assets/saved_model.pb &&
+	test_fixture make-savedmodel.py model MAX-Text_Classifier/assets/saved_model.pb &&
 	(cd MAX-Text_Classifier && mlreg template servable) >s4.yaml &&
 	test_grep "^  name: \"tensorflow\"$" s4.yaml &&
 	test_grep "^  version: \"2.11.0\"$" s4.yaml &&
