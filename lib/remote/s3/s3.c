@@ -39,7 +39,7 @@
 #include "error.h"
 #include "fs.h"
 #include "sigv4.h"
-#include "remote/transport.h"
+#include "remote/transport-int.h"
 #include "util.h"
 #include "xml.h"
 
