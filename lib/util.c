@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "error.h"
@@ -78,6 +79,16 @@ void mlreg_buf_add(struct mlreg_buf *b, const void *s, size_t n)
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+}
+
+void mlreg_buf_wipe(struct mlreg_buf *b)
+{
+	if (b->p) {
+		OPENSSL_cleanse(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = NULL;
+	b->len = b->cap = 0;
 }
 
 char *xasprintf(const char *fmt, ...)

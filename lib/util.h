@@ -55,6 +55,9 @@ struct mlreg_buf {
 /* Appends n bytes of s to b (growing it at least twofold when full). */
 void mlreg_buf_add(struct mlreg_buf *b, const void *s, size_t n);
 
+/* Wipes all cap bytes of b (it held a secret), frees them and empties b. */
+void mlreg_buf_wipe(struct mlreg_buf *b);
+
 /* Writes the current UTC time as RFC 3339 with microseconds into buf (>= 32 bytes). */
 void mlreg_time_now(char *buf, size_t len);
 
