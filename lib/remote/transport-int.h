@@ -3,14 +3,15 @@
  * vtls_int.h play this part): the queued operation they are handed, the
  * vtable they fill, the entry of the table of kinds that the dispatcher
  * (transport.c) walks, and the two helpers that end an operation
- * (transport-op.c).  A kind includes this header, never transport.c's
- * callers' view of it: transport.c calls the kinds through kinds[] and
- * their vtables, and the kinds call down into transport-op.c, so no file
- * includes its dispatcher.
+ * (transport-op.c).  transport.c calls the kinds only through kinds[] and
+ * their vtables, and the kinds call down into transport-op.c, never up
+ * into transport.c: there is no include circle.
  *
- * To add a kind: a constructor below, an entry in kinds[] in transport.c,
- * its file (transport-NAME.c, or a folder like s3/ when it takes several),
- * and the suite run against it as t/lib-s3.sh runs the file suite on S3.
+ * To add a kind: its enum mlreg_remote_kind and URL in remote.c, a
+ * constructor declared below, an entry in kinds[] in transport.c, its file
+ * (transport-NAME.c, or a folder as s3/ when it takes several), and a test
+ * that runs t/lib-sync-tests.sh against it (as t6200 does for file://,
+ * t6201 for S3).
  */
 #ifndef MLREG_TRANSPORT_INT_H
 #define MLREG_TRANSPORT_INT_H

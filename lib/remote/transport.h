@@ -168,9 +168,11 @@ int mlreg_tr_run(struct mlreg_transport *t);
 const struct mlreg_tr_opts *mlreg_tr_options(const struct mlreg_transport *t);
 
 /*
- * The layout of an open transport.  Callers use the functions above and
- * may read opts (mlreg_tr_options() is the way to); everything else
- * belongs to the kinds, whose internals are in transport-int.h.
+ * The layout of an open transport.  Callers use the functions above;
+ * everything here belongs to the kinds (transport-int.h has the rest of
+ * their internals).  It stays in this header only because sync.c still
+ * reads t->opts.jobs: once it calls mlreg_tr_options(), it moves to
+ * transport-int.h and struct mlreg_transport becomes opaque.
  */
 struct mlreg_tr_vtable;
 struct mlreg_transport {

@@ -9,9 +9,10 @@
  *
  * Rules for every request: a request owns its key, query, headers and, when
  * set, the body buffer "owned"; buf, src and fd are borrowed and must live
- * until complete() is called.  complete() is called exactly once, after the
- * last attempt, and frees the request (mlreg_s3_req_free()); it may queue
- * more requests.  What a server answers is kept up to a bound (max, or
+ * until complete() is called.  complete() is called once, after the last
+ * attempt, and frees the request (mlreg_s3_req_free()); it may queue more
+ * requests.  A request still waiting when the transport is freed is freed
+ * without its complete().  What a server answers is kept up to a bound (max, or
  * ERROR_BODY_MAX for an error document), never whole.
  */
 #ifndef MLREG_S3_INT_H
