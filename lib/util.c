@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "error.h"
@@ -104,6 +105,16 @@ char *mlreg_buf_detach(struct mlreg_buf *b, size_t *len)
 void mlreg_buf_release(struct mlreg_buf *b)
 {
 	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void mlreg_buf_wipe(struct mlreg_buf *b)
+{
+	if (b->p) {
+		OPENSSL_cleanse(b->p, b->cap);
+		free(b->p);
+	}
 	b->p = NULL;
 	b->len = b->cap = 0;
 }

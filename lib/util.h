@@ -88,6 +88,9 @@ char *mlreg_buf_detach(struct mlreg_buf *b, size_t *len);
 /* Frees b's bytes and leaves it empty (MLREG_BUF_INIT). */
 void mlreg_buf_release(struct mlreg_buf *b);
 
+/* Wipes all cap bytes of b (it held a secret), frees them and empties b. */
+void mlreg_buf_wipe(struct mlreg_buf *b);
+
 /* Writes the current UTC time as RFC 3339 with microseconds into buf (>= 32 bytes). */
 void mlreg_time_now(char *buf, size_t len);
 

@@ -530,7 +530,7 @@ static int download_objects(struct sync *s, struct wants *w)
 {
 	struct inventory inv = { 0 };
 	struct fetch fe = { .s = s, .inv = &inv };
-	unsigned jobs = s->t->opts.jobs > 0 ? (unsigned)s->t->opts.jobs : 8;
+	unsigned jobs = mlreg_tr_options(s->t)->jobs > 0 ? (unsigned)mlreg_tr_options(s->t)->jobs : 8;
 	const struct mlreg_pack_entry ***bypack = NULL;
 	size_t *nbypack = NULL, *capbypack = NULL, i;
 	int err;

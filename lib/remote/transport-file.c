@@ -35,7 +35,7 @@
 
 #include "error.h"
 #include "fs.h"
-#include "transport.h"
+#include "transport-int.h"
 #include "util.h"
 
 #define CHUNK (1u << 20)
@@ -186,10 +186,7 @@ struct keys {
 
 static struct lkey *keys_add(struct keys *k, char *key, int is_prefix)
 {
-	if (k->n == k->alloc) {
-		k->alloc = k->alloc ? 2 * k->alloc : 64;
-		k->v = xrealloc(k->v, k->alloc * sizeof(*k->v));
-	}
+	MLREG_ALLOC_GROW(k->v, k->n + 1, k->alloc);
 	memset(&k->v[k->n], 0, sizeof(k->v[k->n]));
 	k->v[k->n].key = key;
 	k->v[k->n].is_prefix = is_prefix;
@@ -742,7 +739,8 @@ static void free_tr(struct mlreg_transport *t)
 
 static const struct mlreg_tr_vtable file_vt = { submit, run, free_tr };
 
-int mlreg_tr_file_open(struct mlreg_transport **out, const struct mlreg_remote *r)
+int mlreg_tr_file_open(struct mlreg_transport **out, const struct mlreg_remote *r,
+		       const struct mlreg_tr_opts *o)
 {
 	struct file_tr *f;
 	int fd;

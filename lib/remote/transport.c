@@ -1,16 +1,34 @@
 /*
- * What every transport shares (see transport.h): operations are built here,
- * with the remote's prefix added to their key, and handed to the kind's
- * submit(); completion goes through mlreg_op_finish(), which frees them.
+ * The dispatcher of transports (see transport.h): a remote's kind picks its
+ * constructor from kinds[]; operations are built here, with the remote's
+ * prefix added to their key when the kind takes one, and handed to the
+ * kind's submit(); completion goes through mlreg_op_finish()
+ * (transport-op.c), which frees them.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
-#include "transport.h"
+#include "transport-int.h"
 #include "util.h"
+
+/* The kinds of transport, walked by mlreg_tr_open() and new_op(). */
+static const struct mlreg_tr_kind kinds[] = {
+	{ MLREG_REMOTE_S3, 1, mlreg_tr_s3_open },
+	{ MLREG_REMOTE_FILE, 0, mlreg_tr_file_open },
+};
+
+/* Returns the entry of kinds[] for kind, or NULL. */
+static const struct mlreg_tr_kind *find_kind(enum mlreg_remote_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].kind == kind)
+			return &kinds[i];
+	return NULL;
+}
 
 /* Returns a malloc'd copy of the configuration r. */
 static struct mlreg_remote *copy_remote(const struct mlreg_remote *r)
@@ -37,6 +55,7 @@ int mlreg_tr_open(struct mlreg_transport **out, const struct mlreg_remote *r,
 		  const struct mlreg_tr_opts *o)
 {
 	struct mlreg_tr_opts opts = o ? *o : (struct mlreg_tr_opts){ 0 };
+	const struct mlreg_tr_kind *k = find_kind(r->kind);
 	int err;
 
 	*out = NULL;
@@ -50,10 +69,10 @@ int mlreg_tr_open(struct mlreg_transport **out, const struct mlreg_remote *r,
 		opts.timeout_s = 60;
 	if (opts.max_pages == 0)
 		opts.max_pages = 100000;
-	if (r->kind == MLREG_REMOTE_FILE)
-		err = mlreg_tr_file_open(out, r);
-	else
-		err = mlreg_tr_s3_open(out, r, &opts);
+	if (!k)
+		return mlreg_error_set(MLREG_EINVALID, "remote '%s': unknown kind of remote",
+				       r->name);
+	err = k->open(out, r, &opts);
 	if (err < 0)
 		return err;
 	(*out)->remote = copy_remote(r);
@@ -77,6 +96,11 @@ const struct mlreg_tr_stats *mlreg_tr_stats(const struct mlreg_transport *t)
 	return &t->stats;
 }
 
+const struct mlreg_tr_opts *mlreg_tr_options(const struct mlreg_transport *t)
+{
+	return &t->opts;
+}
+
 int mlreg_tr_conditional(const struct mlreg_transport *t)
 {
 	return t->conditional;
@@ -92,7 +116,7 @@ static struct mlreg_op *new_op(struct mlreg_transport *t, enum mlreg_op_kind kin
 			       const char *key, mlreg_done_fn done, void *ctx)
 {
 	struct mlreg_op *op = xcalloc(1, sizeof(*op));
-	const char *prefix = t->remote->kind == MLREG_REMOTE_S3 ? t->remote->prefix : "";
+	const char *prefix = find_kind(t->remote->kind)->prefixed ? t->remote->prefix : "";
 
 	op->kind = kind;
 	op->rel = xstrdup(key);
@@ -184,31 +208,4 @@ void mlreg_tr_tidy(struct mlreg_transport *t, mlreg_done_fn done, void *ctx)
 int mlreg_tr_run(struct mlreg_transport *t)
 {
 	return t->vt->run(t);
-}
-
-void mlreg_op_finish(struct mlreg_op *op, const struct mlreg_result *r)
-{
-	if (op->done)
-		op->done(op->ctx, r);
-	free(op->key);
-	free(op->rel);
-	free(op->delim);
-	free(op->buf);
-	free(op->path);
-	free(op);
-}
-
-void mlreg_op_fail(struct mlreg_op *op, int err, const char *fmt, ...)
-{
-	struct mlreg_result r = { 0 };
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	r.err = err;
-	r.msg = msg;
-	r.etag = "";
-	mlreg_op_finish(op, &r);
 }

@@ -81,6 +81,7 @@ struct mlreg_tr_opts {
 	void *ctx;
 };
 
+/* An open transport (opaque: its layout is the kinds', transport-int.h). */
 struct mlreg_transport;
 
 /*
@@ -161,59 +162,10 @@ void mlreg_tr_tidy(struct mlreg_transport *t, mlreg_done_fn done, void *ctx);
  */
 int mlreg_tr_run(struct mlreg_transport *t);
 
-/* The parts of a transport that its kinds implement (transport-*.c). */
-struct mlreg_op;
-struct mlreg_tr_vtable {
-	void (*submit)(struct mlreg_transport *t, struct mlreg_op *op);
-	int (*run)(struct mlreg_transport *t);
-	void (*free)(struct mlreg_transport *t);
-};
-
-enum mlreg_op_kind {
-	MLREG_OP_LIST, MLREG_OP_GET_BUF, MLREG_OP_GET, MLREG_OP_HEAD, MLREG_OP_PUT_BUF,
-	MLREG_OP_PUT, MLREG_OP_PUT_FILE, MLREG_OP_DELETE, MLREG_OP_TIDY
-};
-
-/* One queued operation (what the public functions above describe). */
-struct mlreg_op {
-	enum mlreg_op_kind kind;
-	char *key;		/* full key, the remote's prefix included */
-	char *rel;		/* the key as the caller gave it */
-	char *delim;		/* list */
-	uint64_t off, len;	/* get */
-	size_t max;		/* get_buf */
-	struct mlreg_sink sink;	/* get */
-	const struct mlreg_source *src;	/* put */
-	char *buf;		/* put_buf: an owned copy */
-	size_t buflen;
-	unsigned flags;
-	char sha256[65];	/* put, put_file */
-	char *path;		/* put_file */
-	uint64_t size;		/* put_file */
-	mlreg_list_fn each;	/* list */
-	mlreg_done_fn done;
-	void *ctx;
-	struct mlreg_op *next;	/* the transport's queue */
-};
-
-struct mlreg_transport {
-	const struct mlreg_tr_vtable *vt;
-	struct mlreg_remote *remote;	/* a copy of the configuration */
-	struct mlreg_tr_opts opts;
-	struct mlreg_tr_stats stats;
-	int conditional;		/* see mlreg_tr_conditional() */
-};
-
-/* Calls op's callback with r, then frees op (for transport-*.c). */
-void mlreg_op_finish(struct mlreg_op *op, const struct mlreg_result *r);
-
-/* Finishes op with error err and a formatted message (for transport-*.c). */
-void mlreg_op_fail(struct mlreg_op *op, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* The kinds' constructors: fill *out's vtable and private state. */
-int mlreg_tr_file_open(struct mlreg_transport **out, const struct mlreg_remote *r);
-int mlreg_tr_s3_open(struct mlreg_transport **out, const struct mlreg_remote *r,
-		     const struct mlreg_tr_opts *o);
+/*
+ * Returns the options in force on t, the defaults filled in (jobs, retries,
+ * timeouts): what a caller sizes its own work by.
+ */
+const struct mlreg_tr_opts *mlreg_tr_options(const struct mlreg_transport *t);
 
 #endif

@@ -30,9 +30,8 @@
 /* One "key = value" of a section. */
 struct entry {
 	char *key;	/* lowercased, as configparser's optionxform */
-	char *value;	/* trimmed lines joined with '\n'; starts with '\n' when nested */
-	size_t len;	/* of value */
-	size_t cap;	/* bytes allocated for value */
+	struct mlreg_buf value;	/* trimmed lines joined with '\n'; starts with '\n'
+				   when nested; wiped when left (value_add, ini_free) */
 	int line;	/* of the key */
 	int nested;	/* the key's own line had an empty value */
 };
@@ -88,24 +87,27 @@ static const char *env_value(const char *name)
 	return v && *v ? v : NULL;
 }
 
-/* Appends n bytes to e's value, wiping any buffer it leaves. */
+/*
+ * Appends n bytes to e's value.  When it is full, the bytes move to a
+ * bigger buffer made here and the old one is wiped: mlreg_buf_add()'s
+ * realloc would leave the old bytes behind in freed memory.
+ */
 static void value_add(struct entry *e, const char *s, size_t n)
 {
-	if (e->len + n + 1 > e->cap) {
-		size_t cap = (e->len + n + 1) * 2;
-		char *v = xmalloc(cap);
+	struct mlreg_buf *v = &e->value;
 
-		if (e->value) {
-			memcpy(v, e->value, e->len);
-			OPENSSL_cleanse(e->value, e->cap);
-			free(e->value);
-		}
-		e->value = v;
-		e->cap = cap;
+	if (v->len + n + 1 > v->cap) {
+		struct mlreg_buf bigger = MLREG_BUF_INIT;
+
+		bigger.cap = (v->len + n + 1) * 2;
+		bigger.p = xmalloc(bigger.cap);
+		bigger.len = v->len;
+		if (v->len)
+			memcpy(bigger.p, v->p, v->len);
+		mlreg_buf_wipe(v);
+		*v = bigger;
 	}
-	memcpy(e->value + e->len, s, n);
-	e->len += n;
-	e->value[e->len] = '\0';
+	mlreg_buf_add(v, s, n);
 }
 
 /* Returns MLREG_EINVALID after setting "malformed <file> '<path>' at line N: why". */
@@ -143,10 +145,7 @@ static struct section *add_section(struct ini *ini, const char *h, size_t n, int
 {
 	struct section *s;
 
-	if (ini->n == ini->cap) {
-		ini->cap = ini->cap ? ini->cap * 2 : 8;
-		ini->s = xrealloc(ini->s, ini->cap * sizeof(*ini->s));
-	}
+	MLREG_ALLOC_GROW(ini->s, ini->n + 1, ini->cap);
 	s = &ini->s[ini->n++];
 	memset(s, 0, sizeof(*s));
 	s->name = section_name(h, n);
@@ -161,10 +160,7 @@ static struct entry *add_entry(struct section *s, const char *k, size_t kn, cons
 	struct entry *e;
 	size_t i;
 
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 8;
-		s->e = xrealloc(s->e, s->cap * sizeof(*s->e));
-	}
+	MLREG_ALLOC_GROW(s->e, s->n + 1, s->cap);
 	e = &s->e[s->n++];
 	memset(e, 0, sizeof(*e));
 	e->key = xstrndup(k, kn);
@@ -260,9 +256,10 @@ static int ini_parse(struct ini *ini, const char *buf, size_t len)
 	for (i = 0; i < ini->n; i++)
 		for (k = 0; k < ini->s[i].n; k++) {
 			struct entry *en = &ini->s[i].e[k];
-			while (en->len && is_ws(en->value[en->len - 1]))
-				en->value[--en->len] = '\0';
-			en->nested = en->nested && en->value[0] == '\n';
+			struct mlreg_buf *v = &en->value;
+			while (v->len && is_ws(v->p[v->len - 1]))
+				v->p[--v->len] = '\0';
+			en->nested = en->nested && v->p[0] == '\n';
 		}
 	return 0;
 }
@@ -275,8 +272,7 @@ static void ini_free(struct ini *ini)
 	for (i = 0; i < ini->n; i++) {
 		for (k = 0; k < ini->s[i].n; k++) {
 			struct entry *e = &ini->s[i].e[k];
-			OPENSSL_cleanse(e->value, e->cap);
-			free(e->value);
+			mlreg_buf_wipe(&e->value);
 			wipe_free(e->key);
 		}
 		free(ini->s[i].e);
@@ -404,10 +400,10 @@ static int get_value(char **out, int *line, const struct ini *ini, const struct 
 	*out = NULL;
 	if ((err = find_key(&e, ini, s, key)) < 0 || !e)
 		return err;
-	if (strchr(e->value, '\n'))
+	if (strchr(e->value.p, '\n'))
 		return mlreg_error_set(MLREG_EINVALID, "malformed %s '%s' at line %d: '%s' spans "
 				       "several lines", ini->what, ini->path, e->line, key);
-	*out = xstrdup(e->value);
+	*out = xstrdup(e->value.p);
 	if (line)
 		*line = e->line;
 	return 0;
@@ -416,7 +412,7 @@ static int get_value(char **out, int *line, const struct ini *ini, const struct 
 /* Returns the value (malloc'd) of key in the nested section that e holds, or NULL. */
 static char *nested_get(const struct entry *e, const char *key)
 {
-	const char *s = e->value, *end = e->value + e->len;
+	const char *s = e->value.p, *end = e->value.p + e->value.len;
 	char *found = NULL;
 
 	if (!e->nested)

@@ -29,12 +29,6 @@
 #define REFUSE(...) \
 	mlreg_error_set(MLREG_EINVALID, "cannot sign request: " __VA_ARGS__)
 
-/* A growable NUL-terminated string. */
-struct sb {
-	char *buf;
-	size_t len, cap;
-};
-
 /* One query parameter, both halves already in canonical encoding. */
 struct qparam {
 	char *key;
@@ -55,50 +49,6 @@ struct canon {
 	char date[AMZ_DATE_LEN + 1];		/* x-amz-date's value */
 };
 
-/* Makes room for n more bytes and the NUL after them. */
-static void sb_grow(struct sb *b, size_t n)
-{
-	if (b->len + n + 1 <= b->cap)
-		return;
-	b->cap = b->cap ? b->cap : 64;
-	while (b->len + n + 1 > b->cap)
-		b->cap *= 2;
-	b->buf = xrealloc(b->buf, b->cap);
-}
-
-/* Appends n bytes of s. */
-static void sb_addn(struct sb *b, const char *s, size_t n)
-{
-	sb_grow(b, n);
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-}
-
-/* Appends the string s. */
-static void sb_adds(struct sb *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-/* Appends the byte c. */
-static void sb_addc(struct sb *b, char c)
-{
-	sb_addn(b, &c, 1);
-}
-
-/* Returns the buffer's string ("" when empty), for the caller to free. */
-static char *sb_detach(struct sb *b)
-{
-	char *s;
-
-	sb_grow(b, 0);
-	b->buf[b->len] = '\0';
-	s = b->buf;
-	memset(b, 0, sizeof(*b));
-	return s;
-}
-
 /* Returns 1 for RFC 3986's unreserved bytes, which SigV4 never encodes. */
 static int unreserved(unsigned char c)
 {
@@ -108,7 +58,7 @@ static int unreserved(unsigned char c)
 }
 
 /* Appends n bytes of s percent-encoded, '/' kept when keep_slash. */
-static void encode_into(struct sb *b, const char *s, size_t n, int keep_slash)
+static void encode_into(struct mlreg_buf *b, const char *s, size_t n, int keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
@@ -118,23 +68,23 @@ static void encode_into(struct sb *b, const char *s, size_t n, int keep_slash)
 		char esc[3];
 
 		if (unreserved(c) || (keep_slash && c == '/')) {
-			sb_addc(b, (char)c);
+			mlreg_buf_addch(b, (char)c);
 			continue;
 		}
 		esc[0] = '%';
 		esc[1] = hex[c >> 4];
 		esc[2] = hex[c & 15];
-		sb_addn(b, esc, 3);
+		mlreg_buf_add(b, esc, 3);
 	}
 }
 
 /* Returns s percent-encoded, to be freed by the caller. */
 char *mlreg_sigv4_uri_encode(const char *s, int keep_slash)
 {
-	struct sb b = { 0 };
+	struct mlreg_buf b = MLREG_BUF_INIT;
 
 	encode_into(&b, s, strlen(s), keep_slash);
-	return sb_detach(&b);
+	return mlreg_buf_detach(&b, NULL);
 }
 
 /* Returns the value of hex digit c, or -1. */
@@ -156,7 +106,7 @@ static int hexval(int c)
  */
 static char *reencode(const char *s, size_t n)
 {
-	struct sb raw = { 0 }, out = { 0 };
+	struct mlreg_buf raw = MLREG_BUF_INIT, out = MLREG_BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -164,15 +114,15 @@ static char *reencode(const char *s, size_t n)
 
 		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
 		    (lo = hexval(s[i + 2])) >= 0) {
-			sb_addc(&raw, (char)(hi << 4 | lo));
+			mlreg_buf_addch(&raw, (char)(hi << 4 | lo));
 			i += 2;
 		} else {
-			sb_addc(&raw, s[i]);
+			mlreg_buf_addch(&raw, s[i]);
 		}
 	}
-	encode_into(&out, raw.buf ? raw.buf : "", raw.len, 0);
-	free(raw.buf);
-	return sb_detach(&out);
+	encode_into(&out, raw.p ? raw.p : "", raw.len, 0);
+	free(raw.p);
+	return mlreg_buf_detach(&out, NULL);
 }
 
 /* Returns the qsort order of two parameters: by key, then by value. */
@@ -185,7 +135,7 @@ static int qparam_cmp(const void *a, const void *b)
 }
 
 /* Appends the canonical query string of query (NULL or "" for none). */
-static void canonical_query(struct sb *b, const char *query)
+static void canonical_query(struct mlreg_buf *b, const char *query)
 {
 	struct qparam *params = NULL;
 	size_t n = 0, cap = 0, i;
@@ -200,11 +150,7 @@ static void canonical_query(struct sb *b, const char *query)
 		len = (size_t)(end - p);
 		/* "a&&b" or a trailing '&' carry no parameter: skip them. */
 		if (len > 0) {
-			if (n == cap) {
-				cap = cap ? 2 * cap : 8;
-				params = xrealloc(params,
-						  cap * sizeof(*params));
-			}
+			MLREG_ALLOC_GROW(params, n + 1, cap);
 			eq = memchr(p, '=', len);
 			if (eq) {
 				params[n].key = reencode(p, (size_t)(eq - p));
@@ -222,10 +168,10 @@ static void canonical_query(struct sb *b, const char *query)
 		qsort(params, n, sizeof(*params), qparam_cmp);
 	for (i = 0; i < n; i++) {
 		if (i)
-			sb_addc(b, '&');
-		sb_adds(b, params[i].key);
-		sb_addc(b, '=');
-		sb_adds(b, params[i].value);
+			mlreg_buf_addch(b, '&');
+		mlreg_buf_addstr(b, params[i].key);
+		mlreg_buf_addch(b, '=');
+		mlreg_buf_addstr(b, params[i].value);
 		free(params[i].key);
 		free(params[i].value);
 	}
@@ -246,7 +192,7 @@ static int tchar(unsigned char c)
  */
 static char *trimall(const char *v)
 {
-	struct sb b = { 0 };
+	struct mlreg_buf b = MLREG_BUF_INIT;
 	const char *end = v + strlen(v);
 
 	while (*v == ' ' || *v == '\t')
@@ -254,11 +200,11 @@ static char *trimall(const char *v)
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	for (; v < end; v++) {
-		if (*v == ' ' && b.len && b.buf[b.len - 1] == ' ')
+		if (*v == ' ' && b.len && b.p[b.len - 1] == ' ')
 			continue;
-		sb_addc(&b, *v);
+		mlreg_buf_addch(&b, *v);
 	}
-	return sb_detach(&b);
+	return mlreg_buf_detach(&b, NULL);
 }
 
 /* Returns the qsort order of two headers: by name, then as given. */
@@ -400,7 +346,7 @@ static int canonicalize(struct canon *c, const char *method, const char *path,
 			const char *query, const struct mlreg_sigv4_header *h,
 			size_t nh, const char *payload_hash)
 {
-	struct sb req = { 0 }, names = { 0 }, value = { 0 };
+	struct mlreg_buf req = MLREG_BUF_INIT, names = MLREG_BUF_INIT, value = MLREG_BUF_INIT;
 	struct hdr *v = NULL;
 	int have_host = 0, have_date = 0, error;
 	size_t i, j;
@@ -410,46 +356,45 @@ static int canonicalize(struct canon *c, const char *method, const char *path,
 	    (error = sorted_headers(&v, h, nh)) < 0)
 		return error;
 
-	sb_adds(&req, method);
-	sb_addc(&req, '\n');
-	sb_adds(&req, path && *path ? path : "/");
-	sb_addc(&req, '\n');
+	mlreg_buf_addstr(&req, method);
+	mlreg_buf_addch(&req, '\n');
+	mlreg_buf_addstr(&req, path && *path ? path : "/");
+	mlreg_buf_addch(&req, '\n');
 	canonical_query(&req, query);
-	sb_addc(&req, '\n');
+	mlreg_buf_addch(&req, '\n');
 	for (i = 0; i < nh; i = j) {
 		/* One line per name, a repeated name's values joined by ','. */
 		value.len = 0;
 		for (j = i; j < nh && !strcmp(v[j].name, v[i].name); j++) {
 			if (j > i)
-				sb_addc(&value, ',');
-			sb_adds(&value, v[j].value);
+				mlreg_buf_addch(&value, ',');
+			mlreg_buf_addstr(&value, v[j].value);
 		}
-		sb_grow(&value, 0);
-		value.buf[value.len] = '\0';
+		mlreg_buf_add(&value, "", 0);	/* terminated, even when empty */
 		if (names.len)
-			sb_addc(&names, ';');
-		sb_adds(&names, v[i].name);
-		sb_adds(&req, v[i].name);
-		sb_addc(&req, ':');
-		sb_adds(&req, value.buf);
-		sb_addc(&req, '\n');
+			mlreg_buf_addch(&names, ';');
+		mlreg_buf_addstr(&names, v[i].name);
+		mlreg_buf_addstr(&req, v[i].name);
+		mlreg_buf_addch(&req, ':');
+		mlreg_buf_addstr(&req, value.p);
+		mlreg_buf_addch(&req, '\n');
 		if (!strcmp(v[i].name, "host")) {
 			have_host = 1;
 		} else if (!strcmp(v[i].name, "x-amz-date")) {
-			if (!valid_amz_date(value.buf)) {
+			if (!valid_amz_date(value.p)) {
 				error = REFUSE("malformed x-amz-date '%.40s' "
 					       "(want YYYYMMDDTHHMMSSZ)",
-					       value.buf);
+					       value.p);
 				goto done;
 			}
-			memcpy(c->date, value.buf, AMZ_DATE_LEN + 1);
+			memcpy(c->date, value.p, AMZ_DATE_LEN + 1);
 			have_date = 1;
 		}
 	}
-	sb_addc(&req, '\n');
-	sb_adds(&req, names.buf ? names.buf : "");
-	sb_addc(&req, '\n');
-	sb_adds(&req, payload_hash);
+	mlreg_buf_addch(&req, '\n');
+	mlreg_buf_addstr(&req, names.p ? names.p : "");
+	mlreg_buf_addch(&req, '\n');
+	mlreg_buf_addstr(&req, payload_hash);
 
 	if (!have_host)
 		error = REFUSE("no 'host' header");
@@ -461,9 +406,9 @@ done:
 		free(v[i].value);
 	}
 	free(v);
-	free(value.buf);
-	c->request = sb_detach(&req);
-	c->signed_headers = sb_detach(&names);
+	free(value.p);
+	c->request = mlreg_buf_detach(&req, NULL);
+	c->signed_headers = mlreg_buf_detach(&names, NULL);
 	if (error)
 		canon_free(c);
 	return error;

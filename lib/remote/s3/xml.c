@@ -46,11 +46,6 @@ struct mlreg_xml {
 	char *strings;			/* names and texts, each NUL-terminated */
 };
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
 /* An element whose end tag is still to come. */
 struct open_elem {
 	uint32_t node;		/* index in nodes */
@@ -64,9 +59,9 @@ struct parser {
 	size_t len, pos;
 	struct mlreg_xml_node *nodes;
 	size_t count, cap;
-	struct sbuf str;			/* the string area */
+	struct mlreg_buf str;			/* the string area */
 	struct open_elem open[MLREG_XML_MAX_DEPTH];
-	struct sbuf text[MLREG_XML_MAX_DEPTH];	/* text of each open element */
+	struct mlreg_buf text[MLREG_XML_MAX_DEPTH];	/* text of each open element */
 	int depth;
 	int root_seen;
 };
@@ -90,28 +85,13 @@ static int qlen(size_t n)
 	return n > 64 ? 64 : (int)n;
 }
 
-/* Appends n bytes to b. */
-static void sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* Returns the offset in the string area of a NUL-terminated copy of s. */
 static size_t str_add(struct parser *p, const char *s, size_t n)
 {
 	size_t off = p->str.len;
 
-	sbuf_add(&p->str, s, n);
-	sbuf_add(&p->str, "", 1);	/* the copy's own NUL */
+	mlreg_buf_add(&p->str, s, n);
+	mlreg_buf_add(&p->str, "", 1);	/* the copy's own NUL */
 	return off;
 }
 
@@ -179,7 +159,7 @@ static int check_utf8(const unsigned char *s, size_t len)
 }
 
 /* Appends code point cp to b as UTF-8. */
-static void add_utf8(struct sbuf *b, uint32_t cp)
+static void add_utf8(struct mlreg_buf *b, uint32_t cp)
 {
 	char u[4];
 	size_t n;
@@ -203,14 +183,14 @@ static void add_utf8(struct sbuf *b, uint32_t cp)
 		u[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	sbuf_add(b, u, n);
+	mlreg_buf_add(b, u, n);
 }
 
 /*
  * Returns 0 after decoding the reference at p->pos (an '&') into out (NULL:
  * check only) and moving past it, or MLREG_EINVALID.
  */
-static int parse_ref(struct parser *p, struct sbuf *out)
+static int parse_ref(struct parser *p, struct mlreg_buf *out)
 {
 	static const struct {
 		const char *name;
@@ -266,7 +246,7 @@ static int parse_ref(struct parser *p, struct sbuf *out)
 			if (strlen(predefined[k].name) == n &&
 			    !memcmp(predefined[k].name, p->buf + start + 1, n)) {
 				if (out)
-					sbuf_add(out, &predefined[k].c, 1);
+					mlreg_buf_add(out, &predefined[k].c, 1);
 				p->pos = i + 1;
 				return 0;
 			}
@@ -275,7 +255,7 @@ static int parse_ref(struct parser *p, struct sbuf *out)
 }
 
 /* Appends n bytes of s to b with line ends (CR LF, CR) turned into LF. */
-static void add_newlines(struct sbuf *b, const char *s, size_t n)
+static void add_newlines(struct mlreg_buf *b, const char *s, size_t n)
 {
 	size_t i = 0;
 
@@ -283,10 +263,10 @@ static void add_newlines(struct sbuf *b, const char *s, size_t n)
 		const char *cr = memchr(s + i, '\r', n - i);
 		size_t run = cr ? (size_t)(cr - (s + i)) : n - i;
 
-		sbuf_add(b, s + i, run);
+		mlreg_buf_add(b, s + i, run);
 		i += run;
 		if (i < n) {
-			sbuf_add(b, "\n", 1);
+			mlreg_buf_add(b, "\n", 1);
 			i++;
 			if (i < n && s[i] == '\n')
 				i++;
@@ -300,7 +280,7 @@ static void add_newlines(struct sbuf *b, const char *s, size_t n)
  */
 static int parse_text(struct parser *p)
 {
-	struct sbuf *b = p->depth ? &p->text[p->depth - 1] : NULL;
+	struct mlreg_buf *b = p->depth ? &p->text[p->depth - 1] : NULL;
 
 	while (p->pos < p->len && p->buf[p->pos] != '<') {
 		size_t start = p->pos;
@@ -314,7 +294,7 @@ static int parse_text(struct parser *p)
 			p->pos++;
 		}
 		if (b)
-			sbuf_add(b, p->buf + start, p->pos - start);
+			mlreg_buf_add(b, p->buf + start, p->pos - start);
 		if (p->pos >= p->len)
 			break;
 		c = (unsigned char)p->buf[p->pos];
@@ -327,11 +307,11 @@ static int parse_text(struct parser *p)
 		} else if (c == ']') {
 			if (at(p, "]]>"))
 				return fail(p->pos, "']]>' in text");
-			sbuf_add(b, "]", 1);
+			mlreg_buf_add(b, "]", 1);
 			p->pos++;
 		} else if (c == '\r') {
 			if (b)
-				sbuf_add(b, "\n", 1);
+				mlreg_buf_add(b, "\n", 1);
 			p->pos++;
 			if (p->pos < p->len && p->buf[p->pos] == '\n')
 				p->pos++;
@@ -495,10 +475,7 @@ static uint32_t new_node(struct parser *p, const char *qname, size_t n)
 	struct mlreg_xml_node *e;
 	uint32_t idx;
 
-	if (p->count == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 64;
-		p->nodes = xrealloc(p->nodes, p->cap * sizeof(*p->nodes));
-	}
+	MLREG_ALLOC_GROW(p->nodes, p->count + 1, p->cap);
 	idx = (uint32_t)p->count++;
 	e = &p->nodes[idx];
 	local = local ? local + 1 : qname;
@@ -577,7 +554,7 @@ static int parse_end_tag(struct parser *p)
 	size_t start = p->pos, n;
 	const char *name;
 	struct open_elem *o;
-	struct sbuf *t;
+	struct mlreg_buf *t;
 	int err;
 
 	p->pos += 2;
