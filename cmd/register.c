@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "register.h"
 #include "text.h"
 
 struct progress {
