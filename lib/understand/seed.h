@@ -1,9 +1,10 @@
 /*
  * What the readers of the seed systems' files share (MLX specs in mlx.c,
- * Hydrosphere contracts in contract.c, Determined checkpoints in
- * determined.c, ADS artifacts in ads.c); spec.h is the public face of the
- * family and spec.c its dispatcher.  Nothing outside the family includes
- * this header.
+ * Hydrosphere contracts in contract.c with contract-fields.c and
+ * contract-prototxt.c, whose own shared part is contract-int.h, Determined
+ * checkpoints in determined.c, ADS artifacts in ads.c); spec.h is the
+ * public face of the family and spec.c its dispatcher.  Nothing outside
+ * the family includes this header.
  *
  * A reader does not fail at the first problem: it notes every finding, with
  * the file, the line (docpos.h) and the field it concerns, at one of four
