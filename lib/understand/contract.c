@@ -375,6 +375,13 @@ static int read_doc(cJSON **sigs, cJSON **info, const cJSON *doc,
 	return 0;
 }
 
+const struct mlreg_entry *mlreg_contract_find(const struct mlreg_entries *e)
+{
+	const struct mlreg_entry *serving = mlreg_seed_entry(e, "", "serving.yaml");
+
+	return serving ? serving : mlreg_seed_entry(e, "", "serving.yml");
+}
+
 int mlreg_contract_read(cJSON **sigs, cJSON **info, const char *path,
 			struct mlreg_seed_notes *n, const struct mlreg_contract_files *files)
 {

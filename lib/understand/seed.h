@@ -133,11 +133,21 @@ int mlreg_contract_read(cJSON **sigs, cJSON **info, const char *path,
 			struct mlreg_seed_notes *n, const struct mlreg_contract_files *files);
 
 /*
+ * contract.c: returns the model definition Hydrosphere's CLI reads from
+ * the top of a model's folder, serving.yaml (else serving.yml), among the
+ * files, or NULL.
+ */
+const struct mlreg_entry *mlreg_contract_find(const struct mlreg_entries *e);
+
+/*
  * contract.c: returns the framework {name, version} a contract object names
  * with its model-type ("python:3.6") or its runtime image
  * ("hydrosphere/serving-runtime-python-3.6:2.4.0"), or NULL.
  */
 cJSON *mlreg_contract_framework(const cJSON *info);
+
+/* determined.c: returns the metadata.json at the top of the files, or NULL. */
+const struct mlreg_entry *mlreg_determined_find(const struct mlreg_entries *e);
 
 /*
  * determined.c: returns the checkpoint object of a Determined metadata.json
