@@ -1,6 +1,6 @@
 /*
  * Provenance through libgit2 (see provenance.h): the one file of lib/ that
- * calls libgit2, so opening a repository, choosing its remote and
+ * opens git repositories, so opening one, choosing its remote and
  * stripping the credentials from the remote's URL each have one copy,
  * shared by register's provenance and template's repository facts.
  */
@@ -19,7 +19,7 @@
 #include "redact.h"
 #include "util.h"
 
-/* Returns the resolved directory of path (itself when a directory), malloc'd; NULL if none. */
+/* Returns the resolved directory of path (itself if one), malloc'd; or NULL. */
 static char *dir_of(const char *path)
 {
 	char real[PATH_MAX];
@@ -141,7 +141,7 @@ static char *remote_url(git_repository *repo, const char *branch)
 	return clean;
 }
 
-/* Returns the remote's URL as remote_url() for the branch checked out, or null. */
+/* Returns the remote's URL (remote_url()) for the branch checked out, or null. */
 static cJSON *remote_json(git_repository *repo, const cJSON *branch)
 {
 	char *url = remote_url(repo, cJSON_IsString(branch) ? branch->valuestring : NULL);
@@ -160,7 +160,7 @@ static void workdir_of(git_repository *repo, char *workdir)
 		snprintf(workdir, PATH_MAX, "%s", wd ? wd : "/");
 }
 
-/* Returns the "git" object of the provenance: commit, branch, dirty, remote, paths. */
+/* Returns the provenance's "git": commit, branch, dirty, remote, paths. */
 static cJSON *git_json(git_repository *repo, char *const *paths, size_t n,
 		       const char *store_path)
 {

@@ -9,7 +9,6 @@
  * [] for "scalar"; profile, when given, in lower case.
  */
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -45,8 +45,6 @@
  */
 #include <ctype.h>
 #include <fnmatch.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -55,7 +53,6 @@
 #include "contract-int.h"
 #include "doc.h"
 #include "error.h"
-#include "fs.h"
 #include "seed.h"
 #include "spec.h"
 #include "util.h"
