@@ -18,6 +18,7 @@
 #include "fetch.h"
 #include "fs.h"
 #include "redact.h"
+#include "register.h"
 #include "understand/spec.h"
 
 #define SOURCE_MAX (64u << 20)

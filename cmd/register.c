@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "progress.h"
+#include "register.h"
 #include "text.h"
 
 /* What register's meter shows: the file being stored. */

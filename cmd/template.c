@@ -17,12 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <git2.h>
-
 #include "cmd.h"
 #include "fs.h"
 #include "inspect/inspect.h"
-#include "redact.h"
+#include "provenance.h"
 
 struct facts {
 	char root[PATH_MAX];	/* repository root, or DIR */
@@ -34,10 +32,13 @@ struct facts {
 	char *framework_version;	/* the version that file records, or NULL */
 };
 
-/* Returns an https URL for a git remote URL (scp-like and ssh forms too), or NULL. */
-static char *web_url(const char *remote)
+/*
+ * Returns an https URL for a git remote URL (scp-like and ssh forms too;
+ * its credentials already stripped by provenance.h), or NULL.
+ */
+static char *web_url(const char *s)
 {
-	char *clean = mlreg_redact_str(remote, NULL), *s = clean, *r;
+	char *r;
 	size_t n;
 
 	if (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7)) {
@@ -55,48 +56,24 @@ static char *web_url(const char *remote)
 	} else {
 		r = NULL;
 	}
-	free(clean);
 	if (r && (n = strlen(r)) > 4 && !strcmp(r + n - 4, ".git"))
 		r[n - 4] = '\0';
 	return r;
 }
 
+/* Fills in what the repository holding dir says: its root, website and branch. */
 static void repo_facts(struct facts *f, const char *dir)
 {
-	git_repository *repo = NULL;
-	git_remote *remote = NULL;
-	git_reference *head = NULL;
+	struct mlreg_repo_facts r;
 
-	git_libgit2_init();
-	if (git_repository_open_ext(&repo, dir, 0, getenv("GIT_CEILING_DIRECTORIES")) == 0 &&
-	    git_repository_workdir(repo)) {
-		if (!realpath(git_repository_workdir(repo), f->root))
-			snprintf(f->root, sizeof(f->root), "%s", git_repository_workdir(repo));
-		git_strarray names = { 0 };
-		/* origin, else the first remote, as register's provenance does */
-		if (git_remote_lookup(&remote, repo, "origin") < 0 &&
-		    git_remote_list(&names, repo) == 0 && names.count > 0)
-			git_remote_lookup(&remote, repo, names.strings[0]);
-		git_strarray_dispose(&names);
-		if (remote && git_remote_url(remote))
-			f->website = web_url(git_remote_url(remote));
-		/* HEAD names the branch checked out, even one with no commit yet */
-		if (git_reference_lookup(&head, repo, "HEAD") == 0) {
-			if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
-				const char *t = git_reference_symbolic_target(head);
-				if (t && !strncmp(t, "refs/heads/", 11))
-					f->branch = xstrdup(t + 11);
-			} else if (git_reference_target(head)) {
-				char hex[GIT_OID_HEXSZ + 1];
-				git_oid_tostr(hex, sizeof(hex), git_reference_target(head));
-				f->branch = xstrdup(hex);	/* detached: the commit */
-			}
-		}
-	}
-	git_reference_free(head);
-	git_remote_free(remote);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	mlreg_provenance_repo(&r, dir);
+	if (r.root)
+		snprintf(f->root, sizeof(f->root), "%s", r.root);
+	if (r.remote)
+		f->website = web_url(r.remote);
+	f->branch = r.head;
+	r.head = NULL;
+	mlreg_repo_facts_free(&r);
 }
 
 /* Returns 1 when a README line is no prose: a heading, badge, rule, list, quote, table, code, HTML. */

@@ -1,5 +1,8 @@
 /*
- * Provenance through libgit2 (see provenance.h).
+ * Provenance through libgit2 (see provenance.h): the one file of lib/ that
+ * opens git repositories, so opening one, choosing its remote and
+ * stripping the credentials from the remote's URL each have one copy,
+ * shared by register's provenance and template's repository facts.
  */
 #include <limits.h>
 #include <pwd.h>
@@ -16,6 +19,7 @@
 #include "redact.h"
 #include "util.h"
 
+/* Returns the resolved directory of path (itself if one), malloc'd; or NULL. */
 static char *dir_of(const char *path)
 {
 	char real[PATH_MAX];
@@ -33,6 +37,10 @@ static char *dir_of(const char *path)
 	return xstrdup(real);
 }
 
+/*
+ * Returns the repository whose work tree holds dir (searching upwards, as
+ * far as $GIT_CEILING_DIRECTORIES lets git), or NULL: none, or a bare one.
+ */
 static git_repository *open_repo(const char *dir)
 {
 	git_repository *repo = NULL;
@@ -76,6 +84,7 @@ static int is_dirty(git_repository *repo, const char *store_rel)
 	return keep > 0;
 }
 
+/* Returns the branch checked out, or null (detached, or HEAD unreadable). */
 static cJSON *branch_json(git_repository *repo)
 {
 	git_reference *head = NULL;
@@ -97,16 +106,20 @@ static cJSON *branch_json(git_repository *repo)
 	return r;
 }
 
-static cJSON *remote_json(git_repository *repo, const cJSON *branch)
+/*
+ * Returns the URL of the repository's remote (malloc'd), its credentials
+ * and tokens stripped (redact.h), or NULL when it has none: the upstream
+ * remote of branch (may be NULL), else origin, else the first remote.
+ */
+static char *remote_url(git_repository *repo, const char *branch)
 {
 	git_strarray names = { 0 };
 	git_buf upstream = { 0 };
 	git_remote *remote = NULL;
-	char *name = NULL, *clean;
-	cJSON *r = cJSON_CreateNull();
+	char *name = NULL, *clean = NULL;
 
-	if (cJSON_IsString(branch)) {
-		char *ref = xasprintf("refs/heads/%s", branch->valuestring);
+	if (branch) {
+		char *ref = xasprintf("refs/heads/%s", branch);
 		if (git_branch_upstream_remote(&upstream, repo, ref) == 0)
 			name = xstrdup(upstream.ptr);
 		git_buf_dispose(&upstream);
@@ -121,29 +134,43 @@ static cJSON *remote_json(git_repository *repo, const cJSON *branch)
 			name = xstrdup(names.strings[0]);
 	}
 	git_strarray_dispose(&names);
-	if (name && git_remote_lookup(&remote, repo, name) == 0 && git_remote_url(remote)) {
+	if (name && git_remote_lookup(&remote, repo, name) == 0 && git_remote_url(remote))
 		clean = mlreg_redact_str(git_remote_url(remote), NULL);
-		cJSON_Delete(r);
-		r = cJSON_CreateString(clean);
-		free(clean);
-	}
 	git_remote_free(remote);
 	free(name);
+	return clean;
+}
+
+/* Returns the remote's URL (remote_url()) for the branch checked out, or null. */
+static cJSON *remote_json(git_repository *repo, const cJSON *branch)
+{
+	char *url = remote_url(repo, cJSON_IsString(branch) ? branch->valuestring : NULL);
+	cJSON *r = url ? cJSON_CreateString(url) : cJSON_CreateNull();
+
+	free(url);
 	return r;
 }
 
+/* Writes into workdir (PATH_MAX bytes) the repository's work tree, resolved. */
+static void workdir_of(git_repository *repo, char *workdir)
+{
+	const char *wd = git_repository_workdir(repo);
+
+	if (!wd || !realpath(wd, workdir))
+		snprintf(workdir, PATH_MAX, "%s", wd ? wd : "/");
+}
+
+/* Returns the provenance's "git": commit, branch, dirty, remote, paths. */
 static cJSON *git_json(git_repository *repo, char *const *paths, size_t n,
 		       const char *store_path)
 {
 	cJSON *g = cJSON_CreateObject(), *branch, *arr;
 	char workdir[PATH_MAX], real[PATH_MAX], hex[GIT_OID_HEXSZ + 1];
-	const char *wd = git_repository_workdir(repo);
 	char *store_rel = NULL;
 	git_oid oid;
 	size_t i, wlen;
 
-	if (!wd || !realpath(wd, workdir))
-		snprintf(workdir, sizeof(workdir), "%s", wd ? wd : "/");
+	workdir_of(repo, workdir);
 	wlen = strlen(workdir);
 	if (git_reference_name_to_id(&oid, repo, "HEAD") == 0) {
 		git_oid_tostr(hex, sizeof(hex), &oid);
@@ -216,4 +243,43 @@ int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 	git_libgit2_shutdown();
 	*out = p;
 	return 0;
+}
+
+int mlreg_provenance_repo(struct mlreg_repo_facts *f, const char *dir)
+{
+	git_repository *repo;
+	git_reference *head = NULL;
+	char workdir[PATH_MAX];
+
+	memset(f, 0, sizeof(*f));
+	git_libgit2_init();
+	if ((repo = open_repo(dir)) != NULL) {
+		workdir_of(repo, workdir);
+		f->root = xstrdup(workdir);
+		f->remote = remote_url(repo, NULL);
+		/* HEAD names the branch checked out, even one with no commit yet */
+		if (git_reference_lookup(&head, repo, "HEAD") == 0) {
+			if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+				const char *t = git_reference_symbolic_target(head);
+				if (t && !strncmp(t, "refs/heads/", 11))
+					f->head = xstrdup(t + 11);
+			} else if (git_reference_target(head)) {
+				char hex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(hex, sizeof(hex), git_reference_target(head));
+				f->head = xstrdup(hex);	/* detached: the commit */
+			}
+		}
+		git_reference_free(head);
+		git_repository_free(repo);
+	}
+	git_libgit2_shutdown();
+	return 0;
+}
+
+void mlreg_repo_facts_free(struct mlreg_repo_facts *f)
+{
+	free(f->root);
+	free(f->remote);
+	free(f->head);
+	memset(f, 0, sizeof(*f));
 }

@@ -19,4 +19,22 @@
 int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 			     const char *store_path);
 
+/* What the repository around a directory says (mlreg template's defaults). */
+struct mlreg_repo_facts {
+	char *root;	/* the work tree's root, resolved; NULL: dir is in none */
+	char *remote;	/* the remote's URL (origin, else the first), secrets stripped */
+	char *head;	/* the branch checked out (even one with no commit yet), else
+			   HEAD's commit when detached; NULL when neither */
+};
+
+/*
+ * Returns 0 with what the git work tree holding dir says in *f (each member
+ * NULL when unknown; all NULL when dir is in no work tree, within
+ * $GIT_CEILING_DIRECTORIES); free it with mlreg_repo_facts_free().
+ */
+int mlreg_provenance_repo(struct mlreg_repo_facts *f, const char *dir);
+
+/* Frees the members of f. */
+void mlreg_repo_facts_free(struct mlreg_repo_facts *f);
+
 #endif

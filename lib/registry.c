@@ -1,10 +1,7 @@
 /*
- * Models and versions (see registry.h for the layout and the commit rule).
- *
- * Registering a version:
- *   1. check every path (walk.c) and read every input file: no write yet;
- *   2. stream each file into an object (objects are immutable and shared,
- *      so this needs no lock and is safe to repeat after a crash);
+ * Models and versions: the record store (see registry.h for the layout and
+ * the commit rule).  register.c stores a version's files first (steps 1
+ * and 2 of a registration, see there); appending its record here is:
  *   3. take models/<enc>/model.json.lock, reread model.json, allocate
  *      N = latest_version + 1, write versions/N.json (temp file, fsync,
  *      rename), then write model.json with latest_version = N through the
@@ -14,7 +11,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +21,9 @@
 #include "error.h"
 #include "fs.h"
 #include "name.h"
-#include "provenance.h"
 #include "registry.h"
-#include "understand/spec.h"
 #include "text.h"
 #include "util.h"
-#include "walk.h"
 
 static char *model_dir(const struct mlreg_store *store, const char *name)
 {
@@ -312,195 +305,45 @@ cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex)
 	return out;
 }
 
-/* Returns 0 after storing every entry as an object and filling files/size. */
-static int store_files(struct mlreg_store *store, const struct mlreg_entries *e,
-		       const struct mlreg_register_opts *o, cJSON *files, uint64_t *total)
+int mlreg_version_append(cJSON **out, struct mlreg_store *store, const char *name,
+			 cJSON *body)
 {
-	size_t i;
-
-	*total = 0;
-	for (i = 0; i < e->n; i++) {
-		char hex[MLREG_HEX_LEN + 1];
-		uint64_t size = 0;
-		cJSON *f;
-		int fd, err;
-		struct stat st;
-
-		fd = open(e->v[i].src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			return mlreg_error_os("cannot open '%s'", e->v[i].src);
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
-			return mlreg_error_set(MLREG_EINVALID, "'%s' is not a regular file",
-					       e->v[i].src);
-		}
-		if (o->file_start)
-			o->file_start(o->ctx, e->v[i].path, (uint64_t)st.st_size);
-		err = mlreg_object_write_fd(store, fd, e->v[i].src, hex, &size, o->progress, o->ctx);
-		close(fd);
-		if (err < 0)
-			return err;
-		f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "path", e->v[i].path);
-		cJSON_AddNumberToObject(f, "size", (double)size);
-		cJSON_AddStringToObject(f, "sha256", hex);
-		cJSON_AddStringToObject(f, "mode", e->v[i].exec ? "0755" : "0644");
-		cJSON_AddItemToArray(files, f);
-		*total += size;
-	}
-	return 0;
-}
-
-/*
- * Returns 0 when the base name of file (a spec or a contract: the record
- * keeps it) is text a record can hold; MLREG_EINVALID naming file otherwise.
- */
-static int check_named_file(const char *file, const char *what)
-{
-	const char *base = file ? strrchr(file, '/') : NULL, *why;
-
-	if (!file)
-		return 0;
-	if ((why = mlreg_text_problem(base ? base + 1 : file)) != NULL)
-		return mlreg_error_set(MLREG_EINVALID, "cannot register with %s '%s': its name %s",
-				       what, file, why);
-	return 0;
-}
-
-int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_register_opts *o)
-{
-	struct mlreg_entries entries = { 0 };
 	struct mlreg_lock lk = { 0 };
-	cJSON *model = NULL, *rec = NULL, *files = NULL, *prov = NULL, *understood = NULL;
-	cJSON *cp, *item;
+	cJSON *model = NULL, *rec = NULL, *item;
 	char *dir = NULL, *vpath = NULL, *text = NULL;
 	char hex[MLREG_HEX_LEN + 1], now[40];
-	uint64_t total;
 	long n;
-	int err, missing;
+	int err;
 
 	*out = NULL;
-	if ((err = mlreg_name_validate(o->name)) < 0 ||
-	    (err = check_named_file(o->spec_file, "the spec")) < 0 ||
-	    (err = check_named_file(o->contract_file, "the contract")) < 0)
-		return err;
-	err = mlreg_model_load(&model, store, o->name);
-	cJSON_Delete(model);
-	model = NULL;
-	if (err == MLREG_ENOTFOUND && !o->create)
-		return mlreg_error_set(MLREG_ENOTFOUND,
-			"model '%s' not found (create it with 'mlreg create %s' or use --create)",
-			o->name, o->name);
-	missing = err == MLREG_ENOTFOUND;
-	if (err < 0 && !missing)
-		return err;
-	if ((err = mlreg_walk(&entries, o->paths, o->npaths, store->path)) < 0)
-		return err;
-	{
-		struct mlreg_understand_opts uo = { o->spec_file, o->contract_file, o->warn,
-						    o->ctx, o->spec_name_given, o->spec_shown };
-		if ((err = mlreg_understand(&understood, &entries, &uo)) < 0) {
-			mlreg_entries_free(&entries);
-			return err;
-		}
-	}
-	/* What a model file's own JSON repeats, the record cannot (see registry.h). */
-	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(understood, "artifacts")) {
-		size_t k = mlreg_doc_drop_repeated_keys(item);
-		if (k && o->warn) {
-			char *w = xasprintf("'%s': %zu repeated key(s) in what the file holds were "
-					    "kept once (the first)", mlreg_doc_str(item, "path", ""), k);
-			o->warn(o->ctx, w);
-			free(w);
-		}
-	}
-	{
-		unsigned pruned;
-		mlreg_object_prune_tmp(store, &pruned);	/* best effort */
-	}
-
-	files = cJSON_CreateArray();
-	if ((err = store_files(store, &entries, o, files, &total)) < 0)
-		goto done;
-	if (o->provenance_paths)
-		mlreg_provenance_collect(&prov, o->provenance_paths, o->nprovenance_paths,
-					 store->path);
-	else
-		mlreg_provenance_collect(&prov, o->paths, o->npaths, store->path);
-	if (missing) {
-		/* Only now, so a failed --create registration leaves no model. */
-		err = mlreg_model_create(NULL, store, o->name, NULL, NULL);
-		if (err == MLREG_EEXISTS)	/* created meanwhile by another process */
-			err = 0;
-		if (err < 0)
-			goto done;
-	}
-
-	if ((err = lock_model(&lk, &model, store, o->name)) < 0)
+	if ((err = lock_model(&lk, &model, store, name)) < 0)
 		goto done;
 	n = (long)mlreg_doc_int(model, "latest_version", 0) + 1;
 	mlreg_time_now(now, sizeof(now));
 	rec = cJSON_CreateObject();
-	cJSON_AddStringToObject(rec, "model", o->name);
+	cJSON_AddStringToObject(rec, "model", name);
 	cJSON_AddNumberToObject(rec, "version", (double)n);
 	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(model, "latest_id")))
 		cJSON_AddStringToObject(rec, "parent", mlreg_doc_str(model, "latest_id", ""));
 	else
 		cJSON_AddNullToObject(rec, "parent");
 	cJSON_AddStringToObject(rec, "created", now);
-	cJSON_AddStringToObject(rec, "message", o->message ? o->message : "");
-	cJSON_AddNumberToObject(rec, "size", (double)total);
-	cJSON_AddItemToObject(rec, "files", files);
-	files = NULL;
-	/* Flags win over what the files say (a Determined checkpoint, a spec...). */
-	cp = cJSON_GetObjectItemCaseSensitive(understood, "checkpoint");
-	item = cJSON_DetachItemFromObjectCaseSensitive(understood, "framework");
-	if (o->framework && *o->framework) {
-		cJSON_Delete(item);
-		item = mlreg_framework_from_string(o->framework, 0);
-	}
-	cJSON_AddItemToObject(rec, "framework", item);
-	cJSON_AddItemToObject(rec, "metadata", o->metadata ? cJSON_Duplicate(o->metadata, 1)
-							   : cJSON_CreateObject());
-	if (o->metrics)
-		cJSON_AddItemToObject(rec, "metrics", cJSON_Duplicate(o->metrics, 1));
-	else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cp, "metrics")))
-		cJSON_AddItemToObject(rec, "metrics", cJSON_Duplicate(
-					      cJSON_GetObjectItemCaseSensitive(cp, "metrics"), 1));
-	else
-		cJSON_AddItemToObject(rec, "metrics", cJSON_CreateObject());
-	if (o->hparams)
-		cJSON_AddItemToObject(rec, "hparams", cJSON_Duplicate(o->hparams, 1));
-	else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cp, "hparams")))
-		cJSON_AddItemToObject(rec, "hparams", cJSON_Duplicate(
-					      cJSON_GetObjectItemCaseSensitive(cp, "hparams"), 1));
-	else
-		cJSON_AddItemToObject(rec, "hparams", cJSON_CreateObject());
-	cJSON_AddItemToObject(rec, "provenance", prov);
-	prov = NULL;
-	if (cJSON_IsObject(cp)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(cp, "metrics");
-		cJSON_DeleteItemFromObjectCaseSensitive(cp, "hparams");
-		cJSON_DeleteItemFromObjectCaseSensitive(cp, "framework");
-	}
-	/* artifacts, signatures, contract, spec, introspection, checkpoint */
-	while ((item = understood->child) != NULL)
-		cJSON_AddItemToObject(rec, item->string,
-				      cJSON_DetachItemViaPointer(understood, item));
+	while ((item = body->child) != NULL)
+		cJSON_AddItemToObject(rec, item->string, cJSON_DetachItemViaPointer(body, item));
 
 	text = mlreg_doc_print(rec);
 	{
 		/* Never write what every reader would refuse (see registry.h). */
 		cJSON *back;
-		if ((err = mlreg_version_parse(&back, text, strlen(text), o->name, n)) < 0) {
+		if ((err = mlreg_version_parse(&back, text, strlen(text), name, n)) < 0) {
 			err = mlreg_error_set(MLREG_EINVALID, "cannot register %s@%ld: %s",
-					      o->name, n, mlreg_error_message());
+					      name, n, mlreg_error_message());
 			goto done;
 		}
 		cJSON_Delete(back);
 	}
 	mlreg_sha256_hex(text, strlen(text), hex);
-	dir = model_dir(store, o->name);
+	dir = model_dir(store, name);
 	vpath = xasprintf("%s/versions/%ld.json", dir, n);
 	if ((err = mlreg_fs_write_atomic(vpath, text, strlen(text))) < 0)
 		goto done;
@@ -512,12 +355,8 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	*out = mlreg_version_with_id(rec, hex);
 done:
 	mlreg_lock_release(&lk);
-	mlreg_entries_free(&entries);
 	cJSON_Delete(model);
 	cJSON_Delete(rec);
-	cJSON_Delete(files);
-	cJSON_Delete(prov);
-	cJSON_Delete(understood);
 	free(dir);
 	free(vpath);
 	free(text);

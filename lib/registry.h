@@ -43,33 +43,18 @@ int mlreg_model_update_metadata(cJSON **out, struct mlreg_store *store, const ch
 /* Returns a new copy of a model record shaped for output (internal fields removed). */
 cJSON *mlreg_model_public(const cJSON *model);
 
-struct mlreg_register_opts {
-	const char *name;		/* model name */
-	char *const *paths;		/* files and directories to store */
-	size_t npaths;
-	const char *message;		/* may be NULL */
-	const char *framework;		/* "name[:version]", may be NULL */
-	const cJSON *metadata;		/* may be NULL; copied */
-	const cJSON *metrics;		/* may be NULL; copied */
-	const cJSON *hparams;		/* may be NULL; copied */
-	const char *spec_file;		/* MLX model YAML, may be NULL */
-	const char *contract_file;	/* Hydrosphere contract, may be NULL */
-	char *const *provenance_paths;	/* paths whose git state to record; NULL: paths */
-	size_t nprovenance_paths;
-	int create;			/* create the model when missing */
-	void (*warn)(void *ctx, const char *msg);	/* non-fatal findings, may be NULL */
-	mlreg_progress_fn progress;	/* per-file progress, may be NULL */
-	void (*file_start)(void *ctx, const char *path, uint64_t size); /* may be NULL */
-	void *ctx;
-	int spec_name_given;		/* the spec needs no name (import --name gave one) */
-	const char *spec_shown;		/* the spec's name in messages; NULL: spec_file */
-};
-
 /*
- * Returns 0 after storing the paths as the next version of the model; *out
- * gets the version object (with its id).  Nothing is visible on failure.
+ * Returns 0 after appending the next version of model name (which must
+ * exist), under its lock: the record is {model, version N = latest + 1,
+ * parent, created} followed by body's members, moved out of body in their
+ * order; it is checked by mlreg_version_parse() (MLREG_EINVALID "cannot
+ * register NAME@N: ..." when it fails), written as versions/N.json, and
+ * committed by model.json's rename.  *out gets the version object (with its
+ * id).  Nothing is visible on failure.  register.h's mlreg_register() is
+ * the caller that stores the files first.
  */
-int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_register_opts *o);
+int mlreg_version_append(cJSON **out, struct mlreg_store *store, const char *name,
+			 cJSON *body);
 
 /*
  * Returns 0 and version n (0: latest) of model name, with its "id", in *out;

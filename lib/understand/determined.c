@@ -94,6 +94,11 @@ static const cJSON *metrics_of(const cJSON *v)
 	return cJSON_IsObject(v) ? v : NULL;
 }
 
+const struct mlreg_entry *mlreg_determined_find(const struct mlreg_entries *e)
+{
+	return mlreg_seed_entry(e, "", "metadata.json");
+}
+
 cJSON *mlreg_determined_checkpoint(const char *path, struct mlreg_seed_notes *n)
 {
 	static const char *const batch_keys[] = { "batch_number", "batchNumber", "latest_batch",

@@ -38,10 +38,7 @@ struct frame {
 
 void mlreg_docpos_add(struct mlreg_docpos *p, const cJSON *node, int line)
 {
-	if (p->n == p->alloc) {
-		p->alloc = p->alloc ? 2 * p->alloc : 64;
-		p->v = xrealloc(p->v, p->alloc * sizeof(*p->v));
-	}
+	MLREG_ALLOC_GROW(p->v, p->n + 1, p->alloc);
 	p->v[p->n].node = node;
 	p->v[p->n].line = line;
 	p->n++;

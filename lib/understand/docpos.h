@@ -28,8 +28,8 @@ struct mlreg_docpos *mlreg_docpos_build(const cJSON *doc, const char *text, size
 
 /*
  * Returns a new empty table, for a reader of another text format that
- * places its nodes itself with mlreg_docpos_add() (contract.c's protobuf
- * text format).
+ * places its nodes itself with mlreg_docpos_add() (the protobuf text
+ * format of contract-prototxt.c).
  */
 struct mlreg_docpos *mlreg_docpos_new(void);
 

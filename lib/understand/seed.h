@@ -1,9 +1,10 @@
 /*
  * What the readers of the seed systems' files share (MLX specs in mlx.c,
- * Hydrosphere contracts in contract.c, Determined checkpoints in
- * determined.c, ADS artifacts in ads.c); spec.h is the public face of the
- * family and spec.c its dispatcher.  Nothing outside the family includes
- * this header.
+ * Hydrosphere contracts in contract.c with contract-fields.c and
+ * contract-prototxt.c, whose own shared part is contract-int.h, Determined
+ * checkpoints in determined.c, ADS artifacts in ads.c); spec.h is the
+ * public face of the family and spec.c its dispatcher.  Nothing outside
+ * the family includes this header.
  *
  * A reader does not fail at the first problem: it notes every finding, with
  * the file, the line (docpos.h) and the field it concerns, at one of four
@@ -132,11 +133,21 @@ int mlreg_contract_read(cJSON **sigs, cJSON **info, const char *path,
 			struct mlreg_seed_notes *n, const struct mlreg_contract_files *files);
 
 /*
+ * contract.c: returns the model definition Hydrosphere's CLI reads from
+ * the top of a model's folder, serving.yaml (else serving.yml), among the
+ * files, or NULL.
+ */
+const struct mlreg_entry *mlreg_contract_find(const struct mlreg_entries *e);
+
+/*
  * contract.c: returns the framework {name, version} a contract object names
  * with its model-type ("python:3.6") or its runtime image
  * ("hydrosphere/serving-runtime-python-3.6:2.4.0"), or NULL.
  */
 cJSON *mlreg_contract_framework(const cJSON *info);
+
+/* determined.c: returns the metadata.json at the top of the files, or NULL. */
+const struct mlreg_entry *mlreg_determined_find(const struct mlreg_entries *e);
 
 /*
  * determined.c: returns the checkpoint object of a Determined metadata.json

@@ -4,7 +4,10 @@
  * system's reader understands, runs the readers (mlx.c, contract.c,
  * determined.c, ads.c, and inspect.h for model files), and turns their
  * notes (seed.h) into register's error and warnings or validate's report,
- * so that the two commands always judge a file alike.
+ * so that the two commands always judge a file alike.  The formats are
+ * the entries of formats[], walked in order: what each recognises (its
+ * own rule, kept with its reader where it reads the files) and how its
+ * findings are gathered.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -156,14 +159,12 @@ static char *dir_of(const char *path)
 static void gather_contract(struct gathered *g, const struct mlreg_entries *e,
 			    const struct gather_opts *o)
 {
-	const struct mlreg_entry *serving = mlreg_seed_entry(e, "", "serving.yaml");
+	const struct mlreg_entry *serving = mlreg_contract_find(e);
 	struct mlreg_contract_files files = { e, "", NULL, 0 };
 	const char *path, *shown;
 	char *dir = NULL;
 	int err;
 
-	if (!serving)
-		serving = mlreg_seed_entry(e, "", "serving.yml");
 	if (o->contract_file) {
 		path = shown = o->contract_file;
 		files.disk_dir = dir = dir_of(o->contract_file);
@@ -174,7 +175,7 @@ static void gather_contract(struct gathered *g, const struct mlreg_entries *e,
 	} else {
 		return;
 	}
-	mlreg_seed_notes_init(&g->contract_n, shown, NULL);
+	g->contract_n.file = shown;
 	err = mlreg_contract_read(&g->sigs, &g->info, path, &g->contract_n, &files);
 	if (!err && !g->sigs && g->info &&
 	    strcmp(mlreg_doc_str(g->info, "kind", ""), "Model")) {
@@ -197,7 +198,8 @@ static void gather_contract(struct gathered *g, const struct mlreg_entries *e,
 }
 
 /* Inspects every file, keeping the errors and warnings. */
-static void gather_artifacts(struct gathered *g, const struct mlreg_entries *e)
+static void gather_artifacts(struct gathered *g, const struct mlreg_entries *e,
+			     const struct gather_opts *o)
 {
 	size_t i;
 
@@ -231,31 +233,99 @@ static void gather_artifacts(struct gathered *g, const struct mlreg_entries *e)
 	}
 }
 
-/* Runs every reader on the files and on the spec and contract given. */
+/* Reads the spec given with --spec. */
+static void gather_spec(struct gathered *g, const struct mlreg_entries *e,
+			const struct gather_opts *o)
+{
+	int err = read_spec(&g->spec, o->spec_file, o->uo, &g->spec_n, o->name_given);
+
+	if (err < 0)
+		keep_error(&g->spec_err, err);
+}
+
+/* Runs ADS's introspection checks on the artifact. */
+static void gather_ads(struct gathered *g, const struct mlreg_entries *e,
+		       const struct gather_opts *o)
+{
+	g->intro = mlreg_ads_check(e, o->archive);
+}
+
+/* Reads the Determined checkpoint's metadata.json. */
+static void gather_checkpoint(struct gathered *g, const struct mlreg_entries *e,
+			      const struct gather_opts *o)
+{
+	g->cp = mlreg_determined_checkpoint(mlreg_determined_find(e)->src, &g->files_n);
+}
+
+/* Returns 1 when a spec was given. */
+static int spec_given(const struct mlreg_entries *e, const struct gather_opts *o)
+{
+	return o->spec_file != NULL;
+}
+
+/* Returns 1 when a contract was given or serving.yaml (.yml) is at the top. */
+static int contract_found(const struct mlreg_entries *e, const struct gather_opts *o)
+{
+	return o->contract_file || mlreg_contract_find(e);
+}
+
+/* Returns 1: every file is inspected (an empty set gives empty lists). */
+static int any_files(const struct mlreg_entries *e, const struct gather_opts *o)
+{
+	return 1;
+}
+
+/* Returns 1 when the files hold an ADS artifact (ads.c's rule). */
+static int ads_found(const struct mlreg_entries *e, const struct gather_opts *o)
+{
+	return mlreg_ads_recognise(e);
+}
+
+/* Returns 1 when metadata.json is at the top. */
+static int checkpoint_found(const struct mlreg_entries *e, const struct gather_opts *o)
+{
+	return mlreg_determined_find(e) != NULL;
+}
+
+/*
+ * The seed formats, in the order their readers run: what each recognises
+ * among the files (or in the options) and how its reader's findings are
+ * gathered.  Each reader notes its findings in its own notes of struct
+ * gathered, so the order changes no message; a new format is an entry
+ * here, its reader in a file of its own declared in seed.h, its part of
+ * struct gathered, and its place in mlreg_understand() and
+ * mlreg_validate_entries().
+ */
+static const struct seed_format {
+	const char *name;	/* what the format is, for the reader of this table */
+	int (*recognise)(const struct mlreg_entries *e, const struct gather_opts *o);
+	void (*apply)(struct gathered *g, const struct mlreg_entries *e,
+		      const struct gather_opts *o);
+} formats[] = {
+	{ "MLX model spec", spec_given, gather_spec },
+	{ "Hydrosphere model definition or contract", contract_found, gather_contract },
+	{ "model files", any_files, gather_artifacts },
+	{ "ADS artifact", ads_found, gather_ads },
+	{ "Determined checkpoint", checkpoint_found, gather_checkpoint },
+};
+
+/* Runs the reader of every format found among the files or given beside them. */
 static void gather(struct gathered *g, const struct mlreg_entries *e,
 		   const struct gather_opts *o)
 {
-	const struct mlreg_entry *meta = mlreg_seed_entry(e, "", "metadata.json");
+	size_t i;
 
 	memset(g, 0, sizeof(*g));
 	mlreg_seed_notes_init(&g->spec_n, !o->spec_file ? "" : o->uo && o->uo->spec_shown
 			      ? o->uo->spec_shown : o->spec_file, NULL);
+	mlreg_seed_notes_init(&g->contract_n, "", NULL);	/* named when one is read */
 	mlreg_seed_notes_init(&g->files_n, "metadata.json", NULL);
-	if (o->spec_file) {
-		int err = read_spec(&g->spec, o->spec_file, o->uo, &g->spec_n, o->name_given);
-		if (err < 0)
-			keep_error(&g->spec_err, err);
-	}
-	gather_contract(g, e, o);
-	if (!g->contract_n.list[0])
-		mlreg_seed_notes_init(&g->contract_n, "", NULL);
-	gather_artifacts(g, e);
-	if (mlreg_ads_recognise(e))
-		g->intro = mlreg_ads_check(e, o->archive);
-	if (meta)
-		g->cp = mlreg_determined_checkpoint(meta->src, &g->files_n);
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].recognise(e, o))
+			formats[i].apply(g, e, o);
 }
 
+/* Frees what g holds. */
 static void gathered_free(struct gathered *g)
 {
 	mlreg_seed_notes_free(&g->spec_n);
