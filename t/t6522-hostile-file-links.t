@@ -189,7 +189,8 @@ test_expect_success 'a FIFO planted as a key is no key, and never blocks' - <<-\
 	rm "$R/models/m/versions/1.json" &&
 	mkfifo "$R/models/m/versions/1.json" &&
 	test_expect_code 1 timeout 60 mlreg --store "$C" download r m@1 2>err &&
-	test_grep "^error: version 1 of model .m. not found on remote .r.$" err
+	test_grep "^error: remote .r.: models/m/versions/1.json is missing, below version 2: the remote is corrupt$" err &&
+	test_path_is_missing "$C/models/m"
 EOF
 
 test_expect_success 'the remote directory itself may be reached through a link' - <<-\EOF
