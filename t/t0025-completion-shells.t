@@ -121,6 +121,12 @@ do
 		test_cmp expect actual
 	'
 
+	test_expect_success $prereq "$shell: an option value is not an argument" '
+		$comp "mlreg export --format zip c" >actual &&
+		echo clf >expect &&
+		test_cmp expect actual
+	'
+
 	test_expect_success $prereq "$shell: remotes and models after upload" '
 		$comp "mlreg upload " >actual &&
 		test_write_lines clf origin team/detector >expect &&

@@ -50,14 +50,29 @@ function __mlreg_using
     return 1
 end
 
-# __mlreg_npos: print how many arguments (not options) follow the command
+# The options that take a value as the next word, of any command (no
+# option takes a value for one command and none for another).
+set -g __mlreg_valued -d --description -m --metadata --metadata-file --message \
+    --framework --metrics-file --hparams-file --spec --contract --name --format \
+    -o --output --sort-by --order-by --remote --add --add-file --remove \
+    --endpoint --region --profile -j --jobs
+
+# __mlreg_npos: print how many arguments (not options, nor their values)
+# follow the command
 function __mlreg_npos
     set -l cmd (__mlreg_cmd); or return 1
     set -l words (commandline -opc)
     set -l i (contains -i -- $cmd $words)
     set -l n 0
+    set -l skip
     for w in $words[(math $i + 1)..-1]
-        string match -q -- '-*' $w; or set n (math $n + 1)
+        if test -n "$skip"
+            set skip
+        else if contains -- $w $__mlreg_valued
+            set skip 1
+        else if not string match -q -- '-*' $w
+            set n (math $n + 1)
+        end
     end
     echo $n
 end
