@@ -111,6 +111,25 @@ test_expect_success 'post-commit: no mlreg in PATH, the commit still succeeds' '
 	git -C work config --unset mlreg.hook.path
 '
 
+test_expect_success 'post-commit: mlreg.hook.store names another store' '
+	store_snapshot >before &&
+	mkdir second &&
+	(cd second && MLREG_DIR=$PWD/.mlreg mlreg init) &&
+	test_when_finished "git -C work config --remove-section mlreg.hook" &&
+	git -C work config mlreg.hook.store "$SCRATCH/second/.mlreg" &&
+	git -C work config mlreg.hook.model elsewhere &&
+	git -C work config mlreg.hook.path model &&
+	git -C work config mlreg.hook.create true &&
+	echo 7b >work/other &&
+	git -C work commit -q -a -m "elsewhere" 2>err &&
+	echo "mlreg post-commit: registered elsewhere@1" >expect &&
+	test_cmp expect err &&
+	mlreg --store second/.mlreg list-versions elsewhere >actual &&
+	test_grep "^1 .* git commit [0-9a-f]*: elsewhere$" actual &&
+	store_snapshot >after &&
+	test_cmp before after
+'
+
 test_expect_success 'setup: a bare repository and a file:// mlreg remote' '
 	git init -q --bare origin.git &&
 	git -C work remote add origin ../origin.git &&
@@ -140,6 +159,22 @@ test_expect_success 'pre-push: uploads to the configured remote on git push' '
 import json, sys
 for v in json.load(open(\"r.json\")): print(v[\"version\"])" >actual &&
 	test_cmp expect actual
+'
+
+test_expect_success 'pre-push: mlreg.hook.model uploads that model only' '
+	mkdir r2 &&
+	mlreg remote add only "file://$SCRATCH/r2" &&
+	echo u >u.bin && mlreg register --create unshared u.bin -q &&
+	git -C work config mlreg.hook.remote only &&
+	test_when_finished "git -C work config --unset mlreg.hook.model" &&
+	git -C work config mlreg.hook.model clf &&
+	echo 8b >work/other &&
+	git -C work commit -q -a -m "only clf" &&
+	git -C work push -q origin main 2>err &&
+	test "$(git -C origin.git rev-parse main)" = "$(git -C work rev-parse main)" &&
+	mlreg list --remote only >actual &&
+	test_grep "^clf" actual &&
+	test_grep ! "unshared" actual
 '
 
 test_expect_success 'pre-push: a failed upload stops the push' '
