@@ -85,16 +85,27 @@ test_expect_success 'post-commit: a model that does not exist, without mlreg.hoo
 	test_cmp before after
 '
 
-test_expect_success 'post-commit: half configured, one line and no version' '
+test_expect_success 'post-commit: mlreg.hook.model alone (for pre-push), nothing and silent' '
 	store_snapshot >before &&
 	git -C work config --unset mlreg.hook.path &&
 	echo 6 >work/other &&
 	git -C work commit -q -a -m "sixth" 2>err &&
-	echo "mlreg post-commit: set both mlreg.hook.model and mlreg.hook.path; nothing registered" >expect &&
+	test_must_be_empty err &&
+	store_snapshot >after &&
+	test_cmp before after
+'
+
+test_expect_success 'post-commit: mlreg.hook.path without a model, one line and no version' '
+	store_snapshot >before &&
+	git -C work config --unset mlreg.hook.model &&
+	git -C work config mlreg.hook.path model &&
+	echo 6b >work/other &&
+	git -C work commit -q -a -m "sixth again" 2>err &&
+	echo "mlreg post-commit: mlreg.hook.path is set but not mlreg.hook.model; nothing registered" >expect &&
 	test_cmp expect err &&
 	store_snapshot >after &&
 	test_cmp before after &&
-	git -C work config --unset mlreg.hook.model
+	git -C work config --unset mlreg.hook.path
 '
 
 test_expect_success 'post-commit: no mlreg in PATH, the commit still succeeds' '
@@ -169,7 +180,8 @@ test_expect_success 'pre-push: mlreg.hook.model uploads that model only' '
 	test_when_finished "git -C work config --unset mlreg.hook.model" &&
 	git -C work config mlreg.hook.model clf &&
 	echo 8b >work/other &&
-	git -C work commit -q -a -m "only clf" &&
+	git -C work commit -q -a -m "only clf" 2>err &&
+	test_must_be_empty err &&
 	git -C work push -q origin main 2>err &&
 	test "$(git -C origin.git rev-parse main)" = "$(git -C work rev-parse main)" &&
 	mlreg list --remote only >actual &&
