@@ -8,17 +8,22 @@
 #   make bench           S3 upload/download speed and memory as ratios against
 #                        awscli on a local s3rver (bench/README; ~15 minutes)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make uninstall       (same PREFIX and DESTDIR) removes what install put
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man
 COMPDIR  = $(PREFIX)/share/bash-completion/completions
+ZSHDIR   = $(PREFIX)/share/zsh/site-functions
+FISHDIR  = $(PREFIX)/share/fish/vendor_completions.d
+HOOKDIR  = $(PREFIX)/share/mlreg/hooks
+HOOKS    = post-commit pre-push
 
 PKGS     = yaml-0.1 libgit2 zlib libcjson libcurl libcrypto
 DEB_BUILD_DEPS = build-essential pkg-config libyaml-dev libgit2-dev zlib1g-dev \
 	libcjson-dev libcurl4-openssl-dev libssl-dev
 DEB_TEST_DEPS  = git perl python3 mandoc curl python3-numpy python3-onnx python3-h5py \
-	python3-torch python3-botocore
+	python3-torch python3-botocore zsh fish
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -73,7 +78,7 @@ S3RVER_PKG = t/helpers/node_modules/@20minutes/s3rver/package.json
 # a time daemon).
 DEB_RGW_DEPS = ceph-mon ceph-osd radosgw ceph-common
 test-deps: deps
-	@need=; for c in git prove python3 mandoc curl; do command -v $$c >/dev/null || need=1; done; \
+	@need=; for c in git prove python3 mandoc curl zsh fish; do command -v $$c >/dev/null || need=1; done; \
 	/usr/bin/python3 -c 'import numpy, onnx, h5py, torch' 2>/dev/null || need=1; \
 	/usr/bin/python3 -c 'import botocore' 2>/dev/null || need=1; \
 	if [ -n "$$need" ]; then echo "installing test dependencies: $(DEB_TEST_DEPS)"; \
@@ -208,14 +213,30 @@ demo: deps
 	bash contrib/demo.sh ./mlreg
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR)
-	install -m 755 mlreg $(DESTDIR)$(BINDIR)/mlreg
-	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 contrib/completion/mlreg.bash $(DESTDIR)$(COMPDIR)/mlreg
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5" \
+		"$(DESTDIR)$(COMPDIR)" "$(DESTDIR)$(ZSHDIR)" "$(DESTDIR)$(FISHDIR)" "$(DESTDIR)$(HOOKDIR)"
+	install -m 755 mlreg "$(DESTDIR)$(BINDIR)/mlreg"
+	install -m 644 man/*.1 "$(DESTDIR)$(MANDIR)/man1/"
+	install -m 644 man/*.5 "$(DESTDIR)$(MANDIR)/man5/"
+	install -m 644 contrib/completion/mlreg.bash "$(DESTDIR)$(COMPDIR)/mlreg"
+	install -m 644 contrib/completion/_mlreg "$(DESTDIR)$(ZSHDIR)/_mlreg"
+	install -m 644 contrib/completion/mlreg.fish "$(DESTDIR)$(FISHDIR)/mlreg.fish"
+	install -m 755 $(addprefix contrib/hooks/,$(HOOKS)) "$(DESTDIR)$(HOOKDIR)/"
+	install -m 644 contrib/hooks/README "$(DESTDIR)$(HOOKDIR)/README"
+
+# Removes exactly the files install put (the man pages of this tree), then
+# mlreg's own directories (share/mlreg) when they are left empty.
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/mlreg" "$(DESTDIR)$(COMPDIR)/mlreg" \
+		"$(DESTDIR)$(ZSHDIR)/_mlreg" "$(DESTDIR)$(FISHDIR)/mlreg.fish"
+	for f in $(notdir $(wildcard man/*.1)); do rm -f "$(DESTDIR)$(MANDIR)/man1/$$f"; done
+	for f in $(notdir $(wildcard man/*.5)); do rm -f "$(DESTDIR)$(MANDIR)/man5/$$f"; done
+	for f in $(HOOKS) README; do rm -f "$(DESTDIR)$(HOOKDIR)/$$f"; done
+	rmdir "$(DESTDIR)$(HOOKDIR)" "$(DESTDIR)$(PREFIX)/share/mlreg" 2>/dev/null || true
 
 clean:
 	rm -f mlreg libmlreg.a $(LIB_OBJ) $(CMD_OBJ) $(UNIT_BINS) t/fuzz/replay $(FUZZ_BINS)
 	rm -rf asan
 
-.PHONY: all check-pkgs deps test-deps test test-asan lint-man demo bench install clean fuzz
+.PHONY: all check-pkgs deps test-deps test test-asan lint-man demo bench install uninstall \
+	clean fuzz

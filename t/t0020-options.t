@@ -147,6 +147,126 @@ test_expect_success 'the checks fail on an option that is missing' '
 		"$TOP/contrib/completion/mlreg.bash" <fake
 '
 
+# shells.py bash F: prints "COMMAND OPTION -" for every option _mlreg_opts of
+# the bash completion F offers (COMMAND:SUB counted as COMMAND).
+# shells.py check zsh|fish F: reads "COMMAND OPTION ARG" lines (ARG 1 or 0
+# as options.py prints them, - when unknown) and prints those that the zsh
+# completion (_mlreg_cmd_COMMAND's _arguments specs: '--opt=[', {-o+,--opt=})
+# or the fish one (complete ... -n '__mlreg_using COMMAND' -s O -l OPT, -x or
+# -r for a value) lacks, or offers without (or with) a value wrongly.
+cat >shells.py <<\EOF
+import re, sys
+
+
+def body(path, func):
+	text = open(path).read()
+	start = text.index(func + "()")
+	return text[start:text.index("\n}", start)]
+
+
+def bash(path):
+	for pats, opts in re.findall(r'^\s*([a-z:*| -]+)\) echo "([^"]*)"',
+				     body(path, "_mlreg_opts"), re.M):
+		for p in pats.split("|"):
+			for o in opts.split():
+				print(p.strip().split(":")[0], o, "-")
+
+
+def zsh(path):
+	text = open(path).read()
+	found = {}
+	for cmd, fn in re.findall(r"^_mlreg_cmd_([a-z-]+)\(\) \{\n(.*?)\n\}", text, re.M | re.S):
+		opts = found.setdefault(cmd, {})
+		for group in re.findall(r"\{(-[^{}]*)\}'\[", fn):
+			for item in group.split(","):
+				opts[item.rstrip("=+")] = int(item[-1] in "=+")
+		for opt, mark in re.findall(r"['*)](-{1,2}[A-Za-z0-9][a-z0-9-]*)([=+]?)-?\[", fn):
+			opts[opt] = int(mark != "")
+	return found
+
+
+def fish(path):
+	found = {}
+	loop = None
+	for line in open(path):
+		line = line.strip()
+		m = re.match(r"for c in (.*)", line)
+		if m:
+			loop = m.group(1).split()
+			continue
+		if line == "end":
+			loop = None
+			continue
+		if not line.startswith("complete -c mlreg -n "):
+			continue
+		m = re.search(r"__mlreg_using (\$c|[a-z-]+)", line)
+		if not m:
+			continue
+		cmds = loop if m.group(1) == "$c" else [m.group(1)]
+		arg = int(re.search(r" -[xr]( |$)", line) is not None)
+		names = ["-" + o for o in re.findall(r" -s ([A-Za-z0-9])", line)]
+		names += ["--" + o for o in re.findall(r" -l ([a-z0-9-]+)", line)]
+		for c in cmds:
+			for n in names:
+				found.setdefault(c, {})[n] = arg
+	return found
+
+
+def check(shell, path):
+	found = zsh(path) if shell == "zsh" else fish(path)
+	missing = 0
+	for line in sys.stdin:
+		cmd, opt, arg = line.split()
+		got = found.get(cmd, {}).get(opt)
+		if got is None:
+			print("missing from %s: mlreg %s %s" % (shell, cmd, opt))
+			missing += 1
+		elif arg != "-" and got != int(arg):
+			print("%s: mlreg %s %s should take %s" %
+			      (shell, cmd, opt, "a value" if arg == "1" else "no value"))
+			missing += 1
+	return 1 if missing else 0
+
+
+if sys.argv[1] == "bash":
+	bash(sys.argv[2])
+else:
+	sys.exit(check(sys.argv[2], sys.argv[3]))
+EOF
+
+test_expect_success 'setup: the options the bash completion offers' '
+	"$PYTHON" shells.py bash "$TOP/contrib/completion/mlreg.bash" >bash-opts &&
+	test_line_count -gt 60 bash-opts &&
+	test_grep "^register --metrics-file -$" bash-opts &&
+	test_grep "^remote --no-path-style -$" bash-opts
+'
+
+for shell in zsh fish
+do
+	case $shell in
+	zsh) file=$TOP/contrib/completion/_mlreg ;;
+	fish) file=$TOP/contrib/completion/mlreg.fish ;;
+	esac
+	test_expect_success "the $shell completion offers every option of the bash one" '
+		"$PYTHON" shells.py check $shell "$file" <bash-opts >missing &&
+		test_must_be_empty missing
+	'
+	test_expect_success "the $shell completion offers every option, a value where it takes one" '
+		"$PYTHON" shells.py check $shell "$file" <opts >missing &&
+		test_must_be_empty missing
+	'
+	test_expect_success "the $shell check fails on an option missing or mistaken" '
+		echo "register --no-such-option -" >fake &&
+		test_must_fail "$PYTHON" shells.py check $shell "$file" <fake >missing &&
+		test_grep "missing from $shell: mlreg register --no-such-option" missing &&
+		echo "register --metrics-file 0" >fake &&
+		test_must_fail "$PYTHON" shells.py check $shell "$file" <fake >missing &&
+		test_grep "^$shell: mlreg register --metrics-file should take no value" missing &&
+		echo "register --json 1" >fake &&
+		test_must_fail "$PYTHON" shells.py check $shell "$file" <fake
+	'
+done
+
 test_expect_success 'upload refuses --all, which only download has' '
 	mlreg init &&
 	test_fails 129 "^error: unknown option .--all. (see .mlreg upload -h.)$" \
