@@ -13,7 +13,9 @@
  *   5. a man page man/mlreg-FOO.1 (each option an .It line) and a line in
  *      man/mlreg.1;
  *   6. its options in contrib/completion/mlreg.bash (_mlreg_opts, and
- *      _mlreg_takes_arg for those taking a value).
+ *      _mlreg_takes_arg for those taking a value), in the zsh completion
+ *      contrib/completion/_mlreg (an _mlreg_cmd_FOO function and an entry
+ *      in _mlreg_commands) and in the fish one, contrib/completion/mlreg.fish.
  * t/t0020-options.t fails when an option is missing from the usage, the man
  * page or the completion; a file serving several commands (transfer.c) is
  * listed in its FILES table.
