@@ -253,6 +253,21 @@ test_expect_success 'the man page documents the language and the sort order' '
 	test_grep "aliases" "$page"
 '
 
+test_expect_success '--remote: the same query over the records of a remote' '
+	mkdir rem &&
+	mlreg remote add origin "file://$PWD/rem" &&
+	mlreg upload -q m >/dev/null &&
+	echo "2 4 1" >expect &&
+	versions m --remote origin --filter "metrics.accuracy >= 0.8" \
+		--sort-by metrics.accuracy --order-by desc >actual &&
+	test_cmp expect actual &&
+	echo "5 4" >expect &&
+	versions m --remote origin --limit 2 >actual &&
+	test_cmp expect actual &&
+	mlreg list-versions m --remote origin --columns metrics.accuracy --filter "version = 2" >out &&
+	test_grep "^2 .* 4 B  0.95  *more epochs *$" out
+'
+
 test_expect_success 'list-versions with a query changes nothing' '
 	store_snapshot >before &&
 	mlreg list-versions m --filter "has metrics.loss" --sort-by metrics.accuracy --columns size >/dev/null &&
