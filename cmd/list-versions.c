@@ -172,6 +172,12 @@ static char *column_text(const cJSON *v)
 	return s;
 }
 
+/* Returns 1 when column i ends the line (search's last one): no padding. */
+static int last_plain(const struct cmd_query *q, size_t i)
+{
+	return q->search && i + 1 == q->ncolumns;
+}
+
 /* Prints one selected version v as q asks. */
 static void emit(struct out *o, const cJSON *v)
 {
@@ -217,7 +223,7 @@ static void emit(struct out *o, const cJSON *v)
 		else
 			cmd_printf("%-7s  %-12s  %-27s  %10s", "VERSION", "ID", "CREATED", "SIZE");
 		for (i = 0; i < q->ncolumns; i++)
-			cmd_printf("  %-12s", q->columns[i]);
+			cmd_printf(last_plain(q, i) ? "  %s" : "  %-12s", q->columns[i]);
 		if (!q->search)
 			cmd_printf("  %s", "MESSAGE");
 		cmd_printf("\n");
@@ -235,7 +241,7 @@ static void emit(struct out *o, const cJSON *v)
 	}
 	for (i = 0; i < q->ncolumns; i++) {
 		char *t = column_text(mlreg_field_get(v, q->columns[i]));
-		cmd_printf("  %-12s", t);
+		cmd_printf(last_plain(q, i) ? "  %s" : "  %-12s", t);
 		free(t);
 	}
 	if (!q->search) {
@@ -294,7 +300,8 @@ static int run(struct cmd_query *q, const struct source *src)
 	}
 sorted:
 	if (q->sort_by) {
-		qsort(keep, nkeep, sizeof(*keep), kept_cmp);
+		if (nkeep)	/* qsort(NULL, 0) is undefined */
+			qsort(keep, nkeep, sizeof(*keep), kept_cmp);
 		for (k = 0; k < nkeep && (q->limit < 0 || k < (size_t)q->limit); k++) {
 			if ((err = load(&v, &owned, src, keep[k].model, keep[k].version)) < 0)
 				goto done;

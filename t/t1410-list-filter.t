@@ -174,7 +174,10 @@ test_expect_success 'an unmatched filter prints nothing, and [] with --json' '
 	test_must_be_empty out &&
 	test_must_be_empty err &&
 	mlreg list-versions m --filter "version > 9" --json >out &&
-	json_equal out "[]"
+	json_equal out "[]" &&
+	mlreg list-versions m --filter "version > 9" --sort-by size --json >out 2>err &&
+	json_equal out "[]" &&
+	test_must_be_empty err
 '
 
 test_expect_success 'a bad expression: one line pointing at the column, exit 129' '

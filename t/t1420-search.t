@@ -64,9 +64,9 @@ test_expect_success '--sort-by across models, both orders, missing last, --limit
 test_expect_success '--columns: a header, then NAME@N and the fields' '
 	mlreg search "has metrics.accuracy" --columns metrics.accuracy,framework >out &&
 	test_line_count = 5 out &&
-	test_grep "^VERSION  *metrics.accuracy  *framework *$" out &&
-	test_grep "^team/alpha@1  *0.97  *jax *$" out &&
-	test_grep "^team/beta@1  *0.6  *- *$" out
+	test_grep "^VERSION  *metrics.accuracy  *framework$" out &&
+	test_grep "^team/alpha@1  *0.97  *jax$" out &&
+	test_grep "^team/beta@1  *0.6  *-$" out
 '
 
 test_expect_success '--json: version objects with their model' '
