@@ -72,6 +72,7 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store);
 int cmd_metadata(int argc, char **argv, struct mlreg_store *store);
 int cmd_register(int argc, char **argv, struct mlreg_store *store);
 int cmd_remote(int argc, char **argv, struct mlreg_store *store);
+int cmd_search(int argc, char **argv, struct mlreg_store *store);
 int cmd_template(int argc, char **argv, struct mlreg_store *store);
 int cmd_upload(int argc, char **argv, struct mlreg_store *store);
 int cmd_validate(int argc, char **argv, struct mlreg_store *store);
@@ -86,7 +87,7 @@ extern const char cmd_checkout_usage[], cmd_create_usage[], cmd_describe_usage[]
 	cmd_download_usage[], cmd_export_usage[], cmd_fsck_usage[], cmd_import_usage[],
 	cmd_init_usage[], cmd_inspect_usage[], cmd_list_usage[], cmd_list_versions_usage[],
 	cmd_metadata_usage[], cmd_register_usage[], cmd_remote_usage[], cmd_upload_usage[],
-	cmd_validate_usage[];
+	cmd_validate_usage[], cmd_search_usage[];
 
 /* Returns the command named name, or NULL. */
 const struct cmd *cmd_lookup(const char *name);
@@ -163,5 +164,44 @@ void cmd_warn(void *ctx, const char *msg);
 
 /* Returns a string column from a record, "" when absent. */
 const char *cmd_str(const cJSON *obj, const char *key);
+
+/*
+ * A query over version records (list-versions and search, in
+ * cmd/list-versions.c): the --filter expressions (ANDed), --sort-by,
+ * --order-by, --limit, --columns and --json shared by both commands.
+ */
+struct mlreg_filter;
+struct cmd_query {
+	struct mlreg_filter **filters;	/* all must match */
+	size_t nfilters, capfilters;
+	const char *sort_by;		/* NULL: newest first, streamed */
+	int order;			/* 0 not given, 1 asc, 2 desc */
+	long limit;			/* -1: no limit */
+	char **columns;			/* from --columns, checked */
+	size_t ncolumns;
+	int json;
+	int search;			/* print NAME@N rows (search) */
+};
+#define CMD_QUERY_INIT { NULL, 0, 0, NULL, 0, -1, NULL, 0, 0, 0 }
+enum { CMD_OPT_FILTER = 512, CMD_OPT_SORT_BY, CMD_OPT_ORDER_BY, CMD_OPT_LIMIT,
+       CMD_OPT_COLUMNS };
+
+/*
+ * Returns 0 after taking option c (a CMD_OPT_*) with argument arg into q;
+ * an exit code after printing the error.
+ */
+int cmd_query_option(struct cmd_query *q, int c, const char *arg);
+
+/*
+ * Returns an exit code after printing the versions of the models in names
+ * (n of them; all models' versions with q->search) that q selects, or,
+ * with remote_list (an array of one model's version records, newest first),
+ * those of that array.
+ */
+int cmd_query_run(struct cmd_query *q, struct mlreg_store *store, char **names, size_t n,
+		  const cJSON *remote_list);
+
+/* Frees what q holds. */
+void cmd_query_release(struct cmd_query *q);
 
 #endif

@@ -1,18 +1,376 @@
 /*
- * mlreg list-versions NAME: a model's versions, newest first.
+ * mlreg list-versions NAME: a model's versions, newest first, or chosen by
+ * --filter, ordered by --sort-by, cut by --limit, with --columns.  The
+ * query machinery here is also 'mlreg search' (cmd/search.c) across models.
+ *
+ * Memory: without --sort-by the versions are read one at a time, printed
+ * and dropped; with it, only a sort key and the version's number are kept
+ * per version, and the versions printed are read again.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "filter.h"
 #include "transfer.h"
+
+#define MAX_COLUMNS 64
 
 /* What 'mlreg list-versions -h' prints: kept beside the options parsed below. */
 const char cmd_list_versions_usage[] =
-	"usage: mlreg list-versions NAME [--remote REMOTE] [--json]\n"
+	"usage: mlreg list-versions NAME [--remote REMOTE] [--json] [--filter EXPR]...\n"
+	"                           [--sort-by FIELD] [--order-by asc|desc] [--limit N]\n"
+	"                           [--columns FIELD,...]\n"
 	"\n"
 	"    --remote REMOTE       the versions on a remote (no file is downloaded)\n"
-	"    --json                print an array of version objects\n";
+	"    --json                print an array of version objects\n"
+	"    --filter EXPR         only the versions EXPR matches (several: all must)\n"
+	"    --sort-by FIELD       order by a field (version, created, size, framework,\n"
+	"                          metrics.KEY, hparams.KEY, metadata.KEY...)\n"
+	"    --order-by asc|desc   the order of --sort-by (asc unless told)\n"
+	"    --limit N             at most N versions\n"
+	"    --columns FIELD,...   print these fields as columns\n";
+
+int cmd_query_option(struct cmd_query *q, int c, const char *arg)
+{
+	struct mlreg_filter *f;
+	char *end, *list, *tok, *save;
+	int err;
+
+	switch (c) {
+	case CMD_OPT_FILTER:
+		if ((err = mlreg_filter_parse(&f, arg, strlen(arg))) < 0)
+			return cmd_fail(err);
+		MLREG_ALLOC_GROW(q->filters, q->nfilters + 1, q->capfilters);
+		q->filters[q->nfilters++] = f;
+		return 0;
+	case CMD_OPT_SORT_BY:
+		if ((err = mlreg_field_check(arg)) < 0)
+			return cmd_fail(err);
+		q->sort_by = arg;
+		return 0;
+	case CMD_OPT_ORDER_BY:
+		if (!strcmp(arg, "asc"))
+			q->order = 1;
+		else if (!strcmp(arg, "desc"))
+			q->order = 2;
+		else
+			return cmd_usage_error("--order-by wants asc or desc, not '%s'", arg);
+		return 0;
+	case CMD_OPT_LIMIT:
+		errno = 0;
+		q->limit = strtol(arg, &end, 10);
+		if (!*arg || *end || errno || q->limit < 0 || arg[0] == '+' || arg[0] == ' ')
+			return cmd_usage_error("--limit wants a number of versions, not '%s'", arg);
+		return 0;
+	case CMD_OPT_COLUMNS:
+		list = xstrdup(arg);
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (q->ncolumns == MAX_COLUMNS) {
+				free(list);
+				return cmd_usage_error("--columns: more than %d columns", MAX_COLUMNS);
+			}
+			if ((err = mlreg_field_check(tok)) < 0) {
+				free(list);
+				return cmd_fail(err);
+			}
+			q->columns = xreallocarray(q->columns, q->ncolumns + 1, sizeof(*q->columns));
+			q->columns[q->ncolumns++] = xstrdup(tok);
+		}
+		free(list);
+		if (!q->ncolumns)
+			return cmd_usage_error("--columns wants a list of fields");
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+void cmd_query_release(struct cmd_query *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->nfilters; i++)
+		mlreg_filter_free(q->filters[i]);
+	free(q->filters);
+	for (i = 0; i < q->ncolumns; i++)
+		free(q->columns[i]);
+	free(q->columns);
+}
+
+/* Where the versions come from: models of the store, or a remote's list. */
+struct source {
+	struct mlreg_store *store;
+	char **names;		/* the models, in output order */
+	long *latest;		/* their latest version numbers */
+	size_t n;
+	const cJSON *list;	/* or one model's records, newest first */
+};
+
+/* One version kept for sorting: where it is and its key, not the record. */
+struct kept {
+	size_t model;
+	long version;
+	struct mlreg_sort_key key;
+	int desc;
+};
+
+/* Output state: the JSON array opened, the header printed. */
+struct out {
+	const struct cmd_query *q;
+	size_t printed;
+};
+
+/*
+ * Returns 0 and in *v version n of model i of src (*owned: free it after),
+ * or an error code.
+ */
+static int load(cJSON **v, int *owned, const struct source *src, size_t i, long n)
+{
+	if (src->list) {
+		int size = cJSON_GetArraySize(src->list);
+		*owned = 0;
+		/* newest first: version n at index size - n when complete */
+		*v = cJSON_GetArrayItem(src->list, size - (int)n);
+		return *v ? 0 : mlreg_error_set(MLREG_ECORRUPT, "version %ld not in the list", n);
+	}
+	*owned = 1;
+	return mlreg_version_load(v, src->store, src->names[i], n);
+}
+
+/* Returns 1 when every filter of q matches v. */
+static int selected(const struct cmd_query *q, const cJSON *v)
+{
+	size_t i;
+
+	for (i = 0; i < q->nfilters; i++)
+		if (!mlreg_filter_match(q->filters[i], v))
+			return 0;
+	return 1;
+}
+
+/* Writes JSON text that cJSON made (it escapes control characters itself). */
+static void json_write(const char *s)
+{
+	fputs(s, stdout);
+}
+
+/* Returns a new value printed for a column: a number, a string or "-". */
+static char *column_text(const cJSON *v)
+{
+	char *s;
+	size_t n;
+
+	if (!v)
+		return xstrdup("-");
+	if (cJSON_IsString(v))
+		return xstrdup(v->valuestring);
+	s = mlreg_doc_print(v);		/* numbers, booleans, objects: as JSON */
+	n = strlen(s);
+	if (n && s[n - 1] == '\n')
+		s[n - 1] = '\0';
+	return s;
+}
+
+/* Returns 1 when column i ends the line (search's last one): no padding. */
+static int last_plain(const struct cmd_query *q, size_t i)
+{
+	return q->search && i + 1 == q->ncolumns;
+}
+
+/* Prints one selected version v as q asks. */
+static void emit(struct out *o, const cJSON *v)
+{
+	const struct cmd_query *q = o->q;
+	size_t i;
+
+	if (q->json) {
+		cJSON *obj = NULL;
+		char *s, *p;
+		if (q->ncolumns) {
+			cJSON *cols = cJSON_CreateObject();
+			obj = cJSON_CreateObject();
+			cJSON_AddStringToObject(obj, "model", cmd_str(v, "model"));
+			cJSON_AddNumberToObject(obj, "version", (double)mlreg_doc_int(v, "version", 0));
+			cJSON_AddStringToObject(obj, "id", cmd_str(v, "id"));
+			for (i = 0; i < q->ncolumns; i++) {
+				const cJSON *c = mlreg_field_get(v, q->columns[i]);
+				cJSON_AddItemToObject(cols, q->columns[i],
+						      c ? cJSON_Duplicate(c, 1) : cJSON_CreateNull());
+			}
+			cJSON_AddItemToObject(obj, "columns", cols);
+		}
+		s = mlreg_doc_print_pretty(obj ? obj : v);
+		cJSON_Delete(obj);
+		json_write(o->printed ? ",\n  " : "[\n  ");
+		/* indent the element as cmd_print_json() would inside the array */
+		for (p = s; *p; p++) {
+			char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			fwrite(p, 1, n, stdout);
+			if (!nl || !nl[1])
+				break;
+			json_write("\n  ");
+			p = nl;
+		}
+		free(s);
+		o->printed++;
+		return;
+	}
+	if (!o->printed && (!q->search || q->ncolumns)) {	/* search alone: no header */
+		if (q->search)
+			cmd_printf("%-24s", "VERSION");
+		else
+			cmd_printf("%-7s  %-12s  %-27s  %10s", "VERSION", "ID", "CREATED", "SIZE");
+		for (i = 0; i < q->ncolumns; i++)
+			cmd_printf(last_plain(q, i) ? "  %s" : "  %-12s", q->columns[i]);
+		if (!q->search)
+			cmd_printf("  %s", "MESSAGE");
+		cmd_printf("\n");
+	}
+	o->printed++;
+	if (q->search) {
+		char *at = xasprintf("%s@%lld", cmd_str(v, "model"), mlreg_doc_int(v, "version", 0));
+		cmd_printf(q->ncolumns ? "%-24s" : "%s", at);
+		free(at);
+	} else {
+		char size[32];
+		mlreg_human_size(size, sizeof(size), (uint64_t)mlreg_doc_int(v, "size", 0));
+		cmd_printf("%-7lld  %.12s  %-27s  %10s", mlreg_doc_int(v, "version", 0),
+			   cmd_str(v, "id"), cmd_str(v, "created"), size);
+	}
+	for (i = 0; i < q->ncolumns; i++) {
+		char *t = column_text(mlreg_field_get(v, q->columns[i]));
+		cmd_printf(last_plain(q, i) ? "  %s" : "  %-12s", t);
+		free(t);
+	}
+	if (!q->search) {
+		const char *msg = cmd_str(v, "message");
+		cmd_printf("  %.*s", (int)strcspn(msg, "\r\n"), msg);	/* the subject line */
+	}
+	cmd_printf("\n");
+}
+
+static int kept_cmp(const void *pa, const void *pb)
+{
+	const struct kept *a = pa, *b = pb;
+	int c = mlreg_sort_key_cmp(&a->key, &b->key, a->desc);
+
+	if (c)
+		return c;
+	if (a->model != b->model)	/* ties: models in order, newest first */
+		return a->model < b->model ? -1 : 1;
+	return a->version > b->version ? -1 : a->version < b->version;
+}
+
+/*
+ * Returns 0 after printing the selected versions of src; an error code
+ * (its message set) when a version cannot be read.
+ */
+static int run(struct cmd_query *q, const struct source *src)
+{
+	struct out o = { q, 0 };
+	struct kept *keep = NULL;
+	size_t nkeep = 0, capkeep = 0, i, k;
+	int err = 0, owned;
+	long n;
+	cJSON *v;
+
+	for (i = 0; i < src->n; i++) {
+		for (n = src->latest[i]; n >= 1; n--) {
+			if (!q->sort_by && q->limit >= 0 && o.printed >= (size_t)q->limit)
+				goto sorted;
+			if ((err = load(&v, &owned, src, i, n)) < 0)
+				goto done;
+			if (selected(q, v)) {
+				if (q->sort_by) {
+					MLREG_ALLOC_GROW(keep, nkeep + 1, capkeep);
+					keep[nkeep].model = i;
+					keep[nkeep].version = n;
+					keep[nkeep].desc = q->order == 2;
+					mlreg_sort_key_get(&keep[nkeep].key, v, q->sort_by);
+					nkeep++;
+				} else {
+					emit(&o, v);
+				}
+			}
+			if (owned)
+				cJSON_Delete(v);
+		}
+	}
+sorted:
+	if (q->sort_by) {
+		if (nkeep)	/* qsort(NULL, 0) is undefined */
+			qsort(keep, nkeep, sizeof(*keep), kept_cmp);
+		for (k = 0; k < nkeep && (q->limit < 0 || k < (size_t)q->limit); k++) {
+			if ((err = load(&v, &owned, src, keep[k].model, keep[k].version)) < 0)
+				goto done;
+			emit(&o, v);
+			if (owned)
+				cJSON_Delete(v);
+		}
+	}
+	if (q->json)
+		json_write(o.printed ? "\n]\n" : "[]\n");
+done:
+	for (k = 0; k < nkeep; k++)
+		free(keep[k].key.str);
+	free(keep);
+	return err;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cmd_query_run(struct cmd_query *q, struct mlreg_store *store, char **names, size_t n,
+		  const cJSON *remote_list)
+{
+	struct source src = { store, NULL, NULL, 0, remote_list };
+	cJSON *models = NULL, *m;
+	size_t i;
+	int err = 0;
+
+	if (q->order && !q->sort_by)
+		q->sort_by = "version";
+	if (remote_list) {
+		static char *none[] = { NULL };
+		long size = cJSON_GetArraySize(remote_list);
+		src.names = none;
+		src.latest = &size;
+		src.n = 1;
+		err = run(q, &src);
+		return err < 0 ? cmd_fail(err) : EXIT_OK;
+	}
+	if (q->search) {
+		if ((err = mlreg_model_list(&models, store)) < 0)
+			return cmd_fail(err);
+		src.names = xcalloc((size_t)cJSON_GetArraySize(models) + 1, sizeof(char *));
+		cJSON_ArrayForEach(m, models)
+			src.names[src.n++] = xstrdup(cmd_str(m, "name"));
+		cJSON_Delete(models);
+		qsort(src.names, src.n, sizeof(*src.names), name_cmp);
+	} else {
+		src.names = xcalloc(n + 1, sizeof(char *));
+		for (i = 0; i < n; i++)
+			src.names[src.n++] = xstrdup(names[i]);
+	}
+	src.latest = xcalloc(src.n + 1, sizeof(long));
+	for (i = 0; i < src.n; i++) {
+		if ((err = mlreg_model_load(&m, store, src.names[i])) < 0)
+			goto done;
+		src.latest[i] = (long)mlreg_doc_int(m, "latest_version", 0);
+		cJSON_Delete(m);
+	}
+	err = run(q, &src);
+done:
+	for (i = 0; i < src.n; i++)
+		free(src.names[i]);
+	free(src.names);
+	free(src.latest);
+	return err < 0 ? cmd_fail(err) : EXIT_OK;
+}
 
 int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 {
@@ -20,50 +378,59 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "remote", required_argument, NULL, OPT_REMOTE },
+		{ "filter", required_argument, NULL, CMD_OPT_FILTER },
+		{ "sort-by", required_argument, NULL, CMD_OPT_SORT_BY },
+		{ "order-by", required_argument, NULL, CMD_OPT_ORDER_BY },
+		{ "limit", required_argument, NULL, CMD_OPT_LIMIT },
+		{ "columns", required_argument, NULL, CMD_OPT_COLUMNS },
 		{ 0 }
 	};
+	struct cmd_query q = CMD_QUERY_INIT;
 	const char *remote = NULL;
-	cJSON *list = NULL, *v;
-	int c, err, json = 0;
+	cJSON *list = NULL;
+	int c, err, ret;
 
 	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
-		if (c == OPT_JSON)
-			json = 1;
-		else if (c == OPT_REMOTE)
+		if (c == OPT_JSON) {
+			q.json = 1;
+		} else if (c == OPT_REMOTE) {
 			remote = optarg;
-		else
-			return EXIT_USAGE;
+		} else if (c >= CMD_OPT_FILTER && c <= CMD_OPT_COLUMNS) {
+			if ((ret = cmd_query_option(&q, c, optarg)) != 0)
+				goto done;
+		} else {
+			ret = EXIT_USAGE;
+			goto done;
+		}
 	}
-	if (argc - optind != 1)
-		return cmd_usage_error(argc - optind ? "too many arguments" : "missing model name");
-	if ((err = mlreg_name_validate(argv[optind])) < 0)
-		return cmd_fail(err);
+	if (argc - optind != 1) {
+		ret = cmd_usage_error(argc - optind ? "too many arguments" : "missing model name");
+		goto done;
+	}
+	if ((err = mlreg_name_validate(argv[optind])) < 0) {
+		ret = cmd_fail(err);
+		goto done;
+	}
 	if (remote) {
 		struct mlreg_remote *r;
 		struct mlreg_sync_opts o;
-		if ((err = mlreg_remote_get(&r, store, remote)) < 0)
-			return cmd_fail(err);
+		if ((err = mlreg_remote_get(&r, store, remote)) < 0) {
+			ret = cmd_fail(err);
+			goto done;
+		}
 		cmd_transfer_defaults(&o);
 		err = mlreg_remote_versions(&list, r, argv[optind], &o);
 		mlreg_remote_free(r);
-	} else {
-		err = mlreg_version_list(&list, store, argv[optind]);
-	}
-	if (err < 0)
-		return cmd_fail(err);
-	if (json) {
-		cmd_print_json(list);
-	} else if (cJSON_GetArraySize(list) > 0) {
-		cmd_printf("%-7s  %-12s  %-27s  %10s  %s\n", "VERSION", "ID", "CREATED", "SIZE", "MESSAGE");
-		cJSON_ArrayForEach(v, list) {
-			char size[32];
-			mlreg_human_size(size, sizeof(size), (uint64_t)mlreg_doc_int(v, "size", 0));
-			const char *msg = cmd_str(v, "message");
-			cmd_printf("%-7lld  %.12s  %-27s  %10s  %.*s\n", mlreg_doc_int(v, "version", 0),
-			       cmd_str(v, "id"), cmd_str(v, "created"), size,
-			       (int)strcspn(msg, "\r\n"), msg);	/* the subject line only */
+		if (err < 0) {
+			ret = cmd_fail(err);
+			goto done;
 		}
+		ret = cmd_query_run(&q, store, NULL, 0, list);
+	} else {
+		ret = cmd_query_run(&q, store, &argv[optind], 1, NULL);
 	}
+done:
 	cJSON_Delete(list);
-	return EXIT_OK;
+	cmd_query_release(&q);
+	return ret;
 }

@@ -43,6 +43,8 @@ static const struct cmd commands[] = {
 	  cmd_register_usage },
 	{ "remote", cmd_remote, NEED_STORE, "add, list or remove remotes",
 	  cmd_remote_usage },
+	{ "search", cmd_search, NEED_STORE, "find versions across models by a filter expression",
+	  cmd_search_usage },
 	{ "template", cmd_template, 0, "print an MLX model spec skeleton for a repository",
 	  "usage: mlreg template trainable|servable [DIR]\n" },
 	{ "upload", cmd_upload, NEED_STORE, "send versions the remote lacks",

@@ -22,7 +22,7 @@
 # directory upwards from the current directory.  Works with or without the
 # bash-completion package.
 
-_mlreg_commands="init create register import describe list list-versions metadata checkout export validate inspect template fsck remote upload download help"
+_mlreg_commands="init create register import describe list list-versions search metadata checkout export validate inspect template fsck remote upload download help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
@@ -34,7 +34,8 @@ _mlreg_opts()
 	import) echo "--name --message --json -h --help" ;;
 	describe) echo "--json -h --help" ;;
 	list) echo "--sort-by --order-by --name --description --remote --json -h --help" ;;
-	list-versions) echo "--remote --json -h --help" ;;
+	list-versions) echo "--remote --json --filter --sort-by --order-by --limit --columns -h --help" ;;
+	search) echo "--filter --sort-by --order-by --limit --columns --json -h --help" ;;
 	metadata) echo "--add --add-file --remove --json -h --help" ;;
 	checkout) echo "-f --force -h --help" ;;
 	export) echo "--format -o --output -f --force -h --help" ;;
@@ -69,6 +70,10 @@ _mlreg_takes_arg()
 	remote:--endpoint | remote:--region | remote:--profile) return 0 ;;
 	upload:-j | upload:--jobs | download:-j | download:--jobs) return 0 ;;
 	metadata:--add | metadata:--add-file | metadata:--remove) return 0 ;;
+	list-versions:--filter | list-versions:--sort-by | list-versions:--order-by | \
+	list-versions:--limit | list-versions:--columns) return 0 ;;
+	search:--filter | search:--sort-by | search:--order-by | search:--limit | \
+	search:--columns) return 0 ;;
 	esac
 	return 1
 }
