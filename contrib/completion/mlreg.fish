@@ -54,7 +54,8 @@ end
 # option takes a value for one command and none for another).
 set -g __mlreg_valued -d --description -m --metadata --metadata-file --message \
     --framework --metrics-file --hparams-file --spec --contract --name --format \
-    -o --output --sort-by --order-by --remote --add --add-file --remove \
+    -o --output --sort-by --order-by --filter --limit --columns --remote --add \
+    --add-file --remove \
     --endpoint --region --profile -j --jobs
 
 # __mlreg_npos: print how many arguments (not options, nor their values)
@@ -158,6 +159,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a import -d 'register a model from an ML
 complete -c mlreg -n 'not __mlreg_cmd' -a describe -d 'show a model and one of its versions'
 complete -c mlreg -n 'not __mlreg_cmd' -a list -d 'list models'
 complete -c mlreg -n 'not __mlreg_cmd' -a list-versions -d "list a model's versions, newest first"
+complete -c mlreg -n 'not __mlreg_cmd' -a search -d 'find versions across models by a filter expression'
 complete -c mlreg -n 'not __mlreg_cmd' -a metadata -d "show or change a model's metadata"
 complete -c mlreg -n 'not __mlreg_cmd' -a checkout -d "write a version's files into a directory"
 complete -c mlreg -n 'not __mlreg_cmd' -a export -d 'write a version as a zip or tar.gz artifact archive'
@@ -171,7 +173,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a download -d 'bring versions from a rem
 complete -c mlreg -n 'not __mlreg_cmd' -a help -d 'show help for mlreg or a command'
 
 # -h/--help, which every command takes.
-for c in init create register import describe list list-versions metadata checkout export validate inspect template fsck remote upload download help
+for c in init create register import describe list list-versions search metadata checkout export validate inspect template fsck remote upload download help
     complete -c mlreg -n "__mlreg_using $c" -s h -l help -d 'show the usage'
 end
 
@@ -220,6 +222,19 @@ complete -c mlreg -n '__mlreg_using list' -l json -d 'print an array of model ob
 complete -c mlreg -n '__mlreg_using list-versions' -l remote -x -a '(__mlreg_remotes)' -d 'the versions on a remote'
 complete -c mlreg -n '__mlreg_using list-versions' -l json -d 'print an array of version objects'
 complete -c mlreg -n '__mlreg_using list-versions; and test (__mlreg_npos) = 0' -a '(__mlreg_models)'
+complete -c mlreg -n '__mlreg_using list-versions' -l filter -x -d 'only versions matching the expression'
+complete -c mlreg -n '__mlreg_using list-versions' -l sort-by -x -a 'version created size framework' -d 'sort by a field'
+complete -c mlreg -n '__mlreg_using list-versions' -l order-by -x -a 'asc desc' -d 'the sort order'
+complete -c mlreg -n '__mlreg_using list-versions' -l limit -x -d 'show at most N versions'
+complete -c mlreg -n '__mlreg_using list-versions' -l columns -x -d 'show these fields as columns'
+
+# search
+complete -c mlreg -n '__mlreg_using search' -l filter -x -d 'only versions matching the expression'
+complete -c mlreg -n '__mlreg_using search' -l sort-by -x -a 'version created size framework' -d 'sort by a field'
+complete -c mlreg -n '__mlreg_using search' -l order-by -x -a 'asc desc' -d 'the sort order'
+complete -c mlreg -n '__mlreg_using search' -l limit -x -d 'show at most N versions'
+complete -c mlreg -n '__mlreg_using search' -l columns -x -d 'show these fields as columns'
+complete -c mlreg -n '__mlreg_using search' -l json -d 'print an array of version objects'
 
 # metadata
 complete -c mlreg -n '__mlreg_using metadata' -l add -x -d 'set a top-level key (KEY=VALUE)'
@@ -279,4 +294,4 @@ end
 complete -c mlreg -n '__mlreg_using download' -l all -d 'also the files of every earlier version'
 
 # help
-complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe list list-versions metadata checkout export validate inspect template fsck remote upload download help'
+complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe list list-versions search metadata checkout export validate inspect template fsck remote upload download help'
