@@ -28,9 +28,9 @@ _mlreg_commands="init create register import describe list list-versions metadat
 _mlreg_opts()
 {
 	case $1 in
-	init) echo "-h --help" ;;
+	init) echo "-q --quiet -h --help" ;;
 	create) echo "-d --description -m --metadata --metadata-file --json -h --help" ;;
-	register) echo "-m --metadata --message --framework --metrics-file --hparams-file --spec --contract --create --json -q --quiet -h --help" ;;
+	register) echo "-m --metadata --message --framework --metrics-file --metric --hparams-file --hparam --spec --contract --create --json -q --quiet -h --help" ;;
 	import) echo "--name --message --json -h --help" ;;
 	describe) echo "--json -h --help" ;;
 	list) echo "--sort-by --order-by --name --description --remote --json -h --help" ;;
@@ -60,7 +60,7 @@ _mlreg_takes_arg()
 	create:--metadata-file) return 0 ;;
 	register:-m | register:--metadata | register:--message | register:--framework | \
 	register:--metrics-file | register:--hparams-file | register:--spec | \
-	register:--contract) return 0 ;;
+	register:--contract | register:--metric | register:--hparam) return 0 ;;
 	import:--name | import:--message) return 0 ;;
 	export:--format | export:-o | export:--output) return 0 ;;
 	validate:--spec | validate:--contract) return 0 ;;
@@ -229,21 +229,21 @@ _mlreg()
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		case $w in
-		--store) i=$((i + 1)) ;;
+		--store | -C) i=$((i + 1)) ;;
 		-*) ;;
 		*) cmd=$w; cmdi=$i; break ;;
 		esac
 	done
 
 	if [ -z "$cmd" ]; then
-		if [ "$prev" = --store ]; then
+		if [ "$prev" = --store ] || [ "$prev" = -C ]; then
 			_mlreg_files -d
 		elif [[ $cur == --store=* ]]; then
 			cur=${cur#--store=}
 			_mlreg_files -d
 			_mlreg_addprefix --store=
 		elif [[ $cur == -* ]]; then
-			_mlreg_reply "$cur" --store --version -h --help
+			_mlreg_reply "$cur" -C --store --version -h --help
 		else
 			_mlreg_reply "$cur" $_mlreg_commands
 		fi
