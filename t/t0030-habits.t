@@ -102,6 +102,13 @@ test_expect_success '- reads --metrics-file or --hparams-file from standard inpu
 	json_assert v.json 'd["hparams"] == {"epochs": 4, "batch": 32}'
 EOF
 
+test_expect_success 'a file of - is standard input for create and metadata too' - <<-\EOF
+	printf "team: vision\n" | mlreg create fromstdin --metadata-file - &&
+	printf "{\"owner\": \"ann\"}" | mlreg metadata fromstdin --add-file - &&
+	mlreg describe fromstdin --json >d.json &&
+	json_assert d.json 'd["metadata"] == {"team": "vision", "owner": "ann"}'
+EOF
+
 test_expect_success '- as both files is a usage error, nothing registered' - <<-\EOF
 	test_fails 129 "^error: --metrics-file and --hparams-file cannot both read standard input" \
 		mlreg register m proj/sub/model.bin --metrics-file - --hparams-file - </dev/null
