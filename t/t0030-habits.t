@@ -62,6 +62,14 @@ test_expect_success '-C is in mlreg -h and man mlreg' - <<-\EOF
 	grep "^\.It Fl C Ar dir" "$TEST_DIRECTORY/../man/mlreg.1"
 EOF
 
+test_expect_success 'bash completion finds the store from -C DIR as mlreg does' - <<-\EOF
+	bash -c ". \"\$1\" && _mlreg_store mlreg -C proj -C sub list &&
+		_mlreg_store mlreg -C proj --store .mlreg list" \
+		sh "$TEST_DIRECTORY/../contrib/completion/mlreg.bash" >out &&
+	printf "%s\n" "$PWD/proj/.mlreg" "$PWD/proj/.mlreg" >expect &&
+	test_cmp expect out
+EOF
+
 # inline --metric and --hparam
 
 test_expect_success 'setup: the store below is proj' '

@@ -19,7 +19,8 @@
 # completion runs mlreg.  Model names after upload and download are those
 # of the local store.  The store is found as mlreg finds it: the --store
 # argument on the command line, else $MLREG_DIR, else the nearest .mlreg
-# directory upwards from the current directory.  Works with or without the
+# directory upwards from the current directory (each taken from the
+# directory of -C DIR, as mlreg takes them).  Works with or without the
 # bash-completion package.
 
 _mlreg_commands="init create register import describe list list-versions metadata checkout export validate inspect template fsck remote upload download help"
@@ -76,13 +77,20 @@ _mlreg_takes_arg()
 # _mlreg_store WORDS...: print the store directory for a command line
 _mlreg_store()
 {
-	local w store= i=1 dir
+	local w store= i=1 dir cdir=
 	local -a a=("$@")
 	while [ "$i" -lt "${#a[@]}" ]; do
 		w=${a[i]}
 		case $w in
 		--store=*) store=${w#--store=} ;;
 		--store) store=${a[i + 1]-}; i=$((i + 1)) ;;
+		-C)	# git's -C: later paths are taken from there
+			w=${a[i + 1]-}; i=$((i + 1))
+			case $w in
+			"") ;;
+			/*) cdir=$w ;;
+			*) cdir=${cdir:-$PWD}/$w ;;
+			esac ;;
 		esac
 		i=$((i + 1))
 	done
@@ -93,11 +101,13 @@ _mlreg_store()
 		case $store in
 		"~") store=$HOME ;;
 		"~/"*) store=$HOME/${store#"~/"} ;;
+		/*) ;;
+		*) [ -z "$cdir" ] || store=$cdir/$store ;;
 		esac
 		printf '%s\n' "$store"
 		return
 	fi
-	dir=$PWD
+	dir=${cdir:-$PWD}
 	while :; do
 		if [ -d "${dir%/}/.mlreg" ]; then
 			printf '%s\n' "${dir%/}/.mlreg"
