@@ -105,11 +105,20 @@ int cmd_fail(int err);
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * getopt_long() that reports unknown options and missing arguments as one
- * line; returns the option, -1 at the end, or '?' after printing the error
+ * getopt_long() that reports unknown options (with the closest one when it
+ * is close: "did you mean") and missing arguments as one line, and takes a
+ * long option only spelled in full (never an abbreviation); returns the option, -1 at the end, or '?' after printing the error
  * (the caller returns EXIT_USAGE).  -h/--help is returned as 'h'.
  */
 int cmd_getopt(int argc, char **argv, const char *optstring, const struct option *longopts);
+
+/*
+ * Returns the one of the n names closest to word (git's "did you mean"):
+ * the only name word abbreviates, else the nearest by edit distance when
+ * it is close enough for the length of word and no other is as near; NULL
+ * when none is.
+ */
+const char *cmd_suggest(const char *word, const char *const *names, size_t n);
 
 /* Prints item as indented JSON plus a newline on stdout (exact: see cmd/util.c). */
 void cmd_print_json(const cJSON *item);

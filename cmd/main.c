@@ -2,6 +2,7 @@
  * mlreg's entry point: global options, the command table, and the store
  * each command needs, opened once here (git's RUN_SETUP).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,11 +71,37 @@ void cmd_print_usage(const struct cmd *c, FILE *f)
 	fputs(c->usage, f);
 }
 
+/* Prints why mlreg cannot change to dir (git's words) and returns EXIT_FATAL. */
+static int cannot_chdir(const char *dir)
+{
+	char *msg = xasprintf("cannot change to '%s': %s", dir, strerror(errno));
+
+	cmd_print_message(stderr, "fatal: ", msg);
+	free(msg);
+	return EXIT_FATAL;
+}
+
+/* Prints "unknown command 'name'" with the closest command when one is near. */
+static int unknown_command(const char *name)
+{
+	const char *names[NCOMMANDS], *guess;
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	if ((guess = cmd_suggest(name, names, NCOMMANDS)) != NULL)
+		return cmd_usage_error("unknown command '%s'; did you mean '%s'?", name, guess);
+	return cmd_usage_error("unknown command '%s'", name);
+}
+
 static void main_usage(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: mlreg [--store PATH] [--version] [-h] COMMAND [ARGS]\n"
+	fputs("usage: mlreg [-C DIR] [--store PATH] [--version] [-h] COMMAND [ARGS]\n"
+	      "\n"
+	      "   -C DIR          run as if started in DIR (several: each from the last)\n"
+	      "   --store PATH    the store (else $MLREG_DIR, else .mlreg upwards)\n"
 	      "\n"
 	      "Commands:\n", f);
 	for (i = 0; i < NCOMMANDS; i++)
@@ -95,7 +122,7 @@ int cmd_help(int argc, char **argv, struct mlreg_store *store)
 	}
 	if (!(c = cmd_lookup(argv[1]))) {
 		current_cmd = NULL;	/* "(see 'mlreg help')" */
-		return cmd_usage_error("unknown command '%s'", argv[1]);
+		return unknown_command(argv[1]);
 	}
 	fprintf(stdout, "mlreg %s: %s\n\n", c->name, c->summary);
 	cmd_print_usage(c, stdout);
@@ -135,13 +162,24 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			main_usage(stdout);
 			return EXIT_OK;
-		} else if (!strcmp(a, "--store") || !strcmp(a, "-C")) {
+		} else if (!strcmp(a, "-C")) {
+			/* git's -C: each is taken from where the last one left */
+			if (i + 1 >= argc)
+				return cmd_usage_error("option '%s' needs a value", a);
+			if (*argv[++i] && chdir(argv[i]) < 0)
+				return cannot_chdir(argv[i]);
+		} else if (!strcmp(a, "--store")) {
 			if (i + 1 >= argc)
 				return cmd_usage_error("option '%s' needs a value", a);
 			store_option = argv[++i];
 		} else if (!strncmp(a, "--store=", 8)) {
 			store_option = a + 8;
 		} else {
+			static const char *const globals[] = { "--help", "--store", "--version" };
+			const char *guess = cmd_suggest(a, globals, 3);
+			if (guess)
+				return cmd_usage_error("unknown option '%s'; did you mean '%s'?",
+						       a, guess);
 			return cmd_usage_error("unknown option '%s'", a);
 		}
 	}
@@ -150,7 +188,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!(c = cmd_lookup(argv[i])))
-		return cmd_usage_error("unknown command '%s'", argv[i]);
+		return unknown_command(argv[i]);
 	current_cmd = c;
 	/* -h anywhere among a command's arguments shows its usage, store or not. */
 	for (int j = i + 1; j < argc && strcmp(argv[j], "--"); j++)

@@ -56,18 +56,44 @@ static void on_warning(void *ctx, const char *msg)
 	cmd_warn(NULL, msg);
 }
 
+/*
+ * Returns a new "KEY:=VALUE" when arg is "KEY=VALUE" and VALUE is a JSON
+ * number (so --metric accuracy=0.9 stores a number), else a copy of arg
+ * ("KEY=text" a string, "KEY:=JSON" typed as -m types it).
+ */
+static char *typed_kv(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	cJSON *num;
+	char *out;
+
+	if (!eq || eq == arg || eq[-1] == ':' || !eq[1] || strchr(" \t\n\r", eq[1]))
+		return xstrdup(arg);
+	num = cJSON_ParseWithOpts(eq + 1, NULL, 1);
+	if (cJSON_IsNumber(num))
+		out = xasprintf("%.*s:=%s", (int)(eq - arg), arg, eq + 1);
+	else
+		out = xstrdup(arg);
+	cJSON_Delete(num);
+	return out;
+}
+
 /* What 'mlreg register -h' prints: kept beside the options parsed below. */
 const char cmd_register_usage[] =
 	"usage: mlreg register NAME PATH... [-m KEY=VALUE]... [--message TEXT]\n"
 	"                      [--framework NAME[:VERSION]] [--metrics-file FILE]\n"
-	"                      [--hparams-file FILE] [--spec FILE] [--contract FILE]\n"
+	"                      [--metric KEY=VALUE]... [--hparams-file FILE]\n"
+	"                      [--hparam KEY=VALUE]... [--spec FILE] [--contract FILE]\n"
 	"                      [--create] [--json] [-q]\n"
 	"\n"
 	"    -m, --metadata KEY=VALUE  set version metadata (KEY:=JSON for a typed value)\n"
 	"    --message TEXT            describe the version\n"
 	"    --framework NAME[:VER]    the framework that made the model\n"
-	"    --metrics-file FILE       metrics from a JSON or YAML mapping\n"
-	"    --hparams-file FILE       hyperparameters from a JSON or YAML mapping\n"
+	"    --metrics-file FILE       metrics from a JSON or YAML mapping (- reads stdin)\n"
+	"    --metric KEY=VALUE        one metric (a number when VALUE is one; KEY:=JSON),\n"
+	"                              over the file's\n"
+	"    --hparams-file FILE       hyperparameters from a JSON or YAML mapping (- stdin)\n"
+	"    --hparam KEY=VALUE        one hyperparameter, as --metric, over the file's\n"
 	"    --spec FILE               an MLX model YAML (trainable/servable), kept with the version\n"
 	"    --contract FILE           a Hydrosphere contract (else serving.yaml, else inferred)\n"
 	"    --create                  create the model if it does not exist\n"
@@ -77,13 +103,15 @@ const char cmd_register_usage[] =
 int cmd_register(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_MESSAGE = 256, OPT_FRAMEWORK, OPT_METRICS, OPT_HPARAMS, OPT_CREATE, OPT_JSON,
-	       OPT_SPEC, OPT_CONTRACT };
+	       OPT_SPEC, OPT_CONTRACT, OPT_METRIC, OPT_HPARAM };
 	static const struct option opts[] = {
 		{ "metadata", required_argument, NULL, 'm' },
 		{ "message", required_argument, NULL, OPT_MESSAGE },
 		{ "framework", required_argument, NULL, OPT_FRAMEWORK },
 		{ "metrics-file", required_argument, NULL, OPT_METRICS },
 		{ "hparams-file", required_argument, NULL, OPT_HPARAMS },
+		{ "metric", required_argument, NULL, OPT_METRIC },
+		{ "hparam", required_argument, NULL, OPT_HPARAM },
 		{ "create", no_argument, NULL, OPT_CREATE },
 		{ "spec", required_argument, NULL, OPT_SPEC },
 		{ "contract", required_argument, NULL, OPT_CONTRACT },
@@ -95,6 +123,9 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 	struct progress prog = { 0 };
 	const char *metrics_file = NULL, *hparams_file = NULL;
 	char **kv = xcalloc((size_t)argc, sizeof(*kv));
+	char **mkv = xcalloc((size_t)argc, sizeof(*mkv));	/* --metric, typed */
+	char **hkv = xcalloc((size_t)argc, sizeof(*hkv));	/* --hparam, typed */
+	size_t nm = 0, nh = 0, i;
 	cJSON *meta = NULL, *metrics = NULL, *hparams = NULL, *version = NULL;
 	size_t nkv = 0;
 	int c, err, json = 0, quiet = 0, ret = EXIT_OK;
@@ -107,12 +138,29 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		case OPT_FRAMEWORK: o.framework = optarg; break;
 		case OPT_METRICS: metrics_file = optarg; break;
 		case OPT_HPARAMS: hparams_file = optarg; break;
+		case OPT_METRIC: mkv[nm++] = typed_kv(optarg); break;
+		case OPT_HPARAM: hkv[nh++] = typed_kv(optarg); break;
 		case OPT_CREATE: o.create = 1; break;
 		case OPT_SPEC: o.spec_file = optarg; break;
 		case OPT_CONTRACT: o.contract_file = optarg; break;
 		case OPT_JSON: json = 1; break;
 		default: ret = EXIT_USAGE; goto done;
 		}
+	}
+	for (i = 0; i < nkv; i++)
+		if (!strchr(kv[i], '=')) {	/* 'mlreg register -m "better model"' */
+			char *msg = xasprintf("'-m' takes KEY=VALUE (metadata), not '%s'; "
+					      "use --message for the version's message", kv[i]);
+			cmd_print_message(stderr, "error: ", msg);
+			free(msg);
+			ret = EXIT_USAGE;
+			goto done;
+		}
+	if (metrics_file && hparams_file && !strcmp(metrics_file, "-") &&
+	    !strcmp(hparams_file, "-")) {
+		ret = cmd_usage_error("--metrics-file and --hparams-file cannot both "
+				      "read standard input");
+		goto done;
 	}
 	if (argc - optind < 1) {
 		ret = cmd_usage_error("missing model name");
@@ -136,9 +184,12 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 	}
 	if ((ret = cmd_build_object(&meta, NULL, kv, nkv)) != 0)
 		goto done;
-	if (metrics_file && (ret = cmd_build_object(&metrics, metrics_file, NULL, 0)) != 0)
+	/* the inline values go over the file's: --metric a=1 wins over its "a" */
+	if ((metrics_file || nm) &&
+	    (ret = cmd_build_object(&metrics, metrics_file, mkv, nm)) != 0)
 		goto done;
-	if (hparams_file && (ret = cmd_build_object(&hparams, hparams_file, NULL, 0)) != 0)
+	if ((hparams_file || nh) &&
+	    (ret = cmd_build_object(&hparams, hparams_file, hkv, nh)) != 0)
 		goto done;
 	o.warn = on_warning;
 	o.ctx = &prog;
@@ -166,5 +217,11 @@ done:
 	cJSON_Delete(hparams);
 	cJSON_Delete(version);
 	free(kv);
+	for (i = 0; i < nm; i++)
+		free(mkv[i]);
+	for (i = 0; i < nh; i++)
+		free(hkv[i]);
+	free(mkv);
+	free(hkv);
 	return ret;
 }

@@ -10,6 +10,7 @@
  * whose writer escapes control characters itself (exact, for scripts).
  */
 #define CMD_PRINTING_LAYER	/* the one file that may use printf() and friends */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -185,27 +186,134 @@ int cmd_usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * Returns the edit distance between a and b (insertions, deletions,
+ * substitutions and swaps of two neighbours each cost 1: Damerau's), or a
+ * large number when either is longer than 64 characters.
+ */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t d[66][66];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1 / 2;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+const char *cmd_suggest(const char *word, const char *const *names, size_t n)
+{
+	size_t i, best = (size_t)-1, len = strlen(word), prefixed = 0;
+	const char *pick = NULL, *prefix = NULL;
+
+	/* a word that starts exactly one name: what an abbreviation meant */
+	for (i = 0; i < n; i++)
+		if (len >= 3 && !strncmp(names[i], word, len) && names[i][len]) {
+			prefix = names[i];
+			prefixed++;
+		}
+	if (prefixed == 1)
+		return prefix;
+	for (i = 0; i < n; i++) {
+		size_t d = edit_distance(word, names[i]);
+		if (d < best) {
+			best = d;
+			pick = names[i];
+		} else if (d == best) {
+			pick = NULL;	/* a tie: no single guess */
+		}
+	}
+	/* close enough: one edit in a short word, two from 6 characters, three from 10 */
+	if (!pick || best == 0 || best > (len < 6 ? 1 : len < 10 ? 2 : 3))
+		return NULL;
+	return pick;
+}
+
+/*
+ * Prints "unknown option 'what'" as a usage error, with the closest long
+ * option of longopts (or --help) when one is close enough.
+ */
+static void unknown_option(const char *what, const struct option *longopts)
+{
+	const char *names[64], *guess = NULL;
+	char *dashed[64];
+	size_t n = 0, i;
+
+	if (!strncmp(what, "--", 2)) {
+		for (i = 0; longopts[i].name && n < 63; i++) {
+			dashed[n] = xasprintf("--%s", longopts[i].name);
+			names[n] = dashed[n];
+			n++;
+		}
+		dashed[n] = xstrdup("--help");
+		names[n] = dashed[n];
+		n++;
+		guess = cmd_suggest(what, names, n);
+	}
+	if (guess)
+		cmd_usage_error("unknown option '%s'; did you mean '%s'?", what, guess);
+	else
+		cmd_usage_error("unknown option '%s'", what);
+	for (i = 0; i < n; i++)
+		free(dashed[i]);
+}
+
+/*
+ * getopt_long() without its abbreviations: "--metric" is not taken for
+ * "--metrics-file" (a guess that can mislead), so a long option must be
+ * spelled in full, and a near miss is suggested instead.
+ */
 int cmd_getopt(int argc, char **argv, const char *optstring, const struct option *longopts)
 {
-	int prev = optind ? optind : 1, c;
-	char spec[128];
+	int prev = optind ? optind : 1, c, idx = -1;
+	char spec[128], what[256];
 
 	opterr = 0;
 	snprintf(spec, sizeof(spec), ":%s", optstring);
-	c = getopt_long(argc, argv, spec, longopts, NULL);
+	c = getopt_long(argc, argv, spec, longopts, &idx);
 	if (c == '?' || c == ':') {
 		const char *arg = argv[optind - 1 >= prev ? optind - 1 : prev];
-		char what[256];
 
 		if (!strncmp(arg, "--", 2))	/* a long option, without any "=value" */
 			snprintf(what, sizeof(what), "%.*s", (int)strcspn(arg, "="), arg);
 		else
 			snprintf(what, sizeof(what), "-%c", optopt > 32 && optopt < 127 ? optopt : '?');
 		if (c == '?')
-			cmd_usage_error("unknown option '%s'", what);
+			unknown_option(what, longopts);
 		else
 			cmd_usage_error("option '%s' needs a value", what);
 		return '?';
+	}
+	if (c != -1 && idx >= 0) {	/* a long option: the word as it was typed */
+		const char *word = argv[optind - 1];
+		size_t len;
+
+		/* "--name VALUE": the option is the word before its value */
+		if (optarg && optarg == argv[optind - 1] && optind >= 2)
+			word = argv[optind - 2];
+		len = strcspn(word + 2, "=");
+		if (strncmp(word, "--", 2) || len != strlen(longopts[idx].name) ||
+		    strncmp(word + 2, longopts[idx].name, len)) {
+			snprintf(what, sizeof(what), "%.*s", (int)strcspn(word, "="), word);
+			unknown_option(what, longopts);
+			return '?';
+		}
 	}
 	return c;
 }
@@ -224,8 +332,53 @@ const char *cmd_str(const cJSON *obj, const char *key)
 }
 
 /*
+ * Returns 0 and in *out the mapping read from standard input (at most
+ * MLREG_DOC_MAX_BYTES, as a file); an error code with a message otherwise.
+ */
+static int parse_stdin_object(cJSON **out)
+{
+	struct mlreg_buf b = MLREG_BUF_INIT;
+	char chunk[65536];
+	ssize_t got;
+	int err = 0;
+
+	*out = NULL;
+	for (;;) {
+		got = read(0, chunk, sizeof(chunk));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = mlreg_error_set(MLREG_EOS, "cannot read standard input: %s",
+					      strerror(errno));
+			goto done;
+		}
+		if (got == 0)
+			break;
+		if (b.len + (size_t)got > MLREG_DOC_MAX_BYTES) {
+			err = mlreg_error_set(MLREG_EINVALID,
+					      "standard input is larger than %u bytes",
+					      MLREG_DOC_MAX_BYTES);
+			goto done;
+		}
+		mlreg_buf_add(&b, chunk, (size_t)got);
+	}
+	if ((err = mlreg_doc_parse(out, b.p ? b.p : "", b.len, "standard input")) < 0)
+		goto done;
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		err = mlreg_error_set(MLREG_EINVALID, "standard input must hold a mapping "
+				      "of keys to values at its top level");
+	}
+done:
+	mlreg_buf_release(&b);
+	return err;
+}
+
+/*
  * Returns 0 after adding each KEY=VALUE of kv (and first the file, when
- * given) to a new object in *out; an exit code after printing the error.
+ * given: "-" is standard input) to a new object in *out; an exit code after
+ * printing the error.
  */
 int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv)
 {
@@ -234,7 +387,9 @@ int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv)
 
 	*out = NULL;
 	if (file) {
-		if ((err = mlreg_doc_parse_object_file(out, file)) < 0)
+		err = strcmp(file, "-") ? mlreg_doc_parse_object_file(out, file)
+					: parse_stdin_object(out);
+		if (err < 0)
 			return cmd_fail(err);
 	} else {
 		*out = cJSON_CreateObject();

@@ -2,8 +2,11 @@
  * Provenance through libgit2 (see provenance.h): the one file of lib/ that
  * opens git repositories, so opening one, choosing its remote and
  * stripping the credentials from the remote's URL each have one copy,
- * shared by register's provenance and template's repository facts.
+ * shared by register's provenance, template's repository facts and init's
+ * keeping the store out of git (info/exclude).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -198,30 +201,66 @@ static cJSON *git_json(git_repository *repo, char *const *paths, size_t n,
 	return g;
 }
 
+/* Returns the repository's config string key (its own, global, system), malloc'd, or NULL. */
+static char *config_str(git_repository *repo, const char *key)
+{
+	git_config *cfg = NULL;
+	git_buf v = { 0 };
+	char *out = NULL;
+
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&v, cfg, key) == 0 && v.ptr && *v.ptr)
+		out = xstrdup(v.ptr);
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	return out;
+}
+
+/*
+ * Adds "user" to p: $MLREG_AUTHOR when set, else git's user.name and
+ * user.email of repo ("Name <email>", or the one set), else the login name
+ * (the effective user's, else $USER, else the uid).
+ */
+static void add_user(cJSON *p, git_repository *repo)
+{
+	const char *author = getenv("MLREG_AUTHOR");
+	struct passwd *pw;
+	char *name = NULL, *email = NULL, *who = NULL;
+
+	if (author && *author) {
+		cJSON_AddStringToObject(p, "user", author);
+		return;
+	}
+	if (repo) {
+		name = config_str(repo, "user.name");
+		email = config_str(repo, "user.email");
+	}
+	if (name && email)
+		who = xasprintf("%s <%s>", name, email);
+	else if (name || email)
+		who = xstrdup(name ? name : email);
+	free(name);
+	free(email);
+	if (!who) {
+		pw = getpwuid(geteuid());
+		if (pw && pw->pw_name)
+			who = xstrdup(pw->pw_name);
+		else if (getenv("USER"))
+			who = xstrdup(getenv("USER"));
+		else
+			who = xasprintf("%lu", (unsigned long)geteuid());
+	}
+	cJSON_AddStringToObject(p, "user", who);
+	free(who);
+}
+
 int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 			     const char *store_path)
 {
 	cJSON *p = cJSON_CreateObject();
 	git_repository *repo = NULL;
-	struct passwd *pw = getpwuid(geteuid());
 	char host[256] = "", now[40];
 	size_t i;
-
-	if (pw && pw->pw_name)
-		cJSON_AddStringToObject(p, "user", pw->pw_name);
-	else if (getenv("USER"))
-		cJSON_AddStringToObject(p, "user", getenv("USER"));
-	else {
-		char *uid = xasprintf("%lu", (unsigned long)geteuid());
-		cJSON_AddStringToObject(p, "user", uid);
-		free(uid);
-	}
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		host[0] = '\0';
-	cJSON_AddStringToObject(p, "host", host);
-	mlreg_time_now(now, sizeof(now));
-	cJSON_AddStringToObject(p, "time", now);
-	cJSON_AddStringToObject(p, "mlreg_version", MLREG_VERSION);
 
 	git_libgit2_init();
 	for (i = 0; i < n && !repo; i++) {
@@ -234,6 +273,14 @@ int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 		repo = open_repo(d);
 		free(d);
 	}
+	add_user(p, repo);
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		host[0] = '\0';
+	cJSON_AddStringToObject(p, "host", host);
+	mlreg_time_now(now, sizeof(now));
+	cJSON_AddStringToObject(p, "time", now);
+	cJSON_AddStringToObject(p, "mlreg_version", MLREG_VERSION);
+
 	if (repo) {
 		cJSON_AddItemToObject(p, "git", git_json(repo, paths, n, store_path));
 		git_repository_free(repo);
@@ -282,4 +329,85 @@ void mlreg_repo_facts_free(struct mlreg_repo_facts *f)
 	free(f->remote);
 	free(f->head);
 	memset(f, 0, sizeof(*f));
+}
+
+/* Returns s with git's ignore-pattern characters ("*?[\\" and the rest) escaped. */
+static char *escape_pattern(const char *s)
+{
+	struct mlreg_buf b = MLREG_BUF_INIT;
+
+	for (; *s; s++) {
+		if (strchr("*?[]\\!# ", *s))
+			mlreg_buf_addch(&b, '\\');
+		mlreg_buf_addch(&b, *s);
+	}
+	return mlreg_buf_detach(&b, NULL);
+}
+
+int mlreg_provenance_exclude(char **file, char **pattern, const char *store_path)
+{
+	git_repository *repo = NULL;
+	char real[PATH_MAX], workdir[PATH_MAX], *rel_dir = NULL, *info = NULL;
+	char last = '\n';
+	const char *common;
+	size_t wlen;
+	struct stat st;
+	int ignored = 0, fd = -1, ret = 0;
+
+	*file = *pattern = NULL;
+	if (!realpath(store_path, real))
+		return mlreg_error_os("cannot resolve '%s'", store_path);
+	git_libgit2_init();
+	if (!(repo = open_repo(real)))
+		goto done;
+	workdir_of(repo, workdir);
+	wlen = strlen(workdir);
+	while (wlen > 1 && workdir[wlen - 1] == '/')
+		wlen--;
+	/* a store outside the work tree, or one with a newline, is left alone */
+	if (strncmp(real, workdir, wlen) || real[wlen] != '/' || strchr(real, '\n'))
+		goto done;
+	rel_dir = xasprintf("%s/", real + wlen + 1);
+	if (git_ignore_path_is_ignored(&ignored, repo, rel_dir) == 0 && ignored)
+		goto done;	/* git ignores it already (an earlier init, .gitignore) */
+	common = git_repository_commondir(repo);	/* a worktree's: the main .git */
+	info = xasprintf("%s%sinfo", common, common[strlen(common) - 1] == '/' ? "" : "/");
+	if (mkdir(info, 0777) < 0 && errno != EEXIST) {
+		ret = mlreg_error_os("cannot create '%s'", info);
+		goto done;
+	}
+	*file = xasprintf("%s/exclude", info);
+	fd = open(*file, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		ret = mlreg_error_os("cannot open '%s'", *file);
+		goto done;
+	}
+	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+		last = '\n';
+	{
+		char *esc = escape_pattern(real + wlen + 1);
+		char *line;
+
+		*pattern = xasprintf("/%s/", esc);
+		line = xasprintf("%s%s\n", last == '\n' ? "" : "\n", *pattern);
+		free(esc);
+		if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+			ret = mlreg_error_os("cannot write '%s'", *file);
+		else
+			ret = 1;
+		free(line);
+	}
+done:
+	if (fd >= 0 && close(fd) < 0 && ret == 1)
+		ret = mlreg_error_os("cannot write '%s'", *file);
+	if (ret != 1) {
+		free(*file);
+		free(*pattern);
+		*file = *pattern = NULL;
+	}
+	free(rel_dir);
+	free(info);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return ret;
 }

@@ -37,4 +37,16 @@ int mlreg_provenance_repo(struct mlreg_repo_facts *f, const char *dir);
 /* Frees the members of f. */
 void mlreg_repo_facts_free(struct mlreg_repo_facts *f);
 
+/*
+ * Keeps the store at store_path out of the git work tree that holds it:
+ * appends "/REL/" (its path from the work tree's root, with git's pattern
+ * characters escaped) to the repository's info/exclude (a worktree's common
+ * directory's; info/ created when missing; the file opened without
+ * following a link).  Returns 1 with the file and the pattern in *file and
+ * *pattern (the caller's to free); 0 when there is nothing to do: no work
+ * tree holds the store, or git ignores it already, so a second init adds
+ * no second line; a negative code when the file cannot be written.
+ */
+int mlreg_provenance_exclude(char **file, char **pattern, const char *store_path);
+
 #endif

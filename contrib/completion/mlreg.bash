@@ -19,7 +19,8 @@
 # completion runs mlreg.  Model names after upload and download are those
 # of the local store.  The store is found as mlreg finds it: the --store
 # argument on the command line, else $MLREG_DIR, else the nearest .mlreg
-# directory upwards from the current directory.  Works with or without the
+# directory upwards from the current directory (each taken from the
+# directory of -C DIR, as mlreg takes them).  Works with or without the
 # bash-completion package.
 
 _mlreg_commands="init create register import describe list list-versions search metadata checkout export validate inspect template fsck remote upload download help"
@@ -28,9 +29,9 @@ _mlreg_commands="init create register import describe list list-versions search 
 _mlreg_opts()
 {
 	case $1 in
-	init) echo "-h --help" ;;
+	init) echo "-q --quiet -h --help" ;;
 	create) echo "-d --description -m --metadata --metadata-file --json -h --help" ;;
-	register) echo "-m --metadata --message --framework --metrics-file --hparams-file --spec --contract --create --json -q --quiet -h --help" ;;
+	register) echo "-m --metadata --message --framework --metrics-file --metric --hparams-file --hparam --spec --contract --create --json -q --quiet -h --help" ;;
 	import) echo "--name --message --json -h --help" ;;
 	describe) echo "--json -h --help" ;;
 	list) echo "--sort-by --order-by --name --description --remote --json -h --help" ;;
@@ -61,7 +62,7 @@ _mlreg_takes_arg()
 	create:--metadata-file) return 0 ;;
 	register:-m | register:--metadata | register:--message | register:--framework | \
 	register:--metrics-file | register:--hparams-file | register:--spec | \
-	register:--contract) return 0 ;;
+	register:--contract | register:--metric | register:--hparam) return 0 ;;
 	import:--name | import:--message) return 0 ;;
 	export:--format | export:-o | export:--output) return 0 ;;
 	validate:--spec | validate:--contract) return 0 ;;
@@ -81,13 +82,20 @@ _mlreg_takes_arg()
 # _mlreg_store WORDS...: print the store directory for a command line
 _mlreg_store()
 {
-	local w store= i=1 dir
+	local w store= i=1 dir cdir=
 	local -a a=("$@")
 	while [ "$i" -lt "${#a[@]}" ]; do
 		w=${a[i]}
 		case $w in
 		--store=*) store=${w#--store=} ;;
 		--store) store=${a[i + 1]-}; i=$((i + 1)) ;;
+		-C)	# git's -C: later paths are taken from there
+			w=${a[i + 1]-}; i=$((i + 1))
+			case $w in
+			"") ;;
+			/*) cdir=$w ;;
+			*) cdir=${cdir:-$PWD}/$w ;;
+			esac ;;
 		esac
 		i=$((i + 1))
 	done
@@ -98,11 +106,13 @@ _mlreg_store()
 		case $store in
 		"~") store=$HOME ;;
 		"~/"*) store=$HOME/${store#"~/"} ;;
+		/*) ;;
+		*) [ -z "$cdir" ] || store=$cdir/$store ;;
 		esac
 		printf '%s\n' "$store"
 		return
 	fi
-	dir=$PWD
+	dir=${cdir:-$PWD}
 	while :; do
 		if [ -d "${dir%/}/.mlreg" ]; then
 			printf '%s\n' "${dir%/}/.mlreg"
@@ -234,21 +244,21 @@ _mlreg()
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		case $w in
-		--store) i=$((i + 1)) ;;
+		--store | -C) i=$((i + 1)) ;;
 		-*) ;;
 		*) cmd=$w; cmdi=$i; break ;;
 		esac
 	done
 
 	if [ -z "$cmd" ]; then
-		if [ "$prev" = --store ]; then
+		if [ "$prev" = --store ] || [ "$prev" = -C ]; then
 			_mlreg_files -d
 		elif [[ $cur == --store=* ]]; then
 			cur=${cur#--store=}
 			_mlreg_files -d
 			_mlreg_addprefix --store=
 		elif [[ $cur == -* ]]; then
-			_mlreg_reply "$cur" --store --version -h --help
+			_mlreg_reply "$cur" -C --store --version -h --help
 		else
 			_mlreg_reply "$cur" $_mlreg_commands
 		fi
