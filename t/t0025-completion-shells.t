@@ -90,7 +90,7 @@ do
 
 	test_expect_success $prereq "$shell: the options of a command" '
 		$comp "mlreg register --m" >actual &&
-		test_write_lines --message --metadata --metrics-file >expect &&
+		test_write_lines --message --metadata --metric --metrics-file >expect &&
 		test_cmp expect actual
 	'
 

@@ -54,7 +54,7 @@ end
 # option takes a value for one command and none for another).
 set -g __mlreg_valued -d --description -m --metadata --metadata-file --message \
     --framework --metrics-file --hparams-file --spec --contract --name --format \
-    -o --output --sort-by --order-by --filter --limit --columns --remote --add \
+    -o --output --sort-by --order-by --filter --limit --columns --metric --hparam --remote --add \
     --add-file --remove \
     --endpoint --region --profile -j --jobs
 
@@ -149,6 +149,7 @@ complete -c mlreg -e
 complete -c mlreg -f
 
 # Global options and the commands.
+complete -c mlreg -n 'not __mlreg_cmd' -s C -x -a '(__fish_complete_directories)' -d 'run as if started in the directory'
 complete -c mlreg -n 'not __mlreg_cmd' -l store -x -a '(__fish_complete_directories)' -d 'the store directory'
 complete -c mlreg -n 'not __mlreg_cmd' -l version -d 'print the version'
 complete -c mlreg -n 'not __mlreg_cmd' -s h -l help -d 'show the usage'
@@ -179,6 +180,7 @@ end
 
 # init
 complete -c mlreg -n '__mlreg_using init' -x -a '(__fish_complete_directories)'
+complete -c mlreg -n '__mlreg_using init' -s q -l quiet -d 'say nothing on success'
 
 # create
 complete -c mlreg -n '__mlreg_using create' -s d -l description -x -d "the model's description"
@@ -191,6 +193,8 @@ complete -c mlreg -n '__mlreg_using register' -s m -l metadata -x -d 'set versio
 complete -c mlreg -n '__mlreg_using register' -l message -x -d 'describe the version'
 complete -c mlreg -n '__mlreg_using register' -l framework -x -d 'the framework that made the model (NAME[:VERSION])'
 complete -c mlreg -n '__mlreg_using register' -l metrics-file -r -F -d 'metrics from a JSON or YAML mapping'
+complete -c mlreg -n '__mlreg_using register' -l metric -x -d 'set one metric (KEY=VALUE)'
+complete -c mlreg -n '__mlreg_using register' -l hparam -x -d 'set one hyperparameter (KEY=VALUE)'
 complete -c mlreg -n '__mlreg_using register' -l hparams-file -r -F -d 'hyperparameters from a JSON or YAML mapping'
 complete -c mlreg -n '__mlreg_using register' -l spec -r -F -d 'an MLX model YAML, kept with the version'
 complete -c mlreg -n '__mlreg_using register' -l contract -r -F -d 'a Hydrosphere contract'
