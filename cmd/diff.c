@@ -1,0 +1,247 @@
+/*
+ * mlreg diff NAME[@N] NAME[@N]: what changed from one version to another
+ * (files, framework, metrics, hparams, metadata, signatures), and whether
+ * the second can replace the first.  The comparison is lib/compare.c's;
+ * this file prints it.  Like git diff: nothing printed when nothing
+ * differs, --exit-code makes a difference exit 1.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "compare.h"
+
+/* What 'mlreg diff -h' prints: kept beside the options parsed below. */
+const char cmd_diff_usage[] =
+	"usage: mlreg diff NAME[@N] NAME[@N] [--json] [--exit-code | --signature-only]\n"
+	"\n"
+	"    --json                print the differences as JSON\n"
+	"    --exit-code           exit 1 when the versions differ, 0 when not\n"
+	"    --signature-only      only the signature verdict; exit 1 when the second\n"
+	"                          version is a breaking change for the first\n";
+
+/*
+ * Returns 0 after loading the version ref names ("NAME", "NAME@N",
+ * "NAME@latest") into *out; an exit code after printing the error.
+ */
+static int load_ref(cJSON **out, struct mlreg_store *store, const char *ref)
+{
+	size_t len = strlen(ref);
+	char *spec, *name = NULL;
+	long n;
+	int err, ret = EXIT_OK;
+
+	if (len > 7 && !strcmp(ref + len - 7, "@latest"))
+		spec = xasprintf("%.*s", (int)(len - 7), ref);
+	else
+		spec = xstrdup(ref);
+	if ((err = mlreg_ref_parse(spec, &name, &n)) < 0 ||
+	    (err = mlreg_version_load(out, store, name, n)) < 0)
+		ret = cmd_fail(err);
+	free(spec);
+	free(name);
+	return ret;
+}
+
+/* Returns a one-line JSON text of v (malloc'd), "-" for NULL. */
+static char *text(const cJSON *v)
+{
+	char *s;
+
+	if (!v)
+		return xstrdup("-");
+	s = mlreg_doc_print(v);
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/* Prints a framework object as describe does: "name version", "(none)" for null. */
+static void print_framework(const cJSON *fw)
+{
+	const char *ver = mlreg_doc_str(fw, "version", NULL);
+
+	if (!cJSON_IsObject(fw))
+		cmd_printf("(none)");
+	else
+		cmd_printf("%s%s%s", cmd_str(fw, "name"), ver ? " " : "", ver ? ver : "");
+}
+
+/* Prints the changes {added, removed, changed} of keys under the title, if any. */
+static void print_keys(const char *title, const cJSON *d)
+{
+	const cJSON *k;
+	char *x, *y;
+
+	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "added")) &&
+	    !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "removed")) &&
+	    !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "changed")))
+		return;
+	cmd_printf("%s:\n", title);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(d, "removed")) {
+		x = text(k);
+		cmd_printf("  - %s: %s\n", k->string, x);
+		free(x);
+	}
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(d, "added")) {
+		x = text(k);
+		cmd_printf("  + %s: %s\n", k->string, x);
+		free(x);
+	}
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(d, "changed")) {
+		x = text(cJSON_GetObjectItemCaseSensitive(k, "a"));
+		y = text(cJSON_GetObjectItemCaseSensitive(k, "b"));
+		cmd_printf("  ~ %s: %s -> %s\n", k->string, x, y);
+		free(x);
+		free(y);
+	}
+}
+
+/* Prints the signature verdict and its changes, one a line. */
+static void print_signature(const cJSON *sig)
+{
+	const cJSON *c;
+
+	cmd_printf("signature: %s\n", cmd_str(sig, "verdict"));
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(sig, "changes")) {
+		const char *kind = cmd_str(c, "kind");
+		if (!strcmp(kind, "signature"))
+			cmd_printf("  %s %s: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				c, "breaking")) ? "breaking:  " : "compatible:", cmd_str(c, "name"),
+				cmd_str(c, "reason"));
+		else
+			cmd_printf("  %s %s: %s %s: %s\n", cJSON_IsTrue(
+				cJSON_GetObjectItemCaseSensitive(c, "breaking")) ? "breaking:  "
+				: "compatible:", cmd_str(c, "signature"), kind, cmd_str(c, "name"),
+				cmd_str(c, "reason"));
+	}
+}
+
+/* Prints the whole diff d for people, section by section, only those that differ. */
+static void print_diff(const cJSON *d, const char *la, const char *lb)
+{
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(d, "files");
+	const cJSON *fw = cJSON_GetObjectItemCaseSensitive(d, "framework");
+	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(d, "metrics");
+	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(d, "signature");
+	const char *verdict = cmd_str(sig, "verdict");
+	const cJSON *f, *m;
+	int changed = 0;
+
+	cmd_printf("diff %s %s\n", la, lb);
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(files, "added")) +
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(files, "removed")) +
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(files, "changed"))) {
+		cmd_printf("files:\n");
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(files, "removed"))
+			cmd_printf("  - %s (%lld bytes)\n", cmd_str(f, "path"),
+				   mlreg_doc_int(f, "size", 0));
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(files, "added"))
+			cmd_printf("  + %s (%lld bytes)\n", cmd_str(f, "path"),
+				   mlreg_doc_int(f, "size", 0));
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(files, "changed")) {
+			const cJSON *a = cJSON_GetObjectItemCaseSensitive(f, "a");
+			const cJSON *b = cJSON_GetObjectItemCaseSensitive(f, "b");
+			cmd_printf("  ~ %s: %lld -> %lld bytes, sha256 %.12s -> %.12s", cmd_str(f, "path"),
+				   mlreg_doc_int(a, "size", 0), mlreg_doc_int(b, "size", 0),
+				   cmd_str(a, "sha256"), cmd_str(b, "sha256"));
+			if (strcmp(cmd_str(a, "mode"), cmd_str(b, "mode")))
+				cmd_printf(", mode %s -> %s", cmd_str(a, "mode"), cmd_str(b, "mode"));
+			cmd_printf("\n");
+		}
+	}
+	if (cJSON_IsObject(fw)) {
+		cmd_printf("framework: ");
+		print_framework(cJSON_GetObjectItemCaseSensitive(fw, "a"));
+		cmd_printf(" -> ");
+		print_framework(cJSON_GetObjectItemCaseSensitive(fw, "b"));
+		cmd_printf("\n");
+	}
+	cJSON_ArrayForEach(m, metrics)
+		changed += strcmp(cmd_str(m, "status"), "same") != 0;
+	if (changed) {
+		cmd_printf("metrics: %-20s %14s %14s %14s\n", "", la, lb, "delta");
+		cJSON_ArrayForEach(m, metrics) {
+			const cJSON *delta = cJSON_GetObjectItemCaseSensitive(m, "delta");
+			char *x = text(cJSON_GetObjectItemCaseSensitive(m, "a"));
+			char *y = text(cJSON_GetObjectItemCaseSensitive(m, "b"));
+			char dt[40];
+			if (cJSON_IsNumber(delta))
+				snprintf(dt, sizeof(dt), "%+.6g", delta->valuedouble);
+			else
+				snprintf(dt, sizeof(dt), "%s", cmd_str(m, "status"));
+			cmd_printf("  %-27s %14s %14s %14s\n", cmd_str(m, "key"), x, y, dt);
+			free(x);
+			free(y);
+		}
+	}
+	print_keys("hparams", cJSON_GetObjectItemCaseSensitive(d, "hparams"));
+	print_keys("metadata", cJSON_GetObjectItemCaseSensitive(d, "metadata"));
+	if (strcmp(verdict, "identical") && strcmp(verdict, "none"))
+		print_signature(sig);
+}
+
+int cmd_diff(int argc, char **argv, struct mlreg_store *store)
+{
+	enum { OPT_JSON = 256, OPT_EXIT_CODE, OPT_SIGNATURE_ONLY };
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "exit-code", no_argument, NULL, OPT_EXIT_CODE },
+		{ "signature-only", no_argument, NULL, OPT_SIGNATURE_ONLY },
+		{ 0 }
+	};
+	cJSON *a = NULL, *b = NULL, *d = NULL, *out;
+	int c, json = 0, exit_code = 0, sig_only = 0, ret;
+	char *la = NULL, *lb = NULL;
+	const char *verdict;
+
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (c == OPT_JSON)
+			json = 1;
+		else if (c == OPT_EXIT_CODE)
+			exit_code = 1;
+		else if (c == OPT_SIGNATURE_ONLY)
+			sig_only = 1;
+		else
+			return EXIT_USAGE;
+	}
+	if (argc - optind != 2)
+		return cmd_usage_error(argc - optind > 2 ? "too many arguments"
+				       : "diff needs two versions");
+	if (exit_code && sig_only)
+		return cmd_usage_error("--exit-code and --signature-only cannot be combined");
+	if ((ret = load_ref(&a, store, argv[optind])) != EXIT_OK ||
+	    (ret = load_ref(&b, store, argv[optind + 1])) != EXIT_OK)
+		goto done;
+	d = mlreg_compare_versions(a, b);
+	verdict = cmd_str(cJSON_GetObjectItemCaseSensitive(d, "signature"), "verdict");
+	la = xasprintf("%s@%lld", cmd_str(a, "model"), mlreg_doc_int(a, "version", 0));
+	lb = xasprintf("%s@%lld", cmd_str(b, "model"), mlreg_doc_int(b, "version", 0));
+	if (sig_only) {
+		if (json) {
+			out = cJSON_CreateObject();
+			cJSON_AddItemReferenceToObject(out, "a", cJSON_GetObjectItemCaseSensitive(d, "a"));
+			cJSON_AddItemReferenceToObject(out, "b", cJSON_GetObjectItemCaseSensitive(d, "b"));
+			cJSON_AddItemReferenceToObject(out, "signature",
+				cJSON_GetObjectItemCaseSensitive(d, "signature"));
+			cmd_print_json(out);
+			cJSON_Delete(out);
+		} else {
+			print_signature(cJSON_GetObjectItemCaseSensitive(d, "signature"));
+		}
+		ret = strcmp(verdict, "breaking") ? EXIT_OK : EXIT_FAIL;
+		goto done;
+	}
+	if (json)
+		cmd_print_json(d);
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "differ")))
+		print_diff(d, la, lb);
+	if (exit_code && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "differ")))
+		ret = EXIT_FAIL;
+done:
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	cJSON_Delete(d);
+	free(la);
+	free(lb);
+	return ret;
+}
