@@ -23,6 +23,8 @@ const char cmd_diff_usage[] =
 /*
  * Returns 0 after loading the version ref names ("NAME", "NAME@N",
  * "NAME@latest") into *out; an exit code after printing the error.
+ * "@latest" is read here, not by mlreg_ref_parse(), which the other
+ * commands share: the aliases of issue 11 are to move it there.
  */
 static int load_ref(cJSON **out, struct mlreg_store *store, const char *ref)
 {
@@ -31,7 +33,7 @@ static int load_ref(cJSON **out, struct mlreg_store *store, const char *ref)
 	long n;
 	int err, ret = EXIT_OK;
 
-	if (len > 7 && !strcmp(ref + len - 7, "@latest"))
+	if (len > 7 && !strcmp(ref + len - 7, "@latest") && !memchr(ref, '@', len - 7))
 		spec = xasprintf("%.*s", (int)(len - 7), ref);
 	else
 		spec = xstrdup(ref);
