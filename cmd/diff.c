@@ -13,12 +13,25 @@
 
 /* What 'mlreg diff -h' prints: kept beside the options parsed below. */
 const char cmd_diff_usage[] =
-	"usage: mlreg diff NAME[@N] NAME[@N] [--json] [--exit-code | --signature-only]\n"
+	"usage: mlreg diff [--json] [--exit-code | --signature-only]\n"
+	"                  NAME[@N] NAME[@N]\n"
 	"\n"
-	"    --json                print the differences as JSON\n"
-	"    --exit-code           exit 1 when the versions differ, 0 when not\n"
-	"    --signature-only      only the signature verdict; exit 1 when the second\n"
-	"                          version is a breaking change for the first\n";
+	"    --json              print the differences as JSON\n"
+	"    --exit-code         exit 1 when the versions differ, else 0\n"
+	"    --signature-only    only the signature verdict; exit 1 when\n"
+	"                        the second breaks the first's signature\n";
+
+/* Returns the member key of obj, NULL when absent. */
+static const cJSON *get(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+/* Returns the number of members of obj's array or object key (0: absent). */
+static int count(const cJSON *obj, const char *key)
+{
+	return cJSON_GetArraySize(get(obj, key));
+}
 
 /*
  * Returns 0 after loading the version ref names ("NAME", "NAME@N",
@@ -33,7 +46,8 @@ static int load_ref(cJSON **out, struct mlreg_store *store, const char *ref)
 	long n;
 	int err, ret = EXIT_OK;
 
-	if (len > 7 && !strcmp(ref + len - 7, "@latest") && !memchr(ref, '@', len - 7))
+	if (len > 7 && !strcmp(ref + len - 7, "@latest") &&
+	    !memchr(ref, '@', len - 7))
 		spec = xasprintf("%.*s", (int)(len - 7), ref);
 	else
 		spec = xstrdup(ref);
@@ -57,7 +71,7 @@ static char *text(const cJSON *v)
 	return s;
 }
 
-/* Prints a framework object as describe does: "name version", "(none)" for null. */
+/* Prints a framework as describe does: "name version"; "(none)" for null. */
 static void print_framework(const cJSON *fw)
 {
 	const char *ver = mlreg_doc_str(fw, "version", NULL);
@@ -65,33 +79,32 @@ static void print_framework(const cJSON *fw)
 	if (!cJSON_IsObject(fw))
 		cmd_printf("(none)");
 	else
-		cmd_printf("%s%s%s", cmd_str(fw, "name"), ver ? " " : "", ver ? ver : "");
+		cmd_printf("%s%s%s", cmd_str(fw, "name"), ver ? " " : "",
+			   ver ? ver : "");
 }
 
-/* Prints the changes {added, removed, changed} of keys under the title, if any. */
+/* Prints the changes {added, removed, changed} of keys under title, if any. */
 static void print_keys(const char *title, const cJSON *d)
 {
 	const cJSON *k;
 	char *x, *y;
 
-	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "added")) &&
-	    !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "removed")) &&
-	    !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "changed")))
+	if (!count(d, "added") && !count(d, "removed") && !count(d, "changed"))
 		return;
 	cmd_printf("%s:\n", title);
-	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(d, "removed")) {
+	cJSON_ArrayForEach(k, get(d, "removed")) {
 		x = text(k);
 		cmd_printf("  - %s: %s\n", k->string, x);
 		free(x);
 	}
-	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(d, "added")) {
+	cJSON_ArrayForEach(k, get(d, "added")) {
 		x = text(k);
 		cmd_printf("  + %s: %s\n", k->string, x);
 		free(x);
 	}
-	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(d, "changed")) {
-		x = text(cJSON_GetObjectItemCaseSensitive(k, "a"));
-		y = text(cJSON_GetObjectItemCaseSensitive(k, "b"));
+	cJSON_ArrayForEach(k, get(d, "changed")) {
+		x = text(get(k, "a"));
+		y = text(get(k, "b"));
 		cmd_printf("  ~ %s: %s -> %s\n", k->string, x, y);
 		free(x);
 		free(y);
@@ -104,80 +117,83 @@ static void print_signature(const cJSON *sig)
 	const cJSON *c;
 
 	cmd_printf("signature: %s\n", cmd_str(sig, "verdict"));
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(sig, "changes")) {
+	cJSON_ArrayForEach(c, get(sig, "changes")) {
 		const char *kind = cmd_str(c, "kind");
-		if (!strcmp(kind, "signature"))
-			cmd_printf("  %s %s: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-				c, "breaking")) ? "breaking:  " : "compatible:", cmd_str(c, "name"),
-				cmd_str(c, "reason"));
-		else
-			cmd_printf("  %s %s: %s %s: %s\n", cJSON_IsTrue(
-				cJSON_GetObjectItemCaseSensitive(c, "breaking")) ? "breaking:  "
-				: "compatible:", cmd_str(c, "signature"), kind, cmd_str(c, "name"),
-				cmd_str(c, "reason"));
+		cmd_printf("  %s ", cJSON_IsTrue(get(c, "breaking"))
+			   ? "breaking:  " : "compatible:");
+		if (strcmp(kind, "signature"))	/* "SIG: input NAME: why" */
+			cmd_printf("%s: %s ", cmd_str(c, "signature"), kind);
+		cmd_printf("%s: %s\n", cmd_str(c, "name"),
+			   cmd_str(c, "reason"));
 	}
 }
 
-/* Prints the whole diff d for people, section by section, only those that differ. */
+/* Prints diff d for people: a header, then each section that differs. */
 static void print_diff(const cJSON *d, const char *la, const char *lb)
 {
-	const cJSON *files = cJSON_GetObjectItemCaseSensitive(d, "files");
-	const cJSON *fw = cJSON_GetObjectItemCaseSensitive(d, "framework");
-	const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(d, "metrics");
-	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(d, "signature");
+	const cJSON *files = get(d, "files");
+	const cJSON *fw = get(d, "framework");
+	const cJSON *metrics = get(d, "metrics");
+	const cJSON *sig = get(d, "signature");
 	const char *verdict = cmd_str(sig, "verdict");
 	const cJSON *f, *m;
 	int changed = 0;
 
 	cmd_printf("diff %s %s\n", la, lb);
-	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(files, "added")) +
-	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(files, "removed")) +
-	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(files, "changed"))) {
+	if (count(files, "added") + count(files, "removed") +
+	    count(files, "changed")) {
 		cmd_printf("files:\n");
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(files, "removed"))
+		cJSON_ArrayForEach(f, get(files, "removed"))
 			cmd_printf("  - %s (%lld bytes)\n", cmd_str(f, "path"),
 				   mlreg_doc_int(f, "size", 0));
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(files, "added"))
+		cJSON_ArrayForEach(f, get(files, "added"))
 			cmd_printf("  + %s (%lld bytes)\n", cmd_str(f, "path"),
 				   mlreg_doc_int(f, "size", 0));
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(files, "changed")) {
-			const cJSON *a = cJSON_GetObjectItemCaseSensitive(f, "a");
-			const cJSON *b = cJSON_GetObjectItemCaseSensitive(f, "b");
-			cmd_printf("  ~ %s: %lld -> %lld bytes, sha256 %.12s -> %.12s", cmd_str(f, "path"),
-				   mlreg_doc_int(a, "size", 0), mlreg_doc_int(b, "size", 0),
+		cJSON_ArrayForEach(f, get(files, "changed")) {
+			const cJSON *a = get(f, "a");
+			const cJSON *b = get(f, "b");
+			cmd_printf("  ~ %s: %lld -> %lld bytes, "
+				   "sha256 %.12s -> %.12s", cmd_str(f, "path"),
+				   mlreg_doc_int(a, "size", 0),
+				   mlreg_doc_int(b, "size", 0),
 				   cmd_str(a, "sha256"), cmd_str(b, "sha256"));
 			if (strcmp(cmd_str(a, "mode"), cmd_str(b, "mode")))
-				cmd_printf(", mode %s -> %s", cmd_str(a, "mode"), cmd_str(b, "mode"));
+				cmd_printf(", mode %s -> %s",
+					   cmd_str(a, "mode"), cmd_str(b, "mode"));
 			cmd_printf("\n");
 		}
 	}
 	if (cJSON_IsObject(fw)) {
 		cmd_printf("framework: ");
-		print_framework(cJSON_GetObjectItemCaseSensitive(fw, "a"));
+		print_framework(get(fw, "a"));
 		cmd_printf(" -> ");
-		print_framework(cJSON_GetObjectItemCaseSensitive(fw, "b"));
+		print_framework(get(fw, "b"));
 		cmd_printf("\n");
 	}
 	cJSON_ArrayForEach(m, metrics)
 		changed += strcmp(cmd_str(m, "status"), "same") != 0;
 	if (changed) {
-		cmd_printf("metrics: %-20s %14s %14s %14s\n", "", la, lb, "delta");
+		cmd_printf("metrics: %-20s %14s %14s %14s\n", "", la, lb,
+			   "delta");
 		cJSON_ArrayForEach(m, metrics) {
-			const cJSON *delta = cJSON_GetObjectItemCaseSensitive(m, "delta");
-			char *x = text(cJSON_GetObjectItemCaseSensitive(m, "a"));
-			char *y = text(cJSON_GetObjectItemCaseSensitive(m, "b"));
+			const cJSON *delta = get(m, "delta");
+			char *x = text(get(m, "a"));
+			char *y = text(get(m, "b"));
 			char dt[40];
 			if (cJSON_IsNumber(delta))
-				snprintf(dt, sizeof(dt), "%+.6g", delta->valuedouble);
+				snprintf(dt, sizeof(dt), "%+.6g",
+					 delta->valuedouble);
 			else
-				snprintf(dt, sizeof(dt), "%s", cmd_str(m, "status"));
-			cmd_printf("  %-27s %14s %14s %14s\n", cmd_str(m, "key"), x, y, dt);
+				snprintf(dt, sizeof(dt), "%s",
+					 cmd_str(m, "status"));
+			cmd_printf("  %-27s %14s %14s %14s\n",
+				   cmd_str(m, "key"), x, y, dt);
 			free(x);
 			free(y);
 		}
 	}
-	print_keys("hparams", cJSON_GetObjectItemCaseSensitive(d, "hparams"));
-	print_keys("metadata", cJSON_GetObjectItemCaseSensitive(d, "metadata"));
+	print_keys("hparams", get(d, "hparams"));
+	print_keys("metadata", get(d, "metadata"));
 	if (strcmp(verdict, "identical") && strcmp(verdict, "none"))
 		print_signature(sig);
 }
@@ -210,34 +226,37 @@ int cmd_diff(int argc, char **argv, struct mlreg_store *store)
 		return cmd_usage_error(argc - optind > 2 ? "too many arguments"
 				       : "diff needs two versions");
 	if (exit_code && sig_only)
-		return cmd_usage_error("--exit-code and --signature-only cannot be combined");
+		return cmd_usage_error("--exit-code and --signature-only "
+				       "cannot be combined");
 	if ((ret = load_ref(&a, store, argv[optind])) != EXIT_OK ||
 	    (ret = load_ref(&b, store, argv[optind + 1])) != EXIT_OK)
 		goto done;
 	d = mlreg_compare_versions(a, b);
-	verdict = cmd_str(cJSON_GetObjectItemCaseSensitive(d, "signature"), "verdict");
-	la = xasprintf("%s@%lld", cmd_str(a, "model"), mlreg_doc_int(a, "version", 0));
-	lb = xasprintf("%s@%lld", cmd_str(b, "model"), mlreg_doc_int(b, "version", 0));
+	verdict = cmd_str(get(d, "signature"), "verdict");
+	la = xasprintf("%s@%lld", cmd_str(a, "model"),
+		       mlreg_doc_int(a, "version", 0));
+	lb = xasprintf("%s@%lld", cmd_str(b, "model"),
+		       mlreg_doc_int(b, "version", 0));
 	if (sig_only) {
 		if (json) {
 			out = cJSON_CreateObject();
-			cJSON_AddItemReferenceToObject(out, "a", cJSON_GetObjectItemCaseSensitive(d, "a"));
-			cJSON_AddItemReferenceToObject(out, "b", cJSON_GetObjectItemCaseSensitive(d, "b"));
+			cJSON_AddItemReferenceToObject(out, "a", get(d, "a"));
+			cJSON_AddItemReferenceToObject(out, "b", get(d, "b"));
 			cJSON_AddItemReferenceToObject(out, "signature",
-				cJSON_GetObjectItemCaseSensitive(d, "signature"));
+				get(d, "signature"));
 			cmd_print_json(out);
 			cJSON_Delete(out);
 		} else {
-			print_signature(cJSON_GetObjectItemCaseSensitive(d, "signature"));
+			print_signature(get(d, "signature"));
 		}
 		ret = strcmp(verdict, "breaking") ? EXIT_OK : EXIT_FAIL;
 		goto done;
 	}
 	if (json)
 		cmd_print_json(d);
-	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "differ")))
+	else if (cJSON_IsTrue(get(d, "differ")))
 		print_diff(d, la, lb);
-	if (exit_code && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "differ")))
+	if (exit_code && cJSON_IsTrue(get(d, "differ")))
 		ret = EXIT_FAIL;
 done:
 	cJSON_Delete(a);
