@@ -159,7 +159,8 @@ static void print_diff(const cJSON *d, const char *la, const char *lb)
 				   cmd_str(a, "sha256"), cmd_str(b, "sha256"));
 			if (strcmp(cmd_str(a, "mode"), cmd_str(b, "mode")))
 				cmd_printf(", mode %s -> %s",
-					   cmd_str(a, "mode"), cmd_str(b, "mode"));
+					   cmd_str(a, "mode"),
+					   cmd_str(b, "mode"));
 			cmd_printf("\n");
 		}
 	}
@@ -239,11 +240,12 @@ int cmd_diff(int argc, char **argv, struct mlreg_store *store)
 		       mlreg_doc_int(b, "version", 0));
 	if (sig_only) {
 		if (json) {
+			static const char *const keep[] = { "a", "b", "signature" };
+			size_t i;
 			out = cJSON_CreateObject();
-			cJSON_AddItemReferenceToObject(out, "a", get(d, "a"));
-			cJSON_AddItemReferenceToObject(out, "b", get(d, "b"));
-			cJSON_AddItemReferenceToObject(out, "signature",
-				get(d, "signature"));
+			for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+				cJSON_AddItemToObject(out, keep[i],
+					cJSON_Duplicate(get(d, keep[i]), 1));
 			cmd_print_json(out);
 			cJSON_Delete(out);
 		} else {

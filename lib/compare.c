@@ -32,10 +32,11 @@ static const cJSON *by_name(const cJSON *arr, const char *name)
 }
 
 /* Returns 1 after appending one change to changes (reason formatted). */
-static int add_change(cJSON *changes, const char *sig, const char *kind, const char *name,
-		      int breaking, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int add_change(cJSON *changes, const char *sig, const char *kind, const char *name,
-		      int breaking, const char *fmt, ...)
+static int add_change(cJSON *changes, const char *sig, const char *kind,
+		      const char *name, int breaking, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static int add_change(cJSON *changes, const char *sig, const char *kind,
+		      const char *name, int breaking, const char *fmt, ...)
 {
 	cJSON *c = cJSON_CreateObject();
 	va_list ap;
@@ -67,7 +68,7 @@ static const cJSON *shape_of(const cJSON *field)
 	return cJSON_IsArray(s) ? s : NULL;
 }
 
-/* Returns shape as people read it: "[-1,3]", "[]" (scalar), "unknown"; malloc'd. */
+/* Returns shape for people: "[-1,3]", "[]" (a scalar), "unknown"; malloc'd. */
 static char *shape_text(const cJSON *shape)
 {
 	struct mlreg_buf b = MLREG_BUF_INIT;
@@ -78,7 +79,8 @@ static char *shape_text(const cJSON *shape)
 		return xstrdup("unknown");
 	mlreg_buf_addch(&b, '[');
 	cJSON_ArrayForEach(d, shape) {
-		snprintf(num, sizeof(num), "%s%lld", d == shape->child ? "" : ",",
+		snprintf(num, sizeof(num), "%s%lld",
+			 d == shape->child ? "" : ",",
 			 (long long)d->valuedouble);
 		mlreg_buf_addstr(&b, num);
 	}
@@ -97,8 +99,9 @@ static long long dim(const cJSON *d)
  * field: wide must accept every shape narrow allows (an input: wide is B,
  * narrow A; an output: wide is A, narrow B).
  */
-static int compare_shapes(cJSON *changes, const char *sig, const char *kind, const char *name,
-			  const cJSON *fa, const cJSON *fb, int input)
+static int compare_shapes(cJSON *changes, const char *sig, const char *kind,
+			  const char *name, const cJSON *fa, const cJSON *fb,
+			  int input)
 {
 	const cJSON *sa = shape_of(fa), *sb = shape_of(fb);
 	const cJSON *wide = input ? sb : sa, *narrow = input ? sa : sb;
@@ -115,8 +118,10 @@ static int compare_shapes(cJSON *changes, const char *sig, const char *kind, con
 		why = input ? "any shape is accepted" : "A promised no shape";
 	} else if (!narrow) {
 		breaking = 1;
-		why = input ? "any shape was accepted" : "the shape is no longer known";
-	} else if ((n = cJSON_GetArraySize(wide)) != cJSON_GetArraySize(narrow)) {
+		why = input ? "any shape was accepted"
+			    : "the shape is no longer known";
+	} else if ((n = cJSON_GetArraySize(wide)) !=
+		   cJSON_GetArraySize(narrow)) {
 		breaking = 1;
 		why = "the rank changed";
 	} else {
@@ -127,44 +132,57 @@ static int compare_shapes(cJSON *changes, const char *sig, const char *kind, con
 				continue;
 			breaking = 1;
 			if (input && s == -1)
-				snprintf(buf, sizeof(buf), "dimension %d took any size, now only %lld", i, w);
+				snprintf(buf, sizeof(buf), "dimension %d took "
+					 "any size, now only %lld", i, w);
 			else if (input)
-				snprintf(buf, sizeof(buf), "dimension %d took %lld, now only %lld", i, s, w);
+				snprintf(buf, sizeof(buf), "dimension %d took "
+					 "%lld, now only %lld", i, s, w);
 			else if (s == -1)
-				snprintf(buf, sizeof(buf), "dimension %d was %lld, now any size", i, w);
+				snprintf(buf, sizeof(buf),
+					 "dimension %d was %lld, now any size",
+					 i, w);
 			else
-				snprintf(buf, sizeof(buf), "dimension %d was %lld, now %lld", i, w, s);
+				snprintf(buf, sizeof(buf),
+					 "dimension %d was %lld, now %lld", i,
+					 w, s);
 			why = buf;
 		}
 		if (!breaking)
 			why = input ? "wider" : "narrower";
 	}
-	add_change(changes, sig, kind, name, breaking, "shape %s became %s: %s", ta, tb, why);
+	add_change(changes, sig, kind, name, breaking, "shape %s became %s: %s",
+		   ta, tb, why);
 	free(ta);
 	free(tb);
 	return breaking;
 }
 
 static int compare_fields(cJSON *changes, const char *sig, const char *kind,
-			  const char *prefix, const cJSON *fa, const cJSON *fb, int input);
+			  const char *prefix, const cJSON *fa, const cJSON *fb,
+			  int input);
 
 /* Returns the number of breaking changes appended for field a becoming b. */
-static int compare_field(cJSON *changes, const char *sig, const char *kind, const char *name,
-			 const cJSON *a, const cJSON *b, int input)
+static int compare_field(cJSON *changes, const char *sig, const char *kind,
+			 const char *name, const cJSON *a, const cJSON *b,
+			 int input)
 {
-	const char *ta = mlreg_doc_str(a, "type", ""), *tb = mlreg_doc_str(b, "type", "");
-	const char *pa = mlreg_doc_str(a, "profile", NULL), *pb = mlreg_doc_str(b, "profile", NULL);
+	const char *ta = mlreg_doc_str(a, "type", ""),
+		   *tb = mlreg_doc_str(b, "type", "");
+	const char *pa = mlreg_doc_str(a, "profile", NULL),
+		   *pb = mlreg_doc_str(b, "profile", NULL);
 	int breaking;
 
 	if (strcmp(ta, tb))
-		return add_change(changes, sig, kind, name, 1, "type %s became %s", ta, tb);
+		return add_change(changes, sig, kind, name, 1,
+				  "type %s became %s", ta, tb);
 	if ((pa || pb) && (!pa || !pb || strcmp(pa, pb)))
 		add_change(changes, sig, kind, name, 0, "profile %s became %s",
 			   pa ? pa : "(none)", pb ? pb : "(none)");
 	breaking = compare_shapes(changes, sig, kind, name, a, b, input);
 	if (!strcmp(ta, "map"))
-		breaking += compare_fields(changes, sig, kind, name, get(a, "fields"),
-					   get(b, "fields"), input);
+		breaking += compare_fields(changes, sig, kind, name,
+					   get(a, "fields"), get(b, "fields"),
+					   input);
 	return breaking;
 }
 
@@ -173,19 +191,23 @@ static int compare_field(cJSON *changes, const char *sig, const char *kind, cons
  * (A's) and fb (B's); a nested field's name is "prefix.name".
  */
 static int compare_fields(cJSON *changes, const char *sig, const char *kind,
-			  const char *prefix, const cJSON *fa, const cJSON *fb, int input)
+			  const char *prefix, const cJSON *fa, const cJSON *fb,
+			  int input)
 {
 	const cJSON *f, *g;
 	int breaking = 0;
 
 	cJSON_ArrayForEach(f, fa) {
 		const char *n = mlreg_doc_str(f, "name", "");
-		char *full = prefix ? xasprintf("%s.%s", prefix, n) : xstrdup(n);
+		char *full =
+			prefix ? xasprintf("%s.%s", prefix, n) : xstrdup(n);
 		if (!(g = by_name(fb, n)))
-			breaking += add_change(changes, sig, kind, full, 1, input
-					       ? "no longer accepted" : "no longer given");
+			breaking += add_change(changes, sig, kind, full, 1,
+					       input ? "no longer accepted"
+						     : "no longer given");
 		else
-			breaking += compare_field(changes, sig, kind, full, f, g, input);
+			breaking += compare_field(changes, sig, kind, full, f,
+						  g, input);
 		free(full);
 	}
 	cJSON_ArrayForEach(g, fb) {
@@ -214,18 +236,22 @@ cJSON *mlreg_compare_signatures(const cJSON *a, const cJSON *b)
 	cJSON_ArrayForEach(s, a) {
 		const char *n = mlreg_doc_str(s, "name", "");
 		if (!(t = by_name(b, n))) {
-			breaking += add_change(changes, n, "signature", n, 1, "no longer offered");
+			breaking += add_change(changes, n, "signature", n, 1,
+					       "no longer offered");
 			continue;
 		}
-		breaking += compare_fields(changes, n, "input", NULL, get(s, "inputs"),
-					   get(t, "inputs"), 1);
-		breaking += compare_fields(changes, n, "output", NULL, get(s, "outputs"),
-					   get(t, "outputs"), 0);
+		breaking +=
+			compare_fields(changes, n, "input", NULL,
+				       get(s, "inputs"), get(t, "inputs"), 1);
+		breaking +=
+			compare_fields(changes, n, "output", NULL,
+				       get(s, "outputs"), get(t, "outputs"), 0);
 	}
 	cJSON_ArrayForEach(t, b) {
 		const char *n = mlreg_doc_str(t, "name", "");
 		if (!by_name(a, n))
-			add_change(changes, n, "signature", n, 0, "new signature");
+			add_change(changes, n, "signature", n, 0,
+				   "new signature");
 	}
 	if (breaking)
 		verdict = "breaking";
@@ -251,7 +277,10 @@ static cJSON *file_state(const cJSON *f)
 	return o;
 }
 
-/* Returns a new {added, removed, changed} of two file lists sorted by path; *n counts them. */
+/*
+ * Returns a new {added, removed, changed} of two file lists sorted by path;
+ * *n counts them.
+ */
 static cJSON *compare_files(const cJSON *fa, const cJSON *fb, int *n)
 {
 	cJSON *out = cJSON_CreateObject();
@@ -261,8 +290,10 @@ static cJSON *compare_files(const cJSON *fa, const cJSON *fb, int *n)
 	const cJSON *x = fa ? fa->child : NULL, *y = fb ? fb->child : NULL;
 
 	while (x || y) {
-		int c = !x ? 1 : !y ? -1 : strcmp(mlreg_doc_str(x, "path", ""),
-						  mlreg_doc_str(y, "path", ""));
+		int c = !x   ? 1
+			: !y ? -1
+			     : strcmp(mlreg_doc_str(x, "path", ""),
+				      mlreg_doc_str(y, "path", ""));
 		if (c < 0) {
 			cJSON_AddItemToArray(removed, cJSON_Duplicate(x, 1));
 			x = x->next;
@@ -276,7 +307,9 @@ static cJSON *compare_files(const cJSON *fa, const cJSON *fb, int *n)
 				cJSON_Delete(sb);
 			} else {
 				e = cJSON_CreateObject();
-				cJSON_AddStringToObject(e, "path", mlreg_doc_str(x, "path", ""));
+				cJSON_AddStringToObject(
+					e, "path",
+					mlreg_doc_str(x, "path", ""));
 				cJSON_AddItemToObject(e, "a", sa);
 				cJSON_AddItemToObject(e, "b", sb);
 				cJSON_AddItemToArray(changed, e);
@@ -290,7 +323,10 @@ static cJSON *compare_files(const cJSON *fa, const cJSON *fb, int *n)
 	return out;
 }
 
-/* Returns a new {added, removed, changed} of two objects' top-level keys; *n counts them. */
+/*
+ * Returns a new {added, removed, changed} of two objects' top-level keys;
+ * *n counts them.
+ */
 static cJSON *compare_keys(const cJSON *a, const cJSON *b, int *n)
 {
 	cJSON *out = cJSON_CreateObject();
@@ -302,7 +338,8 @@ static cJSON *compare_keys(const cJSON *a, const cJSON *b, int *n)
 	*n = 0;
 	cJSON_ArrayForEach(k, a) {
 		if (!(v = get(b, k->string))) {
-			cJSON_AddItemToObject(removed, k->string, cJSON_Duplicate(k, 1));
+			cJSON_AddItemToObject(removed, k->string,
+					      cJSON_Duplicate(k, 1));
 			++*n;
 		} else if (!cJSON_Compare(k, v, 1)) {
 			cJSON *e = cJSON_AddObjectToObject(changed, k->string);
@@ -311,20 +348,23 @@ static cJSON *compare_keys(const cJSON *a, const cJSON *b, int *n)
 			++*n;
 		}
 	}
-	cJSON_ArrayForEach(v, b)
-		if (!get(a, v->string)) {
-			cJSON_AddItemToObject(added, v->string, cJSON_Duplicate(v, 1));
-			++*n;
-		}
+	cJSON_ArrayForEach(v, b) {
+		if (get(a, v->string))
+			continue;
+		cJSON_AddItemToObject(added, v->string, cJSON_Duplicate(v, 1));
+		++*n;
+	}
 	return out;
 }
 
-/* Returns one metric's comparison {key, a, b, status, delta}; *n counts a difference. */
+/* Returns a metric's {key, a, b, status, delta}; *n counts a difference. */
 static cJSON *metric(const char *key, const cJSON *va, const cJSON *vb, int *n)
 {
 	cJSON *e = cJSON_CreateObject();
-	const char *status = !va ? "added" : !vb ? "removed"
-			   : cJSON_Compare(va, vb, 1) ? "same" : "changed";
+	const char *status = !va			? "added"
+			     : !vb			? "removed"
+			     : cJSON_Compare(va, vb, 1) ? "same"
+							: "changed";
 
 	cJSON_AddStringToObject(e, "key", key);
 	if (va)
@@ -333,7 +373,8 @@ static cJSON *metric(const char *key, const cJSON *va, const cJSON *vb, int *n)
 		cJSON_AddItemToObject(e, "b", cJSON_Duplicate(vb, 1));
 	cJSON_AddStringToObject(e, "status", status);
 	if (cJSON_IsNumber(va) && cJSON_IsNumber(vb))
-		cJSON_AddNumberToObject(e, "delta", vb->valuedouble - va->valuedouble);
+		cJSON_AddNumberToObject(e, "delta",
+					vb->valuedouble - va->valuedouble);
 	*n += strcmp(status, "same") != 0;
 	return e;
 }
@@ -344,14 +385,15 @@ static cJSON *identity(const cJSON *v)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "model", mlreg_doc_str(v, "model", ""));
-	cJSON_AddNumberToObject(o, "version", (double)mlreg_doc_int(v, "version", 0));
+	cJSON_AddNumberToObject(o, "version",
+				(double)mlreg_doc_int(v, "version", 0));
 	cJSON_AddStringToObject(o, "id", mlreg_doc_str(v, "id", ""));
 	return o;
 }
 
 cJSON *mlreg_compare_versions(const cJSON *a, const cJSON *b)
 {
-	cJSON *out = cJSON_CreateObject(), *metrics, *sig, *fw;
+	cJSON *out = cJSON_CreateObject(), *metrics, *sig, *fw, *e;
 	const cJSON *ma = get(a, "metrics"), *mb = get(b, "metrics"), *k;
 	const cJSON *fa = get(a, "framework"), *fb = get(b, "framework");
 	int n = 0, differ = 0;
@@ -359,30 +401,42 @@ cJSON *mlreg_compare_versions(const cJSON *a, const cJSON *b)
 
 	cJSON_AddItemToObject(out, "a", identity(a));
 	cJSON_AddItemToObject(out, "b", identity(b));
-	cJSON_AddItemToObject(out, "files", compare_files(get(a, "files"), get(b, "files"), &n));
+	cJSON_AddItemToObject(
+		out, "files",
+		compare_files(get(a, "files"), get(b, "files"), &n));
 	differ += n;
 	if ((cJSON_IsObject(fa) || cJSON_IsObject(fb)) &&
 	    !(fa && fb && cJSON_Compare(fa, fb, 1))) {
 		fw = cJSON_AddObjectToObject(out, "framework");
-		cJSON_AddItemToObject(fw, "a", cJSON_IsObject(fa) ? cJSON_Duplicate(fa, 1)
-								  : cJSON_CreateNull());
-		cJSON_AddItemToObject(fw, "b", cJSON_IsObject(fb) ? cJSON_Duplicate(fb, 1)
-								  : cJSON_CreateNull());
+		cJSON_AddItemToObject(fw, "a", cJSON_IsObject(fa) ?
+			cJSON_Duplicate(fa, 1) : cJSON_CreateNull());
+		cJSON_AddItemToObject(fw, "b", cJSON_IsObject(fb) ?
+			cJSON_Duplicate(fb, 1) : cJSON_CreateNull());
 		differ++;
 	} else {
 		cJSON_AddNullToObject(out, "framework");
 	}
 	metrics = cJSON_AddArrayToObject(out, "metrics");
-	cJSON_ArrayForEach(k, ma)
-		cJSON_AddItemToArray(metrics, metric(k->string, k, get(mb, k->string), &differ));
-	cJSON_ArrayForEach(k, mb)
-		if (!get(ma, k->string))
-			cJSON_AddItemToArray(metrics, metric(k->string, NULL, k, &differ));
-	cJSON_AddItemToObject(out, "hparams", compare_keys(get(a, "hparams"), get(b, "hparams"), &n));
+	cJSON_ArrayForEach(k, ma) {
+		e = metric(k->string, k, get(mb, k->string), &differ);
+		cJSON_AddItemToArray(metrics, e);
+	}
+	cJSON_ArrayForEach(k, mb) {
+		if (get(ma, k->string))
+			continue;
+		e = metric(k->string, NULL, k, &differ);
+		cJSON_AddItemToArray(metrics, e);
+	}
+	cJSON_AddItemToObject(
+		out, "hparams",
+		compare_keys(get(a, "hparams"), get(b, "hparams"), &n));
 	differ += n;
-	cJSON_AddItemToObject(out, "metadata", compare_keys(get(a, "metadata"), get(b, "metadata"), &n));
+	cJSON_AddItemToObject(
+		out, "metadata",
+		compare_keys(get(a, "metadata"), get(b, "metadata"), &n));
 	differ += n;
-	sig = mlreg_compare_signatures(get(a, "signatures"), get(b, "signatures"));
+	sig = mlreg_compare_signatures(get(a, "signatures"),
+				       get(b, "signatures"));
 	verdict = mlreg_doc_str(sig, "verdict", "");
 	differ += strcmp(verdict, "identical") && strcmp(verdict, "none");
 	cJSON_AddItemToObject(out, "signature", sig);
