@@ -240,7 +240,9 @@ int cmd_diff(int argc, char **argv, struct mlreg_store *store)
 		       mlreg_doc_int(b, "version", 0));
 	if (sig_only) {
 		if (json) {
-			static const char *const keep[] = { "a", "b", "signature" };
+			static const char *const keep[] = {
+				"a", "b", "signature"
+			};
 			size_t i;
 			out = cJSON_CreateObject();
 			for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
