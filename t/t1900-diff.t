@@ -303,6 +303,15 @@ test_expect_success 'usage errors' - <<-\EOF
 	test_grep "^usage: mlreg diff" out
 EOF
 
+test_expect_success 'values with control characters are printed escaped' - <<-\EOF
+	mlreg create esc &&
+	mlreg register esc v1 -m "note=plain" >/dev/null &&
+	mlreg register esc v1 -m "note=$(printf 'a\033]0;x\007b')" >/dev/null &&
+	mlreg diff esc@1 esc@2 >out &&
+	test_no_control_chars out &&
+	test_grep '^  ~ note: "plain" -> "a\\u001b\]0;x\\u0007b"$' out
+EOF
+
 test_expect_success 'diff changes nothing' - <<-\EOF
 	store_snapshot >before &&
 	mlreg diff clf@1 clf >/dev/null &&
