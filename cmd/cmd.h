@@ -60,6 +60,7 @@ extern const char *store_option;	/* --store PATH, or NULL */
 int cmd_checkout(int argc, char **argv, struct mlreg_store *store);
 int cmd_create(int argc, char **argv, struct mlreg_store *store);
 int cmd_describe(int argc, char **argv, struct mlreg_store *store);
+int cmd_diff(int argc, char **argv, struct mlreg_store *store);
 int cmd_download(int argc, char **argv, struct mlreg_store *store);
 int cmd_export(int argc, char **argv, struct mlreg_store *store);
 int cmd_fsck(int argc, char **argv, struct mlreg_store *store);
@@ -84,7 +85,7 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store);
  * completion against the option tables).
  */
 extern const char cmd_checkout_usage[], cmd_create_usage[], cmd_describe_usage[],
-	cmd_download_usage[], cmd_export_usage[], cmd_fsck_usage[], cmd_import_usage[],
+	cmd_diff_usage[], cmd_download_usage[], cmd_export_usage[], cmd_fsck_usage[], cmd_import_usage[],
 	cmd_init_usage[], cmd_inspect_usage[], cmd_list_usage[], cmd_list_versions_usage[],
 	cmd_metadata_usage[], cmd_register_usage[], cmd_remote_usage[], cmd_upload_usage[],
 	cmd_validate_usage[], cmd_search_usage[];

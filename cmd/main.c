@@ -20,6 +20,8 @@ static const struct cmd commands[] = {
 	  cmd_create_usage },
 	{ "describe", cmd_describe, NEED_STORE, "show a model and one of its versions",
 	  cmd_describe_usage },
+	{ "diff", cmd_diff, NEED_STORE, "show what changed between two versions",
+	  cmd_diff_usage },
 	{ "download", cmd_download, NEED_STORE, "bring versions from a remote into the store",
 	  cmd_download_usage },
 	{ "export", cmd_export, NEED_STORE, "write a version as a zip or tar.gz artifact archive",

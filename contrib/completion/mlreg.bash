@@ -23,7 +23,7 @@
 # directory of -C DIR, as mlreg takes them).  Works with or without the
 # bash-completion package.
 
-_mlreg_commands="init create register import describe list list-versions search metadata checkout export validate inspect template fsck remote upload download help"
+_mlreg_commands="init create register import describe diff list list-versions search metadata checkout export validate inspect template fsck remote upload download help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
@@ -34,6 +34,7 @@ _mlreg_opts()
 	register) echo "-m --metadata --message --framework --metrics-file --metric --hparams-file --hparam --spec --contract --create --json -q --quiet -h --help" ;;
 	import) echo "--name --message --json -h --help" ;;
 	describe) echo "--json -h --help" ;;
+	diff) echo "--json --exit-code --signature-only -h --help" ;;
 	list) echo "--sort-by --order-by --name --description --remote --json -h --help" ;;
 	list-versions) echo "--remote --json --filter --sort-by --order-by --limit --columns -h --help" ;;
 	search) echo "--filter --sort-by --order-by --limit --columns --json -h --help" ;;
@@ -330,7 +331,7 @@ _mlreg()
 	init:0) _mlreg_files -d; return ;;
 	help:0) _mlreg_reply "$cur" $_mlreg_commands; return ;;
 	register:0 | list-versions:0 | metadata:0) what=name ;;
-	describe:0 | checkout:0 | export:0) what=ref ;;
+	describe:0 | checkout:0 | export:0 | diff:0 | diff:1) what=ref ;;
 	validate:0) what=ref; _mlreg_files; files=("${COMPREPLY[@]}") ;;
 	register:* | import:0 | inspect:*) _mlreg_files; return ;;
 	checkout:1 | template:1) _mlreg_files -d; return ;;

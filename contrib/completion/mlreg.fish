@@ -158,6 +158,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a create -d 'create a model'
 complete -c mlreg -n 'not __mlreg_cmd' -a register -d 'store files as the next version of a model'
 complete -c mlreg -n 'not __mlreg_cmd' -a import -d 'register a model from an MLX model YAML, .tar.gz or URL'
 complete -c mlreg -n 'not __mlreg_cmd' -a describe -d 'show a model and one of its versions'
+complete -c mlreg -n 'not __mlreg_cmd' -a diff -d 'compare two versions: files, metrics, metadata, signature'
 complete -c mlreg -n 'not __mlreg_cmd' -a list -d 'list models'
 complete -c mlreg -n 'not __mlreg_cmd' -a list-versions -d "list a model's versions, newest first"
 complete -c mlreg -n 'not __mlreg_cmd' -a search -d 'find versions across models by a filter expression'
@@ -174,7 +175,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a download -d 'bring versions from a rem
 complete -c mlreg -n 'not __mlreg_cmd' -a help -d 'show help for mlreg or a command'
 
 # -h/--help, which every command takes.
-for c in init create register import describe list list-versions search metadata checkout export validate inspect template fsck remote upload download help
+for c in init create register import describe diff list list-versions search metadata checkout export validate inspect template fsck remote upload download help
     complete -c mlreg -n "__mlreg_using $c" -s h -l help -d 'show the usage'
 end
 
@@ -213,6 +214,12 @@ complete -c mlreg -n '__mlreg_using import' -F
 # describe
 complete -c mlreg -n '__mlreg_using describe' -l json -d 'print the model and version as JSON'
 complete -c mlreg -n '__mlreg_using describe; and test (__mlreg_npos) = 0' -a '(__mlreg_refs)'
+
+# diff
+complete -c mlreg -n '__mlreg_using diff' -l json -d 'print the comparison as JSON'
+complete -c mlreg -n '__mlreg_using diff' -l exit-code -d 'exit 1 when the versions differ'
+complete -c mlreg -n '__mlreg_using diff' -l signature-only -d 'only whether B can replace A; exit 1 when breaking'
+complete -c mlreg -n '__mlreg_using diff; and test (__mlreg_npos) -lt 2' -a '(__mlreg_refs)'
 
 # list
 complete -c mlreg -n '__mlreg_using list' -l sort-by -x -a 'name description creation_time last_updated_time' -d 'the sort key'
@@ -298,4 +305,4 @@ end
 complete -c mlreg -n '__mlreg_using download' -l all -d 'also the files of every earlier version'
 
 # help
-complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe list list-versions search metadata checkout export validate inspect template fsck remote upload download help'
+complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata checkout export validate inspect template fsck remote upload download help'
