@@ -277,10 +277,12 @@ test_expect_success 's3_restart keeps the port and the data' '
 	cmp big big.again
 '
 
-# Under prove -j2 another script's server may take the port s3_stop freed,
-# before this request: the proxy then sees that one break the request
-# (upstream-broke) rather than refuse it (upstream-down), and logs it once
-# the relay is over, which may be after curl returned.
+# The server's port is its home port (10000 + the script's number), outside
+# the ranges the system and the other scripts draw from, so nothing takes it
+# while the server is down.  The proxy may still see the stop break a
+# connection it kept (upstream-broke) rather than refuse a new one
+# (upstream-down), and logs it once the relay is over, which may be after
+# curl returned.
 test_expect_success 'with the server stopped, the proxy breaks connections' '
 	s3_stop &&
 	test_must_fail curl -sS -m 20 "$PROXY_ENDPOINT/mlreg-test/dir/hello.txt" &&
