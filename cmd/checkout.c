@@ -32,8 +32,8 @@ int cmd_checkout(int argc, char **argv, struct mlreg_store *store)
 		return cmd_usage_error(argc - optind > 2 ? "too many arguments"
 				       : argc - optind == 1 ? "missing target directory"
 				       : "missing model name");
-	if ((err = mlreg_ref_parse(argv[optind], &name, &n)) < 0)
-		return cmd_fail(err);
+	if ((ret = cmd_resolve(store, argv[optind], &name, &n, 1)) != EXIT_OK)
+		return ret;
 	if ((err = mlreg_version_load(&version, store, name, n)) < 0 ||
 	    (err = mlreg_checkout(store, version, argv[optind + 1], force)) < 0)
 		ret = cmd_fail(err);

@@ -32,6 +32,7 @@
 #include "checkout.h"
 #include "doc.h"
 #include "error.h"
+#include "lifecycle.h"
 #include "name.h"
 #include "registry.h"
 #include "store.h"
@@ -57,8 +58,10 @@ struct cmd {
 extern const struct cmd *current_cmd;
 extern const char *store_option;	/* --store PATH, or NULL */
 
+int cmd_alias(int argc, char **argv, struct mlreg_store *store);
 int cmd_checkout(int argc, char **argv, struct mlreg_store *store);
 int cmd_create(int argc, char **argv, struct mlreg_store *store);
+int cmd_deprecate(int argc, char **argv, struct mlreg_store *store);
 int cmd_describe(int argc, char **argv, struct mlreg_store *store);
 int cmd_diff(int argc, char **argv, struct mlreg_store *store);
 int cmd_download(int argc, char **argv, struct mlreg_store *store);
@@ -75,6 +78,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store);
 int cmd_remote(int argc, char **argv, struct mlreg_store *store);
 int cmd_search(int argc, char **argv, struct mlreg_store *store);
 int cmd_template(int argc, char **argv, struct mlreg_store *store);
+int cmd_undeprecate(int argc, char **argv, struct mlreg_store *store);
 int cmd_upload(int argc, char **argv, struct mlreg_store *store);
 int cmd_validate(int argc, char **argv, struct mlreg_store *store);
 
@@ -84,7 +88,7 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store);
  * added in one place (t/t0020-options.t checks the usage, man page and
  * completion against the option tables).
  */
-extern const char cmd_checkout_usage[], cmd_create_usage[], cmd_describe_usage[],
+extern const char cmd_alias_usage[], cmd_deprecate_usage[], cmd_checkout_usage[], cmd_create_usage[], cmd_describe_usage[],
 	cmd_diff_usage[], cmd_download_usage[], cmd_export_usage[], cmd_fsck_usage[], cmd_import_usage[],
 	cmd_init_usage[], cmd_inspect_usage[], cmd_list_usage[], cmd_list_versions_usage[],
 	cmd_metadata_usage[], cmd_register_usage[], cmd_remote_usage[], cmd_upload_usage[],
@@ -168,6 +172,15 @@ void cmd_print_message(FILE *f, const char *lead, const char *msg);
  * exit code after printing the error otherwise.
  */
 int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv);
+
+/*
+ * Returns EXIT_OK after resolving spec (NAME, NAME@N, NAME@ALIAS,
+ * NAME@latest: lifecycle.h) to *name (malloc'd) and *n; an exit code after
+ * printing the error otherwise.  With warn, a deprecated version gets a
+ * "warning: NAME@N is deprecated" line on stderr.
+ */
+int cmd_resolve(const struct mlreg_store *store, const char *spec, char **name, long *n,
+		int warn);
 
 /* Prints "warning: msg" on stderr (a warn callback of the library). */
 void cmd_warn(void *ctx, const char *msg);

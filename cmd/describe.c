@@ -132,6 +132,18 @@ static void print_version(const cJSON *v)
 	cmd_printf("created:      %s\n", cmd_str(v, "created"));
 	cmd_printf("message:      %s\n", cmd_str(v, "message"));
 	cmd_printf("size:         %s (%lld bytes)\n", size, mlreg_doc_int(v, "size", 0));
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(v, "aliases")) > 0) {
+		const cJSON *a;
+		int first = 1;
+		cmd_printf("aliases:     ");
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v, "aliases")) {
+			cmd_printf("%s%s", first ? " " : ", ", cJSON_IsString(a) ? a->valuestring : "");
+			first = 0;
+		}
+		cmd_printf("\n");
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "deprecated")))
+		cmd_printf("deprecated:   yes\n");
 	if (cJSON_IsObject(fw)) {
 		const char *ver = mlreg_doc_str(fw, "version", NULL);
 		cmd_printf("framework:    %s%s%s\n", cmd_str(fw, "name"), ver ? " " : "", ver ? ver : "");
@@ -183,17 +195,27 @@ int cmd_describe(int argc, char **argv, struct mlreg_store *store)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing model name");
-	if ((err = mlreg_ref_parse(argv[optind], &name, &n)) < 0)
-		return cmd_fail(err);
-	if ((err = mlreg_model_load(&model, store, name)) < 0) {
+	/* a bare NAME of a model without versions describes the model alone */
+	if (!strchr(argv[optind], '@') && mlreg_model_load(&model, store, argv[optind]) == 0 &&
+	    mlreg_doc_int(model, "latest_version", 0) == 0) {
+		name = xstrdup(argv[optind]);
+		n = 0;
+	} else {
+		cJSON_Delete(model);
+		model = NULL;
+		if ((ret = cmd_resolve(store, argv[optind], &name, &n, 0)) != EXIT_OK)
+			return ret;
+	}
+	if (!model && (err = mlreg_model_load(&model, store, name)) < 0) {
 		ret = cmd_fail(err);
 		goto done;
 	}
-	if (n > 0 || mlreg_doc_int(model, "latest_version", 0) > 0) {
+	if (n > 0) {
 		if ((err = mlreg_version_load(&version, store, name, n)) < 0) {
 			ret = cmd_fail(err);
 			goto done;
 		}
+		mlreg_lifecycle_annotate(version, model);
 	}
 	if (json) {
 		out = mlreg_model_public(model);

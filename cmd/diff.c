@@ -35,26 +35,19 @@ static int count(const cJSON *obj, const char *key)
 
 /*
  * Returns 0 after loading the version ref names ("NAME", "NAME@N",
- * "NAME@latest") into *out; an exit code after printing the error.
- * "@latest" is read here, not by mlreg_ref_parse(), which the other
- * commands share: the aliases of issue 11 are to move it there.
+ * "NAME@ALIAS", "NAME@latest") into *out; an exit code after printing the
+ * error.
  */
 static int load_ref(cJSON **out, struct mlreg_store *store, const char *ref)
 {
-	size_t len = strlen(ref);
-	char *spec, *name = NULL;
+	char *name = NULL;
 	long n;
-	int err, ret = EXIT_OK;
+	int err, ret;
 
-	if (len > 7 && !strcmp(ref + len - 7, "@latest") &&
-	    !memchr(ref, '@', len - 7))
-		spec = xasprintf("%.*s", (int)(len - 7), ref);
-	else
-		spec = xstrdup(ref);
-	if ((err = mlreg_ref_parse(spec, &name, &n)) < 0 ||
-	    (err = mlreg_version_load(out, store, name, n)) < 0)
+	if ((ret = cmd_resolve(store, ref, &name, &n, 0)) != EXIT_OK)
+		return ret;
+	if ((err = mlreg_version_load(out, store, name, n)) < 0)
 		ret = cmd_fail(err);
-	free(spec);
 	free(name);
 	return ret;
 }

@@ -62,8 +62,8 @@ int cmd_export(int argc, char **argv, struct mlreg_store *store)
 	if (to_stdout && !force && isatty(STDOUT_FILENO))
 		return cmd_usage_error("refusing to write a %s archive to a terminal (use --force "
 				       "to write it anyway)", format);
-	if ((err = mlreg_ref_parse(argv[optind], &name, &n)) < 0)
-		return cmd_fail(err);
+	if ((ret = cmd_resolve(store, argv[optind], &name, &n, 1)) != EXIT_OK)
+		return ret;
 	if ((err = mlreg_version_load(&version, store, name, n)) < 0 ||
 	    (err = to_stdout ? mlreg_export_fd(store, version, format, STDOUT_FILENO,
 					       "standard output")

@@ -48,6 +48,8 @@ int cmd_query_option(struct cmd_query *q, int c, const char *arg)
 	case CMD_OPT_SORT_BY:
 		if ((err = mlreg_field_check(arg)) < 0)
 			return cmd_fail(err);
+		if (!strcmp(arg, "aliases"))
+			return cmd_usage_error("cannot sort by aliases (a version has several)");
 		q->sort_by = arg;
 		return 0;
 	case CMD_OPT_ORDER_BY:
@@ -103,6 +105,7 @@ struct source {
 	struct mlreg_store *store;
 	char **names;		/* the models, in output order */
 	long *latest;		/* their latest version numbers */
+	cJSON **models;		/* their records (aliases, deprecated), or NULL */
 	size_t n;
 	const cJSON *list;	/* or one model's records, newest first */
 };
@@ -127,6 +130,8 @@ struct out {
  */
 static int load(cJSON **v, int *owned, const struct source *src, size_t i, long n)
 {
+	int err;
+
 	if (src->list) {
 		int size = cJSON_GetArraySize(src->list);
 		*owned = 0;
@@ -135,7 +140,9 @@ static int load(cJSON **v, int *owned, const struct source *src, size_t i, long 
 		return *v ? 0 : mlreg_error_set(MLREG_ECORRUPT, "version %ld not in the list", n);
 	}
 	*owned = 1;
-	return mlreg_version_load(v, src->store, src->names[i], n);
+	if ((err = mlreg_version_load(v, src->store, src->names[i], n)) == 0 && src->models)
+		mlreg_lifecycle_annotate(*v, src->models[i]);
+	return err;
 }
 
 /* Returns 1 when every filter of q matches v. */
@@ -246,7 +253,18 @@ static void emit(struct out *o, const cJSON *v)
 	}
 	if (!q->search) {
 		const char *msg = cmd_str(v, "message");
-		cmd_printf("  %.*s", (int)strcspn(msg, "\r\n"), msg);	/* the subject line */
+		const cJSON *a, *aliases = cJSON_GetObjectItemCaseSensitive(v, "aliases");
+		int first = 1;
+		cmd_printf("  ");
+		cJSON_ArrayForEach(a, aliases) {	/* as git log --decorate */
+			cmd_printf("%s%s", first ? "(" : ", ", cJSON_IsString(a) ? a->valuestring : "");
+			first = 0;
+		}
+		if (!first)
+			cmd_printf(") ");
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "deprecated")))
+			cmd_printf("[deprecated] ");
+		cmd_printf("%.*s", (int)strcspn(msg, "\r\n"), msg);	/* the subject line */
 	}
 	cmd_printf("\n");
 }
@@ -327,7 +345,7 @@ static int name_cmp(const void *a, const void *b)
 int cmd_query_run(struct cmd_query *q, struct mlreg_store *store, char **names, size_t n,
 		  const cJSON *remote_list)
 {
-	struct source src = { store, NULL, NULL, 0, remote_list };
+	struct source src = { store, NULL, NULL, NULL, 0, remote_list };
 	cJSON *models = NULL, *m;
 	size_t i;
 	int err = 0;
@@ -357,18 +375,21 @@ int cmd_query_run(struct cmd_query *q, struct mlreg_store *store, char **names, 
 			src.names[src.n++] = xstrdup(names[i]);
 	}
 	src.latest = xcalloc(src.n + 1, sizeof(long));
+	src.models = xcalloc(src.n + 1, sizeof(cJSON *));
 	for (i = 0; i < src.n; i++) {
-		if ((err = mlreg_model_load(&m, store, src.names[i])) < 0)
+		if ((err = mlreg_model_load(&src.models[i], store, src.names[i])) < 0)
 			goto done;
-		src.latest[i] = (long)mlreg_doc_int(m, "latest_version", 0);
-		cJSON_Delete(m);
+		src.latest[i] = (long)mlreg_doc_int(src.models[i], "latest_version", 0);
 	}
 	err = run(q, &src);
 done:
-	for (i = 0; i < src.n; i++)
+	for (i = 0; i < src.n; i++) {
 		free(src.names[i]);
+		cJSON_Delete(src.models ? src.models[i] : NULL);
+	}
 	free(src.names);
 	free(src.latest);
+	free(src.models);
 	return err < 0 ? cmd_fail(err) : EXIT_OK;
 }
 

@@ -14,10 +14,14 @@ const char *store_option;
 
 /* Alphabetical. */
 static const struct cmd commands[] = {
+	{ "alias", cmd_alias, NEED_STORE, "set, remove, list and log a model's aliases (stages)",
+	  cmd_alias_usage },
 	{ "checkout", cmd_checkout, NEED_STORE, "write a version's files into a directory",
 	  cmd_checkout_usage },
 	{ "create", cmd_create, NEED_STORE, "create a model",
 	  cmd_create_usage },
+	{ "deprecate", cmd_deprecate, NEED_STORE, "mark a version as one not to use",
+	  cmd_deprecate_usage },
 	{ "describe", cmd_describe, NEED_STORE, "show a model and one of its versions",
 	  cmd_describe_usage },
 	{ "diff", cmd_diff, NEED_STORE, "show what changed between two versions",
@@ -50,6 +54,8 @@ static const struct cmd commands[] = {
 	  cmd_search_usage },
 	{ "template", cmd_template, 0, "print an MLX model spec skeleton for a repository",
 	  "usage: mlreg template trainable|servable [DIR]\n" },
+	{ "undeprecate", cmd_undeprecate, NEED_STORE, "clear a version's deprecation",
+	  cmd_deprecate_usage },
 	{ "upload", cmd_upload, NEED_STORE, "send versions the remote lacks",
 	  cmd_upload_usage },
 	{ "validate", cmd_validate, TRY_STORE, "run a version's, a directory's or an archive's checks",

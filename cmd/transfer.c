@@ -3,6 +3,7 @@
  * remote from the arguments, the transfer settings from the environment,
  * and what the progress meter (progress.h) shows of a transfer.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,8 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 	struct mlreg_remote *r = NULL;
 	struct meter meter;
 	cJSON *summary = NULL, *v;
+	char **refs = NULL;
+	size_t nrefs = 0;
 	int c, err, json = 0, quiet = 0, first, ret = EXIT_OK;
 
 	cmd_transfer_defaults(&o);
@@ -129,17 +132,36 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 	first = optind;
 	if ((ret = cmd_transfer_remote(&r, store, argc, argv, &first)) != 0)
 		return ret;
+	/*
+	 * NAME@ALIAS and NAME@latest: the store's aliases, so upload sends
+	 * the version they name now; a remote has no aliases yet (store-format.md
+	 * section 10), so download takes numbers only.
+	 */
+	refs = xcalloc((size_t)(argc - first) + 1, sizeof(*refs));
 	for (int i = first; i < argc; i++) {
+		const char *at = strchr(argv[i], '@');
 		char *name;
 		long n;
-		if ((err = mlreg_ref_parse(argv[i], &name, &n)) < 0) {
-			mlreg_remote_free(r);
-			return cmd_fail(err);
+		if (at && !isdigit((unsigned char)at[1]) && download) {
+			ret = cmd_fail(mlreg_error_set(MLREG_EINVALID, "cannot download '%s': "
+						       "a remote has no aliases; name the version "
+						       "as NAME@N", argv[i]));
+			goto out;
+		}
+		if (at && !isdigit((unsigned char)at[1])) {
+			if ((ret = cmd_resolve(store, argv[i], &name, &n, 0)) != EXIT_OK)
+				goto out;
+			refs[nrefs++] = xasprintf("%s@%ld", name, n);
+		} else if ((err = mlreg_ref_parse(argv[i], &name, &n)) < 0) {
+			ret = cmd_fail(err);
+			goto out;
+		} else {
+			refs[nrefs++] = xstrdup(argv[i]);
 		}
 		free(name);
 	}
-	o.refs = argv + first;
-	o.nrefs = (size_t)(argc - first);
+	o.refs = refs;
+	o.nrefs = nrefs;
 	meter.verb = download ? "downloading" : "uploading";
 	cmd_progress_start(&meter.m, quiet);
 	o.progress = on_progress;
@@ -155,6 +177,10 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 	if (err < 0)
 		ret = cmd_fail(err);
 	cJSON_Delete(summary);
+out:
+	while (nrefs > 0)
+		free(refs[--nrefs]);
+	free(refs);
 	mlreg_remote_free(r);
 	return ret;
 }

@@ -407,3 +407,21 @@ void cmd_warn(void *ctx, const char *msg)
 {
 	cmd_print_message(stderr, "warning: ", msg);
 }
+
+int cmd_resolve(const struct mlreg_store *store, const char *spec, char **name, long *n,
+		int warn)
+{
+	cJSON *model = NULL;
+	int err;
+
+	if ((err = mlreg_ref_resolve(store, spec, name, n)) < 0)
+		return cmd_fail(err);
+	if (warn && mlreg_model_load(&model, store, *name) == 0 &&
+	    mlreg_model_deprecated(model, *n)) {
+		char *msg = xasprintf("%s@%ld is deprecated", *name, *n);
+		cmd_warn(NULL, msg);
+		free(msg);
+	}
+	cJSON_Delete(model);
+	return EXIT_OK;
+}

@@ -139,8 +139,8 @@ int cmd_validate(int argc, char **argv, struct mlreg_store *store)
 			return cmd_fail(mlreg_error_set(MLREG_EINVALID, "'%s' is not a file or "
 							 "directory, and there is no store to find "
 							 "a model in", arg));
-		if ((err = mlreg_ref_parse(arg, &name, &n)) < 0)
-			return cmd_fail(err);
+		if ((ret = cmd_resolve(store, arg, &name, &n, 1)) != EXIT_OK)
+			return ret;
 		err = mlreg_version_load(&version, store, name, n);
 		free(name);
 		if (!err && (err = mlreg_version_require_files(store, version)) < 0)

@@ -22,6 +22,7 @@
 #include "checkout.h"
 #include "doc.h"
 #include "error.h"
+#include "lifecycle.h"
 #include "fs.h"
 #include "name.h"
 #include "object.h"
@@ -460,6 +461,9 @@ static int fsck_models(struct fsck_state *st)
 				free(id);
 				id = parent;
 			}
+			/* the event log: chained, and giving the aliases and deprecations */
+			if (mlreg_lifecycle_check(st->store, rec) < 0)
+				problem(st, "%s", mlreg_error_message());
 		}
 		free(id);
 		cJSON_Delete(rec);

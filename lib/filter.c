@@ -38,7 +38,8 @@ struct parser {
 
 /* The fields that are not under metrics, hparams or metadata. */
 static const char *const plain_fields[] = {
-	"version", "created", "size", "framework", "message", "model", NULL
+	"version", "created", "size", "framework", "message", "model", "aliases",
+	"deprecated", NULL
 };
 static const char *const nested_fields[] = { "metrics", "hparams", "metadata", NULL };
 
@@ -93,8 +94,6 @@ int mlreg_field_check(const char *name)
 	size_t i, n;
 	const char *dot = strchr(name, '.'), *s;
 
-	if (!strcmp(name, "aliases") || !strncmp(name, "aliases.", 8))
-		return mlreg_error_set(MLREG_EUSAGE, "field 'aliases' is reserved (aliases are not supported yet)");
 	for (i = 0; plain_fields[i]; i++)
 		if (!strcmp(name, plain_fields[i]))
 			return 0;
@@ -493,9 +492,20 @@ int mlreg_filter_match(const struct mlreg_filter *f, const cJSON *version)
 	case N_NOT:
 		return !mlreg_filter_match(f->l, version);
 	case N_HAS:
-		return mlreg_field_get(version, f->field) != NULL;
+		v = mlreg_field_get(version, f->field);
+		return cJSON_IsArray(v) ? cJSON_GetArraySize(v) > 0 : v != NULL;
 	default:
 		v = mlreg_field_get(version, f->field);
+		if (cJSON_IsArray(v)) {	/* aliases: one of them matches; != none does */
+			struct mlreg_filter eq = *f;
+			const cJSON *e;
+			if (f->op == OP_NE)
+				eq.op = OP_EQ;
+			cJSON_ArrayForEach(e, v)
+				if (compare(&eq, e))
+					return f->op != OP_NE;
+			return f->op == OP_NE;
+		}
 		return v ? compare(f, v) : 0;
 	}
 }

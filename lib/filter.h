@@ -9,11 +9,13 @@
  *   unary   := "not" unary | "(" expr ")" | "has" FIELD | FIELD OP VALUE
  *   OP      := "=" | "!=" | "<" | "<=" | ">" | ">=" | "~" (glob, fnmatch)
  *   FIELD   := version | created | size | framework | message | model
+ *            | aliases | deprecated
  *            | (metrics|hparams|metadata) "." KEY ("." KEY)*
  *   VALUE   := number | 'string' | "string" | bare word
  *
- * "aliases" is a reserved field name (aliases come later): the parser
- * refuses it with its own message.  A comparison whose field is missing,
+ * aliases is an array (the version's aliases, lifecycle.h): a comparison
+ * holds when one element does ("!=": when none is equal), "has" when it
+ * is not empty; deprecated is a boolean.  A comparison whose field is missing,
  * or whose field and value are not of one kind (a number against a word),
  * is false; "not" makes it true.  created is compared as an RFC 3339 time.
  *

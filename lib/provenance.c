@@ -254,6 +254,22 @@ static void add_user(cJSON *p, git_repository *repo)
 	free(who);
 }
 
+char *mlreg_provenance_user(const char *dir)
+{
+	cJSON *p = cJSON_CreateObject();
+	git_repository *repo;
+	char *who;
+
+	git_libgit2_init();
+	repo = getenv("MLREG_AUTHOR") && *getenv("MLREG_AUTHOR") ? NULL : open_repo(dir);
+	add_user(p, repo);
+	who = xstrdup(cJSON_GetObjectItemCaseSensitive(p, "user")->valuestring);
+	git_repository_free(repo);
+	cJSON_Delete(p);
+	git_libgit2_shutdown();
+	return who;
+}
+
 int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 			     const char *store_path)
 {
@@ -290,6 +306,87 @@ int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 	git_libgit2_shutdown();
 	*out = p;
 	return 0;
+}
+
+/* Returns a new signature for a tag: git's user of repo, else who ("Name <email>" or a name). */
+static git_signature *tagger(git_repository *repo, const char *who)
+{
+	git_signature *sig = NULL;
+	const char *lt = strchr(who, '<');
+	size_t wl = strlen(who);
+
+	if (git_signature_default(&sig, repo) == 0)
+		return sig;
+	if (lt && wl > 0 && who[wl - 1] == '>') {
+		char *name = xstrndup(who, (size_t)(lt - who));
+		char *email = xstrndup(lt + 1, wl - (size_t)(lt - who) - 2);
+		size_t nl = strlen(name);
+		while (nl > 0 && name[nl - 1] == ' ')
+			name[--nl] = '\0';
+		if (git_signature_now(&sig, *name ? name : "mlreg", email) < 0)
+			sig = NULL;
+		free(name);
+		free(email);
+	}
+	if (!sig && git_signature_now(&sig, *who ? who : "mlreg", "") < 0)
+		sig = NULL;
+	return sig;
+}
+
+int mlreg_provenance_tag(const char *dir, const char *tag, const char *commit,
+			 const char *message, const char *who, int check_only)
+{
+	git_repository *repo;
+	git_object *target = NULL;
+	git_signature *sig = NULL;
+	git_oid oid;
+	char *ref = xasprintf("refs/tags/%s", tag);
+	int valid = 0, rc, err = 0;
+
+	git_libgit2_init();
+	if (git_reference_name_is_valid(&valid, ref) < 0 || !valid) {
+		err = mlreg_error_set(MLREG_EINVALID, "'%s' is not a valid git tag name", tag);
+		goto out;
+	}
+	if (!(repo = open_repo(dir))) {
+		err = mlreg_error_set(MLREG_ENOTFOUND, "--git-tag: not in a git work tree");
+		goto out;
+	}
+	/* a record's commit is text from a record: only a full hash is looked up */
+	if (commit && !(strlen(commit) == GIT_OID_HEXSZ &&
+			strspn(commit, "0123456789abcdef") == GIT_OID_HEXSZ))
+		commit = NULL;
+	if (!(commit && git_revparse_single(&target, repo, commit) == 0 &&
+	      git_object_type(target) == GIT_OBJECT_COMMIT)) {
+		git_object_free(target);
+		target = NULL;
+		if (git_revparse_single(&target, repo, "HEAD^{commit}") < 0) {
+			err = mlreg_error_set(MLREG_ENOTFOUND, "--git-tag: the repository has no "
+					      "commit to tag");
+			goto done;
+		}
+	}
+	if (check_only)
+		goto done;
+	if (!(sig = tagger(repo, who))) {
+		err = mlreg_error_set(MLREG_EINVALID, "--git-tag: no name to tag with "
+				      "(set git's user.name)");
+		goto done;
+	}
+	rc = git_tag_create(&oid, repo, tag, target, sig, message, 0);
+	if (rc == GIT_EEXISTS)
+		err = mlreg_error_set(MLREG_EEXISTS, "git tag '%s' exists already", tag);
+	else if (rc < 0)
+		err = mlreg_error_set(MLREG_EOS, "cannot create git tag '%s': %s", tag,
+				      git_error_last() ? git_error_last()->message : "unknown error");
+done:
+	git_signature_free(sig);
+	git_object_free(target);
+	git_repository_free(repo);
+out:
+	git_libgit2_shutdown();
+	free(ref);
+	return err;
 }
 
 int mlreg_provenance_repo(struct mlreg_repo_facts *f, const char *dir)

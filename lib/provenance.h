@@ -19,6 +19,27 @@
 int mlreg_provenance_collect(cJSON **out, char *const *paths, size_t n,
 			     const char *store_path);
 
+/*
+ * Returns who is acting, malloc'd, by the rule of a provenance's "user":
+ * $MLREG_AUTHOR when set and not empty, else git's user.name and
+ * user.email of the work tree around dir, else the login name.
+ */
+char *mlreg_provenance_user(const char *dir);
+
+/*
+ * Mirrors a lifecycle event as an annotated git tag in the work tree around
+ * dir (mlreg alias --git-tag: GTO's names, "NAME#ALIAS#K", "NAME@vN"):
+ * creates tag pointing at commit (40 hex digits; NULL, or a commit this
+ * repository does not have: HEAD's), with message, tagged by git's user of
+ * the repository, else by who.  Returns 0; MLREG_EEXISTS when the tag
+ * exists (it is never moved); MLREG_ENOTFOUND when dir is in no work tree
+ * or HEAD has no commit; MLREG_EINVALID for a name git refuses.  With
+ * check_only, only says whether it could (MLREG_EINVALID, MLREG_ENOTFOUND),
+ * so a command can refuse before it changes anything.
+ */
+int mlreg_provenance_tag(const char *dir, const char *tag, const char *commit,
+			 const char *message, const char *who, int check_only);
+
 /* What the repository around a directory says (mlreg template's defaults). */
 struct mlreg_repo_facts {
 	char *root;	/* the work tree's root, resolved; NULL: dir is in none */

@@ -287,6 +287,7 @@ cJSON *mlreg_model_public(const cJSON *model)
 	cJSON *c = cJSON_Duplicate(model, 1);
 
 	cJSON_DeleteItemFromObjectCaseSensitive(c, "latest_id");
+	cJSON_DeleteItemFromObjectCaseSensitive(c, "latest_event_id");
 	return c;
 }
 
@@ -787,5 +788,150 @@ int mlreg_version_require_files(const struct mlreg_store *store, const cJSON *ve
 				      "(%d not in the local store): run 'mlreg download %s %s@%ld'",
 				      name, n, missing, remote, name, n);
 	free(remote);
+	return err;
+}
+
+int mlreg_event_check(const cJSON *rec, const char *name, long k)
+{
+	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
+	static const char *const strings[] = { "time", "user", "action" };
+	size_t i;
+
+	if (!cJSON_IsObject(rec) || strcmp(mlreg_doc_str(rec, "model", ""), name) != 0 ||
+	    mlreg_doc_int(rec, "event", 0) != k)
+		return mlreg_error_set(MLREG_ECORRUPT, "event %ld of model '%s' names another "
+				       "model or event", k, name);
+	if (k == 1 ? !cJSON_IsNull(parent)
+		   : !(cJSON_IsString(parent) && mlreg_is_hex64(parent->valuestring)))
+		return mlreg_error_set(MLREG_ECORRUPT, "event %ld of model '%s' has a bad "
+				       "parent", k, name);
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, strings[i])))
+			return mlreg_error_set(MLREG_ECORRUPT, "event %ld of model '%s' has no "
+					       "'%s'", k, name, strings[i]);
+	return 0;
+}
+
+int mlreg_event_append(cJSON **out, struct mlreg_store *store, const char *name,
+		       const char *user, mlreg_event_apply_fn apply, void *arg)
+{
+	struct mlreg_lock lk = { 0 };
+	cJSON *model = NULL, *rec = NULL, *body = NULL, *item;
+	char *dir = NULL, *edir = NULL, *epath = NULL, *text = NULL;
+	char hex[MLREG_HEX_LEN + 1], now[40];
+	long k;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if ((err = mlreg_name_validate(name)) < 0)
+		return err;
+	if ((err = lock_model(&lk, &model, store, name)) < 0)
+		goto done;
+	body = cJSON_CreateObject();
+	if ((err = apply(model, body, arg)) != 0) {
+		if (err > 0)
+			err = 0;	/* nothing to record */
+		goto done;
+	}
+	k = (long)mlreg_doc_int(model, "latest_event", 0) + 1;
+	mlreg_time_now(now, sizeof(now));
+	rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(rec, "model", name);
+	cJSON_AddNumberToObject(rec, "event", (double)k);
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(model, "latest_event_id")))
+		cJSON_AddStringToObject(rec, "parent", mlreg_doc_str(model, "latest_event_id", ""));
+	else
+		cJSON_AddNullToObject(rec, "parent");
+	cJSON_AddStringToObject(rec, "time", now);
+	cJSON_AddStringToObject(rec, "user", user);
+	while ((item = body->child) != NULL)
+		cJSON_AddItemToObject(rec, item->string, cJSON_DetachItemViaPointer(body, item));
+	if ((err = mlreg_event_check(rec, name, k)) < 0)
+		goto done;
+	text = mlreg_doc_print(rec);
+	mlreg_sha256_hex(text, strlen(text), hex);
+	dir = model_dir(store, name);
+	edir = xasprintf("%s/events", dir);
+	epath = xasprintf("%s/%ld.json", edir, k);
+	if (mkdir(edir, 0755) < 0 && errno != EEXIST) {
+		err = mlreg_error_os("cannot create '%s'", edir);
+		goto done;
+	}
+	if ((err = mlreg_fs_write_atomic(epath, text, strlen(text))) < 0)
+		goto done;
+	mlreg_doc_set(model, "latest_event", cJSON_CreateNumber((double)k));
+	mlreg_doc_set(model, "latest_event_id", cJSON_CreateString(hex));
+	mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(now));
+	if ((err = commit_record(&lk, model)) < 0)
+		goto done;
+	if (out)
+		*out = mlreg_version_with_id(rec, hex);
+done:
+	mlreg_lock_release(&lk);
+	cJSON_Delete(model);
+	cJSON_Delete(rec);
+	cJSON_Delete(body);
+	free(dir);
+	free(edir);
+	free(epath);
+	free(text);
+	return err;
+}
+
+int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *name)
+{
+	cJSON *model = NULL, *arr = cJSON_CreateArray();
+	char hex[MLREG_HEX_LEN + 1] = "", *enc = NULL;
+	long n, k;
+	int err;
+
+	*out = NULL;
+	if ((err = mlreg_model_load(&model, store, name)) < 0)
+		goto done;
+	n = (long)mlreg_doc_int(model, "latest_event", 0);
+	enc = mlreg_name_encode(name);
+	for (k = 1; k <= n; k++) {
+		char *path = mlreg_store_path(store, "models/%s/events/%ld.json", enc, k);
+		char *what = xasprintf("event %ld of model '%s'", k, name);
+		char prev[MLREG_HEX_LEN + 1], *buf = NULL;
+		size_t len;
+		cJSON *rec = NULL;
+
+		memcpy(prev, hex, sizeof(prev));
+		err = mlreg_fs_read_file(&buf, &len, path, MLREG_RECORD_MAX, what);
+		if (err == MLREG_ENOTFOUND)
+			err = mlreg_error_set(MLREG_ECORRUPT, "%s is missing", what);
+		if (!err) {
+			mlreg_sha256_hex(buf, len, hex);
+			err = mlreg_doc_parse_record(&rec, buf, len, what);
+		}
+		if (!err)
+			err = mlreg_event_check(rec, name, k);
+		if (!err && k > 1 && strcmp(mlreg_doc_str(rec, "parent", ""), prev) != 0)
+			err = mlreg_error_set(MLREG_ECORRUPT, "%s does not follow event %ld "
+					      "(its parent is not that record's hash)", what, k - 1);
+		if (!err)
+			cJSON_AddItemToArray(arr, mlreg_version_with_id(rec, hex));
+		cJSON_Delete(rec);
+		free(buf);
+		free(path);
+		free(what);
+		if (err)
+			break;
+	}
+	if (!err && n > 0 && strcmp(mlreg_doc_str(model, "latest_event_id", ""), hex) != 0)
+		err = mlreg_error_set(MLREG_ECORRUPT, "event %ld of model '%s' is not the one "
+				      "its model record names (latest_event_id)", n, name);
+	if (err < 0 && err != MLREG_EOS)
+		err = mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
+done:
+	if (!err) {
+		*out = arr;
+		arr = NULL;
+	}
+	cJSON_Delete(arr);
+	cJSON_Delete(model);
+	free(enc);
 	return err;
 }

@@ -163,6 +163,51 @@ int mlreg_version_require_files(const struct mlreg_store *store, const cJSON *ve
 /* Returns 0 after removing version n's partial marker (its objects are all stored now). */
 int mlreg_version_mark_complete(struct mlreg_store *store, const char *name, long n);
 
+/*
+ * The event log: models/<enc>/events/K.json, K = 1, 2, 3..., each record
+ * immutable, chained by "parent" (the SHA-256 of event K-1's bytes) and
+ * made visible, as versions are, by model.json's latest_event and
+ * latest_event_id, written in the same rename as the state the event
+ * changes (lifecycle.h says what events there are and what state they
+ * keep in the model record).  An event K.json above latest_event is the
+ * leftover of an interrupted writer: invisible, overwritten by the next.
+ */
+
+/*
+ * Called under the model's lock with its current record: returns 0 after
+ * changing model's state members and filling body (the event's own
+ * members) for the event to be written; 1 when there is nothing to record
+ * (the state is already what was asked: no event is written); a negative
+ * code with the message set to refuse.
+ */
+typedef int (*mlreg_event_apply_fn)(cJSON *model, cJSON *body, void *arg);
+
+/*
+ * Returns 0 after appending an event to model name: under its lock, apply
+ * runs on the record read back, then events/K.json (K = latest_event + 1)
+ * is written as {model, event K, parent, time, user, then body's members}
+ * and model.json committed with latest_event K.  *out (may be NULL) gets
+ * the event object with its "id", or NULL when apply found nothing to do.
+ */
+int mlreg_event_append(cJSON **out, struct mlreg_store *store, const char *name,
+		       const char *user, mlreg_event_apply_fn apply, void *arg);
+
+/*
+ * Returns 0 and the model's visible events, oldest first, each with its
+ * "id", in *out, every record checked (mlreg_event_check()) and the chain
+ * verified up to latest_event_id; MLREG_ECORRUPT (naming the event, saying
+ * to run fsck) otherwise.  An empty array for a model without events.
+ */
+int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *name);
+
+/*
+ * Returns 0 when rec is a well-formed event K of model name: it names them,
+ * has "parent" (a hash when K > 1, null for 1) and "time", "user" and
+ * "action" strings; MLREG_ECORRUPT naming the event otherwise.  What each
+ * action's members mean is lifecycle.c's to check (mlreg_lifecycle_replay()).
+ */
+int mlreg_event_check(const cJSON *rec, const char *name, long k);
+
 /* What mlreg_model_adopt() adds to a model. */
 struct mlreg_adopt {
 	const cJSON *model;	/* the remote's model record (description, metadata, times) */

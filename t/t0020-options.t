@@ -23,6 +23,7 @@ import os, re, sys
 
 FILES = {
 	"transfer": ["upload", "download"],	# cmd_sync, for both
+	"deprecate": ["deprecate", "undeprecate"],
 	"main": [], "util": [], "progress": [],	# no command of their own
 }
 ONLY = {("upload", "--all"): "download's only: cmd_sync refuses it for upload"}

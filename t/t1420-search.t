@@ -81,8 +81,6 @@ test_expect_success 'errors: bad expression, unknown field, too deep, usage' '
 	test_fails 129 "^error: invalid filter at column 9: expected a value$" mlreg search "size >= " &&
 	test_fails 129 "^error: invalid filter at column 1: unknown field ${SQ}accuracy${SQ}" \
 		mlreg search "accuracy > 1" &&
-	test_fails 129 "^error: invalid filter at column 1: field ${SQ}aliases${SQ} is reserved" \
-		mlreg search "aliases = production" &&
 	deep=$(printf "%0100d" 0 | tr 0 "(") &&
 	test_fails 129 "^error: invalid filter at column 65: nested too deeply$" \
 		mlreg search "${deep}size = 1" &&

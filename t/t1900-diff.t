@@ -284,9 +284,15 @@ test_expect_success 'an unknown model or version fails' - <<-\EOF
 EOF
 
 test_expect_success 'malformed references are fatal' - <<-\EOF
-	for v in 0 x "" -1 1x latest2 LATEST
+	for v in 0 "" -1 1x LATEST _x
 	do
 		test_fails 128 "invalid version" mlreg diff "clf@$v" clf || return 1
+	done &&
+	# a word is an alias (mlreg-alias(1)), which this model does not have
+	for v in x latest2
+	do
+		test_fails 1 "^error: model .clf. has no alias .$v. (it has none)$" \
+			mlreg diff "clf@$v" clf || return 1
 	done &&
 	test_fails 128 "invalid model name" mlreg diff clf "a b" &&
 	test_fails 128 "" mlreg diff clf@1@latest clf

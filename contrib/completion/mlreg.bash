@@ -23,7 +23,7 @@
 # directory of -C DIR, as mlreg takes them).  Works with or without the
 # bash-completion package.
 
-_mlreg_commands="init create register import describe diff list list-versions search metadata checkout export validate inspect template fsck remote upload download help"
+_mlreg_commands="init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck remote upload download help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
@@ -39,6 +39,10 @@ _mlreg_opts()
 	list-versions) echo "--remote --json --filter --sort-by --order-by --limit --columns -h --help" ;;
 	search) echo "--filter --sort-by --order-by --limit --columns --json -h --help" ;;
 	metadata) echo "--add --add-file --remove --json -h --help" ;;
+	alias | alias:list) echo "--at --json -h --help" ;;
+	alias:set | alias:rm | alias:remove) echo "-m --message --git-tag --json -h --help" ;;
+	alias:*) echo "--json -h --help" ;;
+	deprecate | undeprecate) echo "-m --message --json -h --help" ;;
 	checkout) echo "-f --force -h --help" ;;
 	export) echo "--format -o --output -f --force -h --help" ;;
 	validate) echo "--spec --contract --json -h --help" ;;
@@ -72,6 +76,8 @@ _mlreg_takes_arg()
 	remote:--endpoint | remote:--region | remote:--profile) return 0 ;;
 	upload:-j | upload:--jobs | download:-j | download:--jobs) return 0 ;;
 	metadata:--add | metadata:--add-file | metadata:--remove) return 0 ;;
+	alias:-m | alias:--message | alias:--at) return 0 ;;
+	deprecate:-m | deprecate:--message | undeprecate:-m | undeprecate:--message) return 0 ;;
 	list-versions:--filter | list-versions:--sort-by | list-versions:--order-by | \
 	list-versions:--limit | list-versions:--columns) return 0 ;;
 	search:--filter | search:--sort-by | search:--order-by | search:--limit | \
@@ -150,6 +156,17 @@ _mlreg_versions()
 	for ((n = BASH_REMATCH[1]; n >= 1; n--)); do
 		printf '%s@%s\n' "$2" "$n"
 	done
+	# the aliases (lowercase, digits, - _ . only: lifecycle.h), then latest
+	local a re2='^"([a-z][a-z0-9._-]*)":[0-9]+,?(.*)$'
+	re='"aliases":\{([^}]*)\}'
+	if [[ $rec =~ $re ]]; then
+		a=${BASH_REMATCH[1]}
+		while [[ $a =~ $re2 ]]; do
+			printf '%s@%s\n' "$2" "${BASH_REMATCH[1]}"
+			a=${BASH_REMATCH[2]}
+		done
+	fi
+	printf '%s@latest\n' "$2"
 }
 
 # _mlreg_remotes PROG STORE: print the remote names of STORE, one a line, as
@@ -316,8 +333,8 @@ _mlreg()
 	fi
 
 	if [ -z "$endopts" ] && [[ $cur == -* ]]; then
-		if [ "$cmd" = remote ] && [ -n "$first" ]; then
-			_mlreg_reply "$cur" $(_mlreg_opts "remote:$first")
+		if { [ "$cmd" = remote ] || [ "$cmd" = alias ]; } && [ -n "$first" ]; then
+			_mlreg_reply "$cur" $(_mlreg_opts "$cmd:$first")
 		else
 			_mlreg_reply "$cur" $(_mlreg_opts "$cmd")
 		fi
@@ -332,6 +349,15 @@ _mlreg()
 	help:0) _mlreg_reply "$cur" $_mlreg_commands; return ;;
 	register:0 | list-versions:0 | metadata:0) what=name ;;
 	describe:0 | checkout:0 | export:0 | diff:0 | diff:1) what=ref ;;
+	deprecate:0 | undeprecate:0) what=ref ;;
+	alias:0) _mlreg_reply "$cur" set rm list log; return ;;
+	alias:1)
+		case $first in
+		set) what=ref ;;
+		rm | remove | list | log) what=name ;;
+		*) COMPREPLY=(); return ;;
+		esac
+		;;
 	validate:0) what=ref; _mlreg_files; files=("${COMPREPLY[@]}") ;;
 	register:* | import:0 | inspect:*) _mlreg_files; return ;;
 	checkout:1 | template:1) _mlreg_files -d; return ;;
