@@ -57,35 +57,26 @@ int mlreg_model_deprecated(const cJSON *model, long n)
 	return 0;
 }
 
-/* Returns the position of item at in the array arr. */
-static int index_of(const cJSON *arr, const cJSON *at)
+static int str_cmp(const void *a, const void *b)
 {
-	const cJSON *c;
-	int i = 0;
-
-	for (c = arr->child; c && c != at; c = c->next)
-		i++;
-	return i;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Returns a new array of obj's keys (those naming version only, or all: 0), sorted. */
 static cJSON *sorted_keys(const cJSON *obj, long only)
 {
+	const char **keys = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof(*keys));
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *item;
+	size_t n = 0, i;
 
-	cJSON_ArrayForEach(item, obj) {
-		cJSON *at = arr->child, *s;
-		if (only && !(cJSON_IsNumber(item) && (long)item->valuedouble == only))
-			continue;
-		s = cJSON_CreateString(item->string);
-		while (at && strcmp(at->valuestring, item->string) < 0)
-			at = at->next;
-		if (!at)
-			cJSON_AddItemToArray(arr, s);
-		else
-			cJSON_InsertItemInArray(arr, index_of(arr, at), s);
-	}
+	cJSON_ArrayForEach(item, obj)
+		if (!only || (cJSON_IsNumber(item) && (long)item->valuedouble == only))
+			keys[n++] = item->string;
+	qsort(keys, n, sizeof(*keys), str_cmp);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(keys[i]));
+	free(keys);
 	return arr;
 }
 
@@ -263,22 +254,31 @@ static int apply_alias_remove(cJSON *model, cJSON *body, void *arg)
 	return 0;
 }
 
-/* Sets (on) or clears version n in the sorted array arr. */
+/* Sets (on) or clears version n in arr, an array of numbers kept ascending. */
 static void set_member(cJSON *arr, long n, int on)
 {
-	cJSON *at = arr->child;
+	long *v = xcalloc((size_t)cJSON_GetArraySize(arr) + 2, sizeof(*v));
+	const cJSON *item;
+	size_t k = 0, i;
+	int placed = 0;
 
-	while (at && (long)at->valuedouble < n)
-		at = at->next;
-	if (on && !(at && (long)at->valuedouble == n)) {
-		if (at)
-			cJSON_InsertItemInArray(arr, index_of(arr, at),
-						cJSON_CreateNumber((double)n));
-		else
-			cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)n));
-	} else if (!on && at && (long)at->valuedouble == n) {
-		cJSON_Delete(cJSON_DetachItemViaPointer(arr, at));
+	cJSON_ArrayForEach(item, arr) {
+		long x = (long)item->valuedouble;
+		if (on && !placed && n <= x) {
+			placed = 1;
+			if (n < x)
+				v[k++] = n;
+		}
+		if (x != n || on)
+			v[k++] = x;
 	}
+	if (on && !placed)
+		v[k++] = n;
+	while (cJSON_GetArraySize(arr) > 0)
+		cJSON_DeleteItemFromArray(arr, 0);
+	for (i = 0; i < k; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)v[i]));
+	free(v);
 }
 
 static int apply_deprecate(cJSON *model, cJSON *body, void *arg)
