@@ -182,6 +182,12 @@ int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv);
 int cmd_resolve(const struct mlreg_store *store, const char *spec, char **name, long *n,
 		int warn);
 
+/*
+ * Prints version (a version object) as cmd_print_json() does, with the
+ * "aliases" and "deprecated" members describe and list-versions give it.
+ */
+void cmd_print_version_json(const struct mlreg_store *store, cJSON *version);
+
 /* Prints "warning: msg" on stderr (a warn callback of the library). */
 void cmd_warn(void *ctx, const char *msg);
 

@@ -167,7 +167,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 		goto done;
 	}
 	if (json)
-		cmd_print_json(version);
+		cmd_print_version_json(store, version);
 	else
 		cmd_printf("%s@%lld\n", name, mlreg_doc_int(version, "version", 0));
 done:

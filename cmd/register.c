@@ -208,7 +208,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		goto done;
 	}
 	if (json)
-		cmd_print_json(version);
+		cmd_print_version_json(store, version);
 	else
 		cmd_printf("%s@%lld\n", o.name, mlreg_doc_int(version, "version", 0));
 done:

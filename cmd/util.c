@@ -425,3 +425,15 @@ int cmd_resolve(const struct mlreg_store *store, const char *spec, char **name, 
 	cJSON_Delete(model);
 	return EXIT_OK;
 }
+
+void cmd_print_version_json(const struct mlreg_store *store, cJSON *version)
+{
+	cJSON *model = NULL;
+
+	if (mlreg_model_load(&model, store, mlreg_doc_str(version, "model", "")) == 0)
+		mlreg_lifecycle_annotate(version, model);
+	else
+		mlreg_lifecycle_annotate(version, NULL);
+	cJSON_Delete(model);
+	cmd_print_json(version);
+}

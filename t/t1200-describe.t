@@ -118,10 +118,13 @@ test_expect_success 'an unknown model fails' '
 '
 
 test_expect_success 'invalid versions are fatal' '
-	for v in 0 x "" -1 1x +1 " 1" 1.0 00 99999999999999999999999
+	for v in 0 X "" -1 1x +1 " 1" 1.0 00 99999999999999999999999 _a "a b"
 	do
 		test_fails 128 "invalid version" mlreg describe "mnist@$v" || return 1
-	done
+	done &&
+	# a word is an alias (mlreg-alias(1))
+	test_fails 1 "^error: model ${SQ}mnist${SQ} has no alias ${SQ}x${SQ} (it has none)$" \
+		mlreg describe mnist@x
 '
 
 test_expect_success 'an invalid name is fatal' '
