@@ -169,6 +169,14 @@ void cmd_print_message(FILE *f, const char *lead, const char *msg);
  */
 int cmd_build_object(cJSON **out, const char *file, char **kv, size_t nkv);
 
+/*
+ * Prints what register and import registered (cmd/register.c): NAME@N or
+ * the --json object (with "unchanged" when if_changed), and the notice of
+ * an unchanged version on stderr unless quiet.
+ */
+void cmd_print_registered(cJSON *version, const char *name, int json, int if_changed,
+			  int unchanged, int quiet);
+
 /* Prints "warning: msg" on stderr (a warn callback of the library). */
 void cmd_warn(void *ctx, const char *msg);
 
