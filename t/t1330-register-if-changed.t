@@ -253,7 +253,8 @@ test_expect_success 'a latest record that cannot be read fails --if-changed, nam
 	cp "$(version_record fresh 1)" rec.saved &&
 	test_when_finished "cp rec.saved \"$(version_record fresh 1)\"" &&
 	printf "not json" >"$(version_record fresh 1)" &&
-	test_fails 1 "fsck" mlreg register --if-changed fresh one.bin
+	test_fails 1 "^error: .fresh@1. is not a JSON object; run .mlreg fsck.$" \
+		mlreg register --if-changed fresh one.bin
 EOF
 
 test_expect_success 'register.ifChanged true makes it the default; --no-if-changed turns it off' '
