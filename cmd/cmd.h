@@ -188,6 +188,14 @@ int cmd_resolve(const struct mlreg_store *store, const char *spec, char **name, 
  */
 void cmd_print_version_json(const struct mlreg_store *store, cJSON *version);
 
+/*
+ * Prints what register and import registered (cmd/register.c): NAME@N or
+ * the --json object (with "unchanged" when if_changed), and the notice of
+ * an unchanged version on stderr unless quiet.
+ */
+void cmd_print_registered(const struct mlreg_store *store, cJSON *version,
+			  const char *name, int json, int if_changed, int unchanged, int quiet);
+
 /* Prints "warning: msg" on stderr (a warn callback of the library). */
 void cmd_warn(void *ctx, const char *msg);
 

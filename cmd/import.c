@@ -5,6 +5,8 @@
  * name given with --name stands for the spec's own, as MLX's upload
  * takes one), before anything is created; the model is created when
  * missing; the YAML becomes the version's one file and its spec.
+ * --if-changed (or register.ifChanged) as register's: importing the same
+ * YAML again prints the latest NAME@N and makes no version.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,19 +35,27 @@ static const char *spec_name(const cJSON *doc)
 
 /* What 'mlreg import -h' prints: kept beside the options parsed below. */
 const char cmd_import_usage[] =
-	"usage: mlreg import FILE|URL [--name NAME] [--message TEXT] [--json]\n"
+	"usage: mlreg import FILE|URL [--name NAME] [--message TEXT]\n"
+	"                    [--if-changed | --no-if-changed] [--json] [-q]\n"
 	"\n"
 	"    --name NAME           the model name (default: the spec's model_identifier)\n"
 	"    --message TEXT        the version's message\n"
-	"    --json                print the version as JSON instead of NAME@N\n";
+	"    --if-changed          no new version when it equals the latest: print the\n"
+	"                          latest's NAME@N (default: register.ifChanged)\n"
+	"    --no-if-changed       always make a new version\n"
+	"    --json                print the version as JSON instead of NAME@N\n"
+	"    -q, --quiet           no notice of an unchanged version\n";
 
 int cmd_import(int argc, char **argv, struct mlreg_store *store)
 {
-	enum { OPT_NAME = 256, OPT_JSON };
+	enum { OPT_NAME = 256, OPT_JSON, OPT_IF_CHANGED, OPT_NO_IF_CHANGED };
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "message", required_argument, NULL, 'M' },
+		{ "if-changed", no_argument, NULL, OPT_IF_CHANGED },
+		{ "no-if-changed", no_argument, NULL, OPT_NO_IF_CHANGED },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 }
 	};
 	const char *name = NULL, *src, *message = NULL;
@@ -54,18 +64,25 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	size_t len = 0, ylen = 0;
 	cJSON *doc = NULL, *version = NULL, *model = NULL;
 	struct mlreg_register_opts o = { 0 };
-	int c, err, json = 0, ret = EXIT_OK, redacted;
+	int c, err, json = 0, quiet = 0, ret = EXIT_OK, redacted;
+	int if_changed = -1, unchanged = 0;	/* -1: as register.ifChanged says */
 
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "q", opts)) != -1) {
 		switch (c) {
 		case OPT_NAME: name = optarg; break;
 		case 'M': message = optarg; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_IF_CHANGED: if_changed = 1; break;
+		case OPT_NO_IF_CHANGED: if_changed = 0; break;
+		case 'q': quiet = 1; break;
 		default: return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing FILE or URL");
+	if (if_changed < 0 &&
+	    (err = mlreg_store_config_bool(&if_changed, store, "register.ifChanged", 0)) < 0)
+		return cmd_fail(err);
 	src = argv[optind];
 	shown = mlreg_redact_str(src, NULL);
 	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8))
@@ -162,14 +179,13 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	o.spec_shown = buf ? member : shown;	/* not the temporary copy's path */
 	o.spec_name_given = 1;		/* the model is named by now */
 	o.warn = cmd_warn;
+	o.if_changed = if_changed;
+	o.unchanged = &unchanged;
 	if ((err = mlreg_register(&version, store, &o)) < 0) {
 		ret = cmd_fail(err);
 		goto done;
 	}
-	if (json)
-		cmd_print_version_json(store, version);
-	else
-		cmd_printf("%s@%lld\n", name, mlreg_doc_int(version, "version", 0));
+	cmd_print_registered(store, version, name, json, if_changed, unchanged, quiet);
 done:
 	if (file)
 		unlink(file);

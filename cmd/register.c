@@ -1,6 +1,10 @@
 /*
  * mlreg register NAME PATH...: store files as the next version.  Prints
  * NAME@N; a progress meter (progress.h) on stderr only when it is a terminal.
+ * With --if-changed (or register.ifChanged in the store's config), a
+ * registration equal to the latest version prints that version's NAME@N,
+ * with a notice on stderr, and makes none (lib/register.c says what is
+ * compared).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +82,38 @@ static char *typed_kv(const char *arg)
 	return out;
 }
 
+/*
+ * Prints a registered version (register and import): NAME@N, or with json
+ * the version object, with "unchanged" (true or false) when if_changed
+ * was asked; and, when unchanged and not quiet, the notice on stderr.
+ */
+void cmd_print_registered(const struct mlreg_store *store, cJSON *version,
+			  const char *name, int json, int if_changed, int unchanged, int quiet)
+{
+	long long n = mlreg_doc_int(version, "version", 0);
+
+	if (json) {
+		if (if_changed)
+			cJSON_AddBoolToObject(version, "unchanged", unchanged);
+		cmd_print_version_json(store, version);
+	} else {
+		cmd_printf("%s@%lld\n", name, n);
+	}
+	if (unchanged && !quiet) {
+		char *msg = xasprintf("%s@%lld is unchanged: no new version", name, n);
+		fflush(stdout);
+		cmd_print_message(stderr, "", msg);
+		free(msg);
+	}
+}
+
 /* What 'mlreg register -h' prints: kept beside the options parsed below. */
 const char cmd_register_usage[] =
 	"usage: mlreg register NAME PATH... [-m KEY=VALUE]... [--message TEXT]\n"
 	"                      [--framework NAME[:VERSION]] [--metrics-file FILE]\n"
 	"                      [--metric KEY=VALUE]... [--hparams-file FILE]\n"
 	"                      [--hparam KEY=VALUE]... [--spec FILE] [--contract FILE]\n"
-	"                      [--create] [--json] [-q]\n"
+	"                      [--create] [--if-changed | --no-if-changed] [--json] [-q]\n"
 	"\n"
 	"    -m, --metadata KEY=VALUE  set version metadata (KEY:=JSON for a typed value)\n"
 	"    --message TEXT            describe the version\n"
@@ -97,13 +126,17 @@ const char cmd_register_usage[] =
 	"    --spec FILE               an MLX model YAML (trainable/servable), kept with the version\n"
 	"    --contract FILE           a Hydrosphere contract (else serving.yaml, else inferred)\n"
 	"    --create                  create the model if it does not exist\n"
+	"    --if-changed              no new version when it equals the latest: print\n"
+	"                              the latest's NAME@N (default: register.ifChanged)\n"
+	"    --no-if-changed           always make a new version\n"
 	"    --json                    print the version as JSON instead of NAME@N\n"
-	"    -q, --quiet               no progress bar\n";
+	"    -q, --quiet               no progress bar, no notice of an unchanged version\n";
 
 int cmd_register(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_MESSAGE = 256, OPT_FRAMEWORK, OPT_METRICS, OPT_HPARAMS, OPT_CREATE, OPT_JSON,
-	       OPT_SPEC, OPT_CONTRACT, OPT_METRIC, OPT_HPARAM };
+	       OPT_SPEC, OPT_CONTRACT, OPT_METRIC, OPT_HPARAM, OPT_IF_CHANGED,
+	       OPT_NO_IF_CHANGED };
 	static const struct option opts[] = {
 		{ "metadata", required_argument, NULL, 'm' },
 		{ "message", required_argument, NULL, OPT_MESSAGE },
@@ -115,6 +148,8 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		{ "create", no_argument, NULL, OPT_CREATE },
 		{ "spec", required_argument, NULL, OPT_SPEC },
 		{ "contract", required_argument, NULL, OPT_CONTRACT },
+		{ "if-changed", no_argument, NULL, OPT_IF_CHANGED },
+		{ "no-if-changed", no_argument, NULL, OPT_NO_IF_CHANGED },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 }
@@ -129,6 +164,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 	cJSON *meta = NULL, *metrics = NULL, *hparams = NULL, *version = NULL;
 	size_t nkv = 0;
 	int c, err, json = 0, quiet = 0, ret = EXIT_OK;
+	int if_changed = -1, unchanged = 0;	/* -1: as register.ifChanged says */
 
 	while ((c = cmd_getopt(argc, argv, "m:q", opts)) != -1) {
 		switch (c) {
@@ -144,6 +180,8 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		case OPT_SPEC: o.spec_file = optarg; break;
 		case OPT_CONTRACT: o.contract_file = optarg; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_IF_CHANGED: if_changed = 1; break;
+		case OPT_NO_IF_CHANGED: if_changed = 0; break;
 		default: ret = EXIT_USAGE; goto done;
 		}
 	}
@@ -182,6 +220,11 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		ret = cmd_fail(err);
 		goto done;
 	}
+	if (if_changed < 0 &&
+	    (err = mlreg_store_config_bool(&if_changed, store, "register.ifChanged", 0)) < 0) {
+		ret = cmd_fail(err);
+		goto done;
+	}
 	if ((ret = cmd_build_object(&meta, NULL, kv, nkv)) != 0)
 		goto done;
 	/* the inline values go over the file's: --metric a=1 wins over its "a" */
@@ -196,6 +239,8 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 	o.metadata = meta;
 	o.metrics = metrics;
 	o.hparams = hparams;
+	o.if_changed = if_changed;
+	o.unchanged = &unchanged;
 	cmd_progress_start(&prog.m, quiet);
 	if (prog.m.on) {
 		o.progress = on_progress;
@@ -207,10 +252,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		ret = cmd_fail(err);
 		goto done;
 	}
-	if (json)
-		cmd_print_version_json(store, version);
-	else
-		cmd_printf("%s@%lld\n", o.name, mlreg_doc_int(version, "version", 0));
+	cmd_print_registered(store, version, o.name, json, if_changed, unchanged, quiet);
 done:
 	cJSON_Delete(meta);
 	cJSON_Delete(metrics);

@@ -7,7 +7,9 @@
  *   3. append the record under the model's lock, the rename of model.json
  *      being the commit point, and
  *   4. release the lock: both mlreg_version_append() in registry.c.
- * Concurrent registrations of one model serialise on step 3 only.
+ * Concurrent registrations of one model serialise on step 3 only.  With
+ * if_changed, step 3 first compares the record with the latest version's
+ * (same_version() below, under the lock) and writes nothing when equal.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -79,6 +81,96 @@ static int check_named_file(const char *file, const char *what)
 		return mlreg_error_set(MLREG_EINVALID, "cannot register with %s '%s': its name %s",
 				       what, file, why);
 	return 0;
+}
+
+/*
+ * What makes a registration the latest version again, for if_changed
+ * ('register --if-changed', a CI job run twice): every member of a version
+ * record (store-format.md section 6), compared or not, and why.  One table,
+ * so what "unchanged" means is read and changed here only.  A member not
+ * listed (one a later record format adds) is compared: an unknown
+ * difference makes a new version rather than being hidden.
+ */
+static const struct {
+	const char *member;
+	int compared;
+} version_members[] = {
+	/* Not compared: the head of the record, which registry.c writes */
+	{ "model", 0 },		/* the same model by construction */
+	{ "version", 0 },	/* the number being decided */
+	{ "id", 0 },		/* the hash of the whole record, "created" included */
+	{ "parent", 0 },	/* the place in the chain, not the content */
+	{ "created", 0 },	/* when it was committed: always differs */
+	/* Not compared: about the registration, not the model */
+	{ "message", 0 },	/* a retry may word it differently ("CI run 812") */
+	{ "provenance", 0 },	/* who, on which host, when, at which commit: a CI
+				   retry on another runner or commit with the same
+				   files is the same version */
+	/* Compared: the content, as the record would be written */
+	{ "size", 1 },		/* follows from files */
+	{ "files", 1 },		/* each path, size, sha256 and mode */
+	{ "framework", 1 },	/* given by --framework or read from the files */
+	{ "metadata", 1 },
+	{ "metrics", 1 },
+	{ "hparams", 1 },
+	{ "artifacts", 1 },	/* what reading the files found: differs for the same
+				   files only when a newer mlreg reads them better,
+				   and then the record it would write is new */
+	{ "signatures", 1 },	/* given with --contract, or inferred from the files */
+	{ "contract", 1 },	/* where the signatures came from */
+	{ "spec", 1 },		/* --spec or import's YAML */
+	{ "introspection", 1 },	/* an ADS artifact's */
+	{ "checkpoint", 1 },	/* a Determined checkpoint's identity */
+};
+
+/* Returns 1 when member key is compared (listed so, or not listed at all). */
+static int member_compared(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(version_members) / sizeof(version_members[0]); i++)
+		if (!strcmp(version_members[i].member, key))
+			return version_members[i].compared;
+	return 1;
+}
+
+/*
+ * Returns 1 when a (a member, or NULL when the record lacks it) stands for
+ * the same value as b: equal as JSON (cJSON_Compare(), as 'mlreg diff'
+ * sees them: key order aside), or one absent and the other null or [] (a
+ * record of mlreg 0.1 lacks the later members, which readers take so).
+ */
+static int same_member(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b) {
+		const cJSON *c = a ? a : b;
+		return !c || cJSON_IsNull(c) || (cJSON_IsArray(c) && !c->child);
+	}
+	return cJSON_Compare(a, b, 1) != 0;
+}
+
+/*
+ * Returns 1 when rec (about to be written) and latest (the model's latest
+ * version) hold the same members of version_members[] that are compared.
+ * The latest is the highest numbered record present: what deprecating or
+ * deleting a version does to it is not considered here.
+ */
+static int same_version(const cJSON *rec, const cJSON *latest)
+{
+	const cJSON *item;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		const cJSON *from = pass ? latest : rec, *other = pass ? rec : latest;
+		cJSON_ArrayForEach(item, from) {
+			if (!item->string || !member_compared(item->string))
+				continue;
+			if (!same_member(item, cJSON_GetObjectItemCaseSensitive(other,
+										item->string)))
+				return 0;
+		}
+	}
+	return 1;
 }
 
 /* Returns 0 after registering the paths as the model's next version (see register.h). */
@@ -189,7 +281,8 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		cJSON_AddItemToObject(rec, item->string,
 				      cJSON_DetachItemViaPointer(understood, item));
 
-	err = mlreg_version_append(out, store, o->name, rec);
+	err = mlreg_version_append_unless(out, o->unchanged, store, o->name, rec,
+					  o->if_changed ? same_version : NULL);
 done:
 	mlreg_entries_free(&entries);
 	cJSON_Delete(rec);

@@ -35,11 +35,19 @@ struct mlreg_register_opts {
 	void *ctx;
 	int spec_name_given;		/* the spec needs no name (import --name gave one) */
 	const char *spec_shown;		/* the spec's name in messages; NULL: spec_file */
+	int if_changed;			/* no new version when it equals the latest */
+	int *unchanged;			/* may be NULL; set to 1 when, with if_changed,
+					   nothing was written (*out is then the latest
+					   version), else 0 */
 };
 
 /*
  * Returns 0 after storing the paths as the next version of the model; *out
  * gets the version object (with its id).  Nothing is visible on failure.
+ * With o->if_changed, when the version would equal the model's latest (as
+ * register.c's table of record members says), no record is written and
+ * *out is the latest version: its objects may have been stored (they are
+ * the latest's own).
  */
 int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_register_opts *o);
 

@@ -5,7 +5,9 @@
  *   3. take models/<enc>/model.json.lock, reread model.json, allocate
  *      N = latest_version + 1, write versions/N.json (temp file, fsync,
  *      rename), then write model.json with latest_version = N through the
- *      lock file and rename it into place: the commit point;
+ *      lock file and rename it into place: the commit point (with
+ *      'register --if-changed', a record equal to version N - 1 is not
+ *      written: mlreg_version_append_unless());
  *   4. release the lock.
  * Concurrent registrations of one model serialise on step 3 only.
  */
@@ -306,17 +308,32 @@ cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex)
 	return out;
 }
 
+static int load_version(cJSON **out, const struct mlreg_store *store, const char *name,
+			const char *enc, long n);
+
 int mlreg_version_append(cJSON **out, struct mlreg_store *store, const char *name,
 			 cJSON *body)
 {
+	return mlreg_version_append_unless(out, NULL, store, name, body, NULL);
+}
+
+/*
+ * Returns 0 after appending body as the next version, or, when same says
+ * it is the latest version again, after writing nothing (see registry.h).
+ */
+int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store *store,
+				const char *name, cJSON *body, mlreg_version_same_fn same)
+{
 	struct mlreg_lock lk = { 0 };
-	cJSON *model = NULL, *rec = NULL, *item;
+	cJSON *model = NULL, *rec = NULL, *item, *latest = NULL;
 	char *dir = NULL, *vpath = NULL, *text = NULL;
 	char hex[MLREG_HEX_LEN + 1], now[40];
 	long n;
 	int err;
 
 	*out = NULL;
+	if (unchanged)
+		*unchanged = 0;
 	if ((err = lock_model(&lk, &model, store, name)) < 0)
 		goto done;
 	n = (long)mlreg_doc_int(model, "latest_version", 0) + 1;
@@ -341,7 +358,27 @@ int mlreg_version_append(cJSON **out, struct mlreg_store *store, const char *nam
 					      name, n, mlreg_error_message());
 			goto done;
 		}
+		/*
+		 * Under the lock, so that of N concurrent registrations of the
+		 * same content one appends and the others find it.  The latest
+		 * is the highest numbered record, whatever it is.
+		 */
+		if (same && n > 1) {
+			char *enc = mlreg_name_encode(name);
+			err = load_version(&latest, store, name, enc, n - 1);
+			free(enc);
+			if (err == 0 && same(back, latest)) {
+				cJSON_Delete(back);
+				if (unchanged)
+					*unchanged = 1;
+				*out = latest;
+				latest = NULL;
+				goto done;
+			}
+		}
 		cJSON_Delete(back);
+		if (err < 0)
+			goto done;
 	}
 	mlreg_sha256_hex(text, strlen(text), hex);
 	dir = model_dir(store, name);
@@ -358,6 +395,7 @@ done:
 	mlreg_lock_release(&lk);
 	cJSON_Delete(model);
 	cJSON_Delete(rec);
+	cJSON_Delete(latest);
 	free(dir);
 	free(vpath);
 	free(text);

@@ -57,6 +57,27 @@ int mlreg_version_append(cJSON **out, struct mlreg_store *store, const char *nam
 			 cJSON *body);
 
 /*
+ * Returns 1 when rec, the record about to be appended (as every reader
+ * would read it back), is the same version as latest, the model's highest
+ * numbered record (with its "id"); what "the same" means is the caller's
+ * (register.c's table for 'register --if-changed').
+ */
+typedef int (*mlreg_version_same_fn)(const cJSON *rec, const cJSON *latest);
+
+/*
+ * Returns 0 as mlreg_version_append() does (one commit path: that is this
+ * function with same NULL), except when same is not NULL, the model has a
+ * version and same() finds the record about to be written equal to the
+ * latest one: then nothing is written, *out gets the latest version object
+ * and *unchanged (may be NULL) is 1.  same() runs under the model's lock,
+ * against the latest version at commit time, so that N concurrent appends
+ * of the same content make one version.  *unchanged is 0 when a version
+ * was appended.
+ */
+int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store *store,
+				const char *name, cJSON *body, mlreg_version_same_fn same);
+
+/*
  * Returns 0 and version n (0: latest) of model name, with its "id", in *out;
  * MLREG_ENOTFOUND when the model or version does not exist (a model without
  * versions and n == 0 also gives MLREG_ENOTFOUND).

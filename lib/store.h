@@ -33,4 +33,14 @@ void mlreg_store_free(struct mlreg_store *store);
 char *mlreg_store_path(const struct mlreg_store *store, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Returns 0 and in *out the boolean key ("section.name", as git config
+ * spells it) of the store's config file, or dflt when it is unset (or the
+ * file is missing); MLREG_EINVALID naming the key when its value is not a
+ * git boolean.  For settings of commands (register.ifChanged); the remotes
+ * have their own reader (remote/remote.h).
+ */
+int mlreg_store_config_bool(int *out, const struct mlreg_store *store, const char *key,
+			    int dflt);
+
 #endif
