@@ -144,8 +144,10 @@ _mlreg_models()
 }
 
 # _mlreg_versions STORE NAME: print NAME@N for each version N of model NAME,
-# newest first (latest_version is read from model.json; the last match is
-# the top-level key, which follows "metadata" in the record)
+# newest first, NAME@ALIAS for each alias, then NAME@latest when it has a
+# version (latest_version is read from model.json; the last match is the
+# top-level key, which follows "metadata" in the record; the aliases are
+# read after it, so a metadata key "aliases" is never taken for them)
 _mlreg_versions()
 {
 	local rec n f re='.*"latest_version":([0-9]+)'
@@ -158,6 +160,7 @@ _mlreg_versions()
 	done
 	# the aliases (lowercase, digits, - _ . only: lifecycle.h), then latest
 	local a re2='^"([a-z][a-z0-9._-]*)":[0-9]+,?(.*)$'
+	rec=${rec##*\"latest_version\":}
 	re='"aliases":\{([^}]*)\}'
 	if [[ $rec =~ $re ]]; then
 		a=${BASH_REMATCH[1]}
@@ -166,7 +169,7 @@ _mlreg_versions()
 			a=${BASH_REMATCH[2]}
 		done
 	fi
-	printf '%s@latest\n' "$2"
+	[[ $rec == [1-9]* ]] && printf '%s@latest\n' "$2"
 }
 
 # _mlreg_remotes PROG STORE: print the remote names of STORE, one a line, as
