@@ -6,10 +6,11 @@
 #     . /path/to/contrib/completion/mlreg.bash
 #
 # Completes commands, each command's options, model names, NAME@N version
-# numbers, files for PATH, FILE and --spec/--contract/-o arguments (model
-# names too for validate), directories for init, checkout and template, the
-# template kinds, the values of --sort-by, --order-by and --format, the
-# subcommands of 'remote', and remote names: as the first argument of upload
+# numbers, then NAME@ALIAS for each alias and NAME@latest, files for PATH,
+# FILE and --spec/--contract/-o arguments (model names too for validate),
+# directories for init, checkout and template, the template kinds, the
+# values of --sort-by, --order-by and --format, the subcommands of 'remote'
+# and 'alias' with their own options, and remote names: as the first argument of upload
 # and download (before model names and NAME@N), for --remote of list and
 # list-versions, and for 'remote remove'.  Model names are read from the
 # directory names under the store's models/ directory ("%2F" decoded to "/")

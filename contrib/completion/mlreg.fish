@@ -8,10 +8,11 @@
 # and their values, model names read from the store's models/ directory
 # ("%2F" decoded to "/"), NAME@N versions from model.json's latest_version,
 # then NAME@ALIAS for each of its "aliases" and NAME@latest, the subcommands
-# of remote and alias with their own options, and remote names from 'mlreg remote', the only time completion runs mlreg
-# (it reads the store's config file and never contacts a remote).  The
-# store is found as mlreg finds it: --store on the command line, else
-# $MLREG_DIR, else the nearest .mlreg directory upwards.
+# of remote and alias with their own options, and remote names from 'mlreg
+# remote', the only time completion runs mlreg (it reads the store's config
+# file and never contacts a remote).  The store is found as mlreg finds it:
+# --store on the command line, else $MLREG_DIR, else the nearest .mlreg
+# directory upwards.
 
 # __mlreg_cmd: print the command of the line being completed (the first
 # word that is not a global option); fail when there is none yet
