@@ -236,6 +236,22 @@ do
 		test_cmp expect actual
 	'
 
+	test_expect_success $prereq "$shell: the store of -C DIR, as mlreg finds it" '
+		mkdir -p proj/sub &&
+		test_when_finished "rm -rf proj" &&
+		(cd proj && MLREG_DIR=$PWD/.mlreg mlreg init &&
+			MLREG_DIR=$PWD/.mlreg mlreg create solo) &&
+		(unset MLREG_DIR &&
+		 $comp "mlreg -C proj describe " >"$SCRATCH/actual" &&
+		 $comp "mlreg -C proj -C sub list-versions " >"$SCRATCH/actual2" &&
+		 $comp "mlreg -C proj --store ../.mlreg describe " >"$SCRATCH/actual3") &&
+		echo solo >expect &&
+		test_cmp expect actual &&
+		test_cmp expect actual2 &&
+		test_write_lines clf team/detector >expect &&
+		test_cmp expect actual3
+	'
+
 	test_expect_success $prereq "$shell: no store, no model names and no error" '
 		mkdir "$TEST_ROOT/nostore" &&
 		test_when_finished "rmdir \"\$TEST_ROOT/nostore\"" &&

@@ -12,16 +12,17 @@
 # remote', the only time completion runs mlreg (it reads the store's config
 # file and never contacts a remote).  The store is found as mlreg finds it:
 # --store on the command line, else $MLREG_DIR, else the nearest .mlreg
-# directory upwards.
+# directory upwards (each taken from the directory of -C DIR).
 
 # __mlreg_cmd: print the command of the line being completed (the first
-# word that is not a global option); fail when there is none yet
+# word that is not a global option nor the value of -C or --store); fail
+# when there is none yet
 function __mlreg_cmd
     set -l words (commandline -opc)
     set -e words[1]
     while set -q words[1]
         switch $words[1]
-            case --store
+            case --store -C
                 set -e words[1]
             case '-*'
             case '*'
@@ -81,29 +82,50 @@ function __mlreg_npos
     echo $n
 end
 
-# __mlreg_store: print the store directory for the line being completed
+# __mlreg_store: print the store directory for the line being completed; as
+# mlreg and mlreg.bash's _mlreg_store: the last --store, else $MLREG_DIR,
+# taken from the directory of -C DIR (git's: each from the last), else the
+# nearest .mlreg directory upwards from there
 function __mlreg_store
     set -l words (commandline -opc)
     set -l store
-    for i in (seq 2 (count $words))
+    set -l cdir
+    set -l i 2
+    while test $i -le (count $words)
         switch $words[$i]
             case '--store=*'
                 set store (string replace -- --store= '' $words[$i])
-                break
             case --store
-                set store $words[(math $i + 1)]
-                break
+                set i (math $i + 1)
+                set store $words[$i]
+            case -C
+                set i (math $i + 1)
+                set -l w $words[$i]
+                switch "$w"
+                    case ''
+                    case '/*'
+                        set cdir $w
+                    case '*'
+                        test -n "$cdir"; or set cdir $PWD
+                        set cdir $cdir/$w
+                end
             case '-*'
             case '*'
                 break
         end
+        set i (math $i + 1)
     end
     test -n "$store"; or set store $MLREG_DIR
     if test -n "$store"
-        string replace -r -- '^~(?=/|$)' $HOME $store
+        set store (string replace -r -- '^~(?=/|$)' $HOME $store)
+        if test -n "$cdir"; and not string match -q -- '/*' $store
+            set store $cdir/$store
+        end
+        echo $store
         return
     end
     set -l dir $PWD
+    test -n "$cdir"; and set dir $cdir
     while true
         if test -d (string trim -r -c / -- $dir)/.mlreg
             echo (string trim -r -c / -- $dir)/.mlreg
