@@ -191,6 +191,16 @@ do
 		test_cmp expect actual
 	'
 
+	test_expect_success $prereq "$shell: alias rm and log offer the model's aliases" '
+		$comp "mlreg alias rm clf " >actual &&
+		echo prod >expect &&
+		test_cmp expect actual &&
+		$comp "mlreg alias log clf p" >actual &&
+		test_cmp expect actual &&
+		$comp "mlreg alias rm -m why clf " >actual &&
+		test_cmp expect actual
+	'
+
 	test_expect_success $prereq "$shell: the model of deprecate and undeprecate" '
 		$comp "mlreg deprecate c" >actual &&
 		echo clf >expect &&

@@ -8,11 +8,12 @@
 # and their values, model names read from the store's models/ directory
 # ("%2F" decoded to "/"), NAME@N versions from model.json's latest_version,
 # then NAME@ALIAS for each of its "aliases" and NAME@latest, the subcommands
-# of remote and alias with their own options, and remote names from 'mlreg
-# remote', the only time completion runs mlreg (it reads the store's config
-# file and never contacts a remote).  The store is found as mlreg finds it:
-# --store on the command line, else $MLREG_DIR, else the nearest .mlreg
-# directory upwards (each taken from the directory of -C DIR).
+# of remote and alias with their own options, a model's aliases after alias
+# rm and log NAME, and remote names from 'mlreg remote', the only time
+# completion runs mlreg (it reads the store's config file and never contacts
+# a remote).  The store is found as mlreg finds it: --store on the command
+# line, else $MLREG_DIR, else the nearest .mlreg directory upwards (each
+# taken from the directory of -C DIR).
 
 # __mlreg_cmd: print the command of the line being completed (the first
 # word that is not a global option nor the value of -C or --store); fail
@@ -62,13 +63,12 @@ set -g __mlreg_valued -d --description -m --metadata --metadata-file --message \
     --add-file --remove \
     --endpoint --region --profile -j --jobs --at
 
-# __mlreg_npos: print how many arguments (not options, nor their values)
-# follow the command
-function __mlreg_npos
+# __mlreg_args: print the arguments (not options, nor their values) that
+# follow the command, one a line
+function __mlreg_args
     set -l cmd (__mlreg_cmd); or return 1
     set -l words (commandline -opc)
     set -l i (contains -i -- $cmd $words)
-    set -l n 0
     set -l skip
     for w in $words[(math $i + 1)..-1]
         if test -n "$skip"
@@ -76,10 +76,17 @@ function __mlreg_npos
         else if contains -- $w $__mlreg_valued
             set skip 1
         else if not string match -q -- '-*' $w
-            set n (math $n + 1)
+            echo $w
         end
     end
-    echo $n
+end
+
+# __mlreg_npos: print how many arguments (not options, nor their values)
+# follow the command
+function __mlreg_npos
+    __mlreg_cmd >/dev/null; or return 1
+    count (__mlreg_args)
+    return 0
 end
 
 # __mlreg_store: print the store directory for the line being completed; as
@@ -145,13 +152,28 @@ function __mlreg_models
     end
 end
 
+# __mlreg_model_aliases FILE: print the aliases in the model.json FILE (as
+# mlreg.bash's _mlreg_aliases: read after the last "latest_version", the
+# top-level key, which follows "metadata" in the record, so a metadata key
+# "aliases" is never taken for them; only names of the alias alphabet,
+# lifecycle.h's; the record is quoted where string reads it, an empty one
+# never making string read stdin)
+function __mlreg_model_aliases
+    test -f "$argv[1]"; or return
+    set -l rec (string join ' ' < $argv[1])
+    string match -q -- '*"latest_version":*' "$rec"; or return
+    set rec (string replace -r -- '.*"latest_version":' '' "$rec")
+    set -l pairs (string match -r -g -- '"aliases":\{([^}]*)\}' "$rec")
+    for p in (string split -- , "$pairs")
+        string match -r -g -- '^"([a-z][a-z0-9._-]*)":[0-9]+$' "$p"
+    end
+end
+
 # __mlreg_refs: print the model names, or once the word holds an '@' NAME@N
 # for each version N, newest first, NAME@ALIAS for each alias, then
 # NAME@latest when the model has a version (as mlreg.bash's
 # _mlreg_versions: the last "latest_version" is the top-level key, which
-# follows "metadata" in the record; the aliases are read after it, and only
-# names of the alias alphabet, lifecycle.h's; the record is quoted where
-# string reads it, an empty one never making string read stdin)
+# follows "metadata" in the record)
 function __mlreg_refs
     set -l cur (commandline -ct)
     if string match -q -- '*@*' $cur
@@ -164,16 +186,22 @@ function __mlreg_refs
         for v in (seq $n -1 1)
             echo $name@$v
         end
-        set rec (string replace -r -- '.*"latest_version":' '' "$rec")
-        set -l pairs (string match -r -g -- '"aliases":\{([^}]*)\}' "$rec")
-        for p in (string split -- , "$pairs")
-            set -l a (string match -r -g -- '^"([a-z][a-z0-9._-]*)":[0-9]+$' "$p")
-            and echo $name@$a
+        for a in (__mlreg_model_aliases $f)
+            echo $name@$a
         end
         test $n -ge 1; and echo $name@latest
     else
         __mlreg_models
     end
+end
+
+# __mlreg_aliases: print the aliases of the model that follows the alias
+# subcommand (alias rm NAME ALIAS, alias log NAME ALIAS)
+function __mlreg_aliases
+    set -l name (__mlreg_args)[2]
+    set -l store (__mlreg_store)
+    test -n "$name" -a -n "$store"; or return
+    __mlreg_model_aliases $store/models/(string replace -a / %2F -- $name)/model.json
 end
 
 # __mlreg_remotes: print the remote names of the store
@@ -304,6 +332,7 @@ complete -c mlreg -n '__mlreg_using alias set rm remove' -s m -l message -x -d "
 complete -c mlreg -n '__mlreg_using alias set rm remove' -l git-tag -d 'also tag the move in the current git repository'
 complete -c mlreg -n '__mlreg_using alias set; and test (__mlreg_npos) = 1' -a '(__mlreg_refs)'
 complete -c mlreg -n '__mlreg_using alias rm remove list log; and test (__mlreg_npos) = 1' -a '(__mlreg_models)'
+complete -c mlreg -n '__mlreg_using alias rm remove log; and test (__mlreg_npos) = 2' -a '(__mlreg_aliases)'
 
 # deprecate and undeprecate
 for c in deprecate undeprecate
