@@ -1,8 +1,9 @@
 #!/bin/sh
-test_description='the zsh and fish completions, loaded by real shells: zsh
-runs its completion system in an interactive shell on a pseudo-terminal
-(zpty), fish answers "complete -C"; each shell is skipped, saying so, when
-it is not installed (make test-deps installs both)'
+test_description='the bash, zsh and fish completions, loaded by real shells:
+zsh runs its completion system in an interactive shell on a pseudo-terminal
+(zpty), fish answers "complete -C", bash runs the completion function on
+the words readline would give it; zsh and fish are each skipped, saying
+so, when not installed (make test-deps installs both)'
 . "$(dirname "$0")/lib.sh"
 
 COMPDIR=$TEST_DIRECTORY/../contrib/completion
@@ -58,25 +59,65 @@ fcomp () {
 	cut -f1 "$SCRATCH/fout" | sort -u
 }
 
-test_expect_success 'setup: a store with models, versions and a remote' '
+# bcomp LINE: the sorted, distinct matches the bash completion offers for
+# LINE, the cursor at its end.  bcomp.bash splits LINE into COMP_WORDS as
+# readline does (at blanks, and each run of the default COMP_WORDBREAKS
+# characters a word of its own, "--order-by=" being "--order-by" "="; no
+# quoting) and calls _mlreg as complete -F would.
+cat >bcomp.bash <<\EOF
+. "$1" || exit 2
+line=$2 brk=$'"\'><=;|&(:' w= prev= k=
+COMP_WORDS=()
+for ((i = 0; i < ${#line}; i++)); do
+	c=${line:i:1}
+	if [[ $c == [[:space:]] ]]; then
+		k=
+	elif [[ $brk == *"$c"* ]]; then
+		k=b
+	else
+		k=t
+	fi
+	if [[ $k != "$prev" && -n $w ]]; then
+		COMP_WORDS+=("$w")
+		w=
+	fi
+	[[ -z $k ]] || w+=$c
+	prev=$k
+done
+COMP_WORDS+=("$w")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMP_LINE=$line COMP_POINT=${#line}
+_mlreg mlreg "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+EOF
+
+bcomp () {
+	bash --norc --noprofile "$SCRATCH/bcomp.bash" "$COMPDIR/mlreg.bash" "$1" \
+		>"$SCRATCH/bout" &&
+	grep -v "^$" "$SCRATCH/bout" | sort -u
+}
+
+test_expect_success 'setup: a store with models, versions, an alias and a remote' '
 	mlreg init &&
 	echo w >w.bin &&
 	mlreg register --create clf w.bin -q &&
 	mlreg register clf w.bin -q &&
+	mlreg alias set clf@1 prod &&
 	mlreg create team/detector &&
 	mkdir r &&
 	mlreg remote add origin "file://$SCRATCH/r"
 '
 
-for shell in zsh fish
+for shell in bash zsh fish
 do
 	case $shell in
+	bash) comp=bcomp prereq= ;;
 	zsh) comp=zcomp prereq=ZSH ;;
 	fish) comp=fcomp prereq=FISH ;;
 	esac
 
 	test_expect_success $prereq "$shell: the file loads" '
 		case $shell in
+		bash) bash -n "$COMPDIR/mlreg.bash" ;;
 		zsh) zsh -n "$COMPDIR/_mlreg" ;;
 		fish) fish -n "$COMPDIR/mlreg.fish" ;;
 		esac
@@ -103,7 +144,7 @@ do
 	test_expect_success $prereq "$shell: the values of an option" '
 		$comp "mlreg list --order-by=" >actual &&
 		case $shell in
-		zsh) test_write_lines asc desc ;;
+		bash | zsh) test_write_lines asc desc ;;
 		fish) test_write_lines --order-by=asc --order-by=desc ;;
 		esac >expect &&
 		test_cmp expect actual
@@ -115,9 +156,71 @@ do
 		test_cmp expect actual
 	'
 
-	test_expect_success $prereq "$shell: NAME@N versions" '
+	test_expect_success $prereq "$shell: NAME@N versions, NAME@ALIAS and NAME@latest" '
 		$comp "mlreg checkout clf@" >actual &&
-		test_write_lines clf@1 clf@2 >expect &&
+		test_write_lines clf@1 clf@2 clf@latest clf@prod >expect &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: the subcommands of alias" '
+		$comp "mlreg alias " >actual &&
+		test_write_lines list log rm set >expect &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: the options of alias set, not --at" '
+		$comp "mlreg alias set -" >actual &&
+		test_write_lines --git-tag --help --json --message -h -m >expect &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: the options of alias without a subcommand" '
+		$comp "mlreg alias --" >actual &&
+		test_write_lines --at --help --json >expect &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: alias set takes a version, log and list a model" '
+		$comp "mlreg alias set clf@p" >actual &&
+		echo clf@prod >expect &&
+		test_cmp expect actual &&
+		$comp "mlreg alias log c" >actual &&
+		echo clf >expect &&
+		test_cmp expect actual &&
+		$comp "mlreg alias list --at 2026-03-03 c" >actual &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: alias rm and log offer the model's aliases" '
+		$comp "mlreg alias rm clf " >actual &&
+		echo prod >expect &&
+		test_cmp expect actual &&
+		$comp "mlreg alias log clf p" >actual &&
+		test_cmp expect actual &&
+		$comp "mlreg alias rm -m why clf " >actual &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: the model of deprecate and undeprecate" '
+		$comp "mlreg deprecate c" >actual &&
+		echo clf >expect &&
+		test_cmp expect actual &&
+		$comp "mlreg undeprecate clf@l" >actual &&
+		echo clf@latest >expect &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: a metadata key \"aliases\" is no alias" '
+		mkdir decoy &&
+		test_when_finished "rm -rf decoy" &&
+		printf "{\"aliases\": {\"fake\": 1}, \"latest_version\": 9}" >md.json &&
+		(cd decoy && MLREG_DIR=$PWD/.mlreg mlreg init &&
+		 MLREG_DIR=$PWD/.mlreg mlreg create --metadata-file ../md.json m) &&
+		$comp "mlreg --store decoy/.mlreg describe m@" >actual &&
+		test_must_be_empty actual &&
+		(cd decoy && MLREG_DIR=$PWD/.mlreg mlreg register m ../w.bin -q) &&
+		$comp "mlreg --store decoy/.mlreg describe m@" >actual &&
+		test_write_lines m@1 m@latest >expect &&
 		test_cmp expect actual
 	'
 
@@ -134,12 +237,29 @@ do
 	'
 
 	test_expect_success $prereq "$shell: the store of --store, not MLREG_DIR" '
-		mkdir other && (cd other && MLREG_DIR=$PWD/.mlreg mlreg init &&
+		mkdir other &&
+		test_when_finished "rm -rf other" &&
+		(cd other && MLREG_DIR=$PWD/.mlreg mlreg init &&
 			MLREG_DIR=$PWD/.mlreg mlreg create solo) &&
 		$comp "mlreg --store other/.mlreg describe " >actual &&
 		echo solo >expect &&
+		test_cmp expect actual
+	'
+
+	test_expect_success $prereq "$shell: the store of -C DIR, as mlreg finds it" '
+		mkdir -p proj/sub &&
+		test_when_finished "rm -rf proj" &&
+		(cd proj && MLREG_DIR=$PWD/.mlreg mlreg init &&
+			MLREG_DIR=$PWD/.mlreg mlreg create solo) &&
+		(unset MLREG_DIR &&
+		 $comp "mlreg -C proj describe " >"$SCRATCH/actual" &&
+		 $comp "mlreg -C proj -C sub list-versions " >"$SCRATCH/actual2" &&
+		 $comp "mlreg -C proj --store ../.mlreg describe " >"$SCRATCH/actual3") &&
+		echo solo >expect &&
 		test_cmp expect actual &&
-		rm -rf other
+		test_cmp expect actual2 &&
+		test_write_lines clf team/detector >expect &&
+		test_cmp expect actual3
 	'
 
 	test_expect_success $prereq "$shell: no store, no model names and no error" '

@@ -6,10 +6,12 @@
 #     . /path/to/contrib/completion/mlreg.bash
 #
 # Completes commands, each command's options, model names, NAME@N version
-# numbers, files for PATH, FILE and --spec/--contract/-o arguments (model
-# names too for validate), directories for init, checkout and template, the
-# template kinds, the values of --sort-by, --order-by and --format, the
-# subcommands of 'remote', and remote names: as the first argument of upload
+# numbers, then NAME@ALIAS for each alias and NAME@latest, files for PATH,
+# FILE and --spec/--contract/-o arguments (model names too for validate),
+# directories for init, checkout and template, the template kinds, the
+# values of --sort-by, --order-by and --format, the subcommands of 'remote'
+# and 'alias' with their own options, a model's aliases after 'alias rm
+# NAME' and 'alias log NAME', and remote names: as the first argument of upload
 # and download (before model names and NAME@N), for --remote of list and
 # list-versions, and for 'remote remove'.  Model names are read from the
 # directory names under the store's models/ directory ("%2F" decoded to "/")
@@ -143,30 +145,50 @@ _mlreg_models()
 	done
 }
 
+# _mlreg_aliases STORE NAME: print the aliases of model NAME, one a line
+# (read from model.json after the last "latest_version", the top-level key,
+# which follows "metadata" in the record, so a metadata key "aliases" is
+# never taken for them; only names of the alias alphabet: lowercase,
+# digits, - _ . as lifecycle.h has it)
+_mlreg_aliases()
+{
+	local rec a f re='"aliases":\{([^}]*)\}'
+	local re2='^"([a-z][a-z0-9._-]*)":[0-9]+,?(.*)$'
+	[ -n "$1" ] || return 0
+	f=$1/models/${2//\//%2F}/model.json
+	[ -f "$f" ] || return 0
+	rec=$(<"$f")
+	[[ $rec == *'"latest_version":'* ]] || return 0
+	rec=${rec##*\"latest_version\":}
+	[[ $rec =~ $re ]] || return 0
+	a=${BASH_REMATCH[1]}
+	while [[ $a =~ $re2 ]]; do
+		printf '%s\n' "${BASH_REMATCH[1]}"
+		a=${BASH_REMATCH[2]}
+	done
+}
+
 # _mlreg_versions STORE NAME: print NAME@N for each version N of model NAME,
-# newest first (latest_version is read from model.json; the last match is
-# the top-level key, which follows "metadata" in the record)
+# newest first, NAME@ALIAS for each alias, then NAME@latest when it has a
+# version (latest_version is read from model.json; the last match is the
+# top-level key, which follows "metadata" in the record)
 _mlreg_versions()
 {
-	local rec n f re='.*"latest_version":([0-9]+)'
+	local rec n f top a re='.*"latest_version":([0-9]+)'
 	f=$1/models/${2//\//%2F}/model.json
 	[ -f "$f" ] || return
 	rec=$(<"$f")
 	[[ $rec =~ $re ]] || return
-	for ((n = BASH_REMATCH[1]; n >= 1; n--)); do
+	top=${BASH_REMATCH[1]}
+	for ((n = top; n >= 1; n--)); do
 		printf '%s@%s\n' "$2" "$n"
 	done
-	# the aliases (lowercase, digits, - _ . only: lifecycle.h), then latest
-	local a re2='^"([a-z][a-z0-9._-]*)":[0-9]+,?(.*)$'
-	re='"aliases":\{([^}]*)\}'
-	if [[ $rec =~ $re ]]; then
-		a=${BASH_REMATCH[1]}
-		while [[ $a =~ $re2 ]]; do
-			printf '%s@%s\n' "$2" "${BASH_REMATCH[1]}"
-			a=${BASH_REMATCH[2]}
-		done
+	for a in $(_mlreg_aliases "$1" "$2"); do
+		printf '%s@%s\n' "$2" "$a"
+	done
+	if [ "$top" -ge 1 ]; then
+		printf '%s@latest\n' "$2"
 	fi
-	printf '%s@latest\n' "$2"
 }
 
 # _mlreg_remotes PROG STORE: print the remote names of STORE, one a line, as
@@ -228,7 +250,7 @@ _mlreg()
 {
 	local -a words=() raw=("${COMP_WORDS[@]}")
 	local cword=0 i w join= breaks=${COMP_WORDBREAKS-}
-	local cur prev rawcur prefix cmd= cmdi=0 npos=0 optarg= endopts= first=
+	local cur prev rawcur prefix cmd= cmdi=0 npos=0 optarg= endopts= first= second=
 	local prog=${COMP_WORDS[0]:-mlreg}
 	[[ $prog == "~/"* ]] && prog=$HOME/${prog#"~/"}
 
@@ -285,12 +307,14 @@ _mlreg()
 	fi
 
 	# Walk the command's words before the cursor: count the positional
-	# arguments (keeping the first, a subcommand of remote) and see whether
-	# the cursor is an option's argument.
+	# arguments (keeping the first, a subcommand of remote or alias, and the
+	# second, the model of alias rm and log) and see whether the cursor is
+	# an option's argument.
 	for ((i = cmdi + 1; i < cword; i++)); do
 		w=${words[i]}
 		if [ -n "$endopts" ]; then
 			[ "$npos" -eq 0 ] && first=$w
+			[ "$npos" -eq 1 ] && second=$w
 			npos=$((npos + 1))
 		elif [ "$w" = -- ]; then
 			endopts=1
@@ -303,6 +327,7 @@ _mlreg()
 			fi
 		else
 			[ "$npos" -eq 0 ] && first=$w
+			[ "$npos" -eq 1 ] && second=$w
 			npos=$((npos + 1))
 		fi
 	done
@@ -357,6 +382,17 @@ _mlreg()
 		rm | remove | list | log) what=name ;;
 		*) COMPREPLY=(); return ;;
 		esac
+		;;
+	alias:2)
+		case $first in
+		rm | remove | log)
+			local IFS=$'\n'
+			_mlreg_reply "$cur" $(_mlreg_aliases \
+				"$(_mlreg_store "${words[@]:0:cword}")" "$second")
+			;;
+		*) COMPREPLY=() ;;
+		esac
+		return
 		;;
 	validate:0) what=ref; _mlreg_files; files=("${COMPREPLY[@]}") ;;
 	register:* | import:0 | inspect:*) _mlreg_files; return ;;

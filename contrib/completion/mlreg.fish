@@ -7,19 +7,23 @@
 # checks that every option there is here): commands, each command's options
 # and their values, model names read from the store's models/ directory
 # ("%2F" decoded to "/"), NAME@N versions from model.json's latest_version,
-# and remote names from 'mlreg remote', the only time completion runs mlreg
-# (it reads the store's config file and never contacts a remote).  The
-# store is found as mlreg finds it: --store on the command line, else
-# $MLREG_DIR, else the nearest .mlreg directory upwards.
+# then NAME@ALIAS for each of its "aliases" and NAME@latest, the subcommands
+# of remote and alias with their own options, a model's aliases after alias
+# rm and log NAME, and remote names from 'mlreg remote', the only time
+# completion runs mlreg (it reads the store's config file and never contacts
+# a remote).  The store is found as mlreg finds it: --store on the command
+# line, else $MLREG_DIR, else the nearest .mlreg directory upwards (each
+# taken from the directory of -C DIR).
 
 # __mlreg_cmd: print the command of the line being completed (the first
-# word that is not a global option); fail when there is none yet
+# word that is not a global option nor the value of -C or --store); fail
+# when there is none yet
 function __mlreg_cmd
     set -l words (commandline -opc)
     set -e words[1]
     while set -q words[1]
         switch $words[1]
-            case --store
+            case --store -C
                 set -e words[1]
             case '-*'
             case '*'
@@ -32,7 +36,8 @@ function __mlreg_cmd
 end
 
 # __mlreg_using CMD [SUB]: succeed when the command is CMD (and, with SUB,
-# the first argument after it, a subcommand of remote, is one of SUB...)
+# the first argument after it, a subcommand of remote or alias, is one of
+# SUB...)
 function __mlreg_using
     set -l cmd (__mlreg_cmd); or return 1
     test "$cmd" = $argv[1]; or return 1
@@ -56,15 +61,14 @@ set -g __mlreg_valued -d --description -m --metadata --metadata-file --message \
     --framework --metrics-file --hparams-file --spec --contract --name --format \
     -o --output --sort-by --order-by --filter --limit --columns --metric --hparam --remote --add \
     --add-file --remove \
-    --endpoint --region --profile -j --jobs
+    --endpoint --region --profile -j --jobs --at
 
-# __mlreg_npos: print how many arguments (not options, nor their values)
-# follow the command
-function __mlreg_npos
+# __mlreg_args: print the arguments (not options, nor their values) that
+# follow the command, one a line
+function __mlreg_args
     set -l cmd (__mlreg_cmd); or return 1
     set -l words (commandline -opc)
     set -l i (contains -i -- $cmd $words)
-    set -l n 0
     set -l skip
     for w in $words[(math $i + 1)..-1]
         if test -n "$skip"
@@ -72,35 +76,63 @@ function __mlreg_npos
         else if contains -- $w $__mlreg_valued
             set skip 1
         else if not string match -q -- '-*' $w
-            set n (math $n + 1)
+            echo $w
         end
     end
-    echo $n
 end
 
-# __mlreg_store: print the store directory for the line being completed
+# __mlreg_npos: print how many arguments (not options, nor their values)
+# follow the command
+function __mlreg_npos
+    __mlreg_cmd >/dev/null; or return 1
+    count (__mlreg_args)
+    return 0
+end
+
+# __mlreg_store: print the store directory for the line being completed; as
+# mlreg and mlreg.bash's _mlreg_store: the last --store, else $MLREG_DIR,
+# taken from the directory of -C DIR (git's: each from the last), else the
+# nearest .mlreg directory upwards from there
 function __mlreg_store
     set -l words (commandline -opc)
     set -l store
-    for i in (seq 2 (count $words))
+    set -l cdir
+    set -l i 2
+    while test $i -le (count $words)
         switch $words[$i]
             case '--store=*'
                 set store (string replace -- --store= '' $words[$i])
-                break
             case --store
-                set store $words[(math $i + 1)]
-                break
+                set i (math $i + 1)
+                set store $words[$i]
+            case -C
+                set i (math $i + 1)
+                set -l w $words[$i]
+                switch "$w"
+                    case ''
+                    case '/*'
+                        set cdir $w
+                    case '*'
+                        test -n "$cdir"; or set cdir $PWD
+                        set cdir $cdir/$w
+                end
             case '-*'
             case '*'
                 break
         end
+        set i (math $i + 1)
     end
     test -n "$store"; or set store $MLREG_DIR
     if test -n "$store"
-        string replace -r -- '^~(?=/|$)' $HOME $store
+        set store (string replace -r -- '^~(?=/|$)' $HOME $store)
+        if test -n "$cdir"; and not string match -q -- '/*' $store
+            set store $cdir/$store
+        end
+        echo $store
         return
     end
     set -l dir $PWD
+    test -n "$cdir"; and set dir $cdir
     while true
         if test -d (string trim -r -c / -- $dir)/.mlreg
             echo (string trim -r -c / -- $dir)/.mlreg
@@ -120,21 +152,56 @@ function __mlreg_models
     end
 end
 
-# __mlreg_refs: print the model names, or NAME@N when the word holds an '@'
+# __mlreg_model_aliases FILE: print the aliases in the model.json FILE (as
+# mlreg.bash's _mlreg_aliases: read after the last "latest_version", the
+# top-level key, which follows "metadata" in the record, so a metadata key
+# "aliases" is never taken for them; only names of the alias alphabet,
+# lifecycle.h's; the record is quoted where string reads it, an empty one
+# never making string read stdin)
+function __mlreg_model_aliases
+    test -f "$argv[1]"; or return
+    set -l rec (string join ' ' < $argv[1])
+    string match -q -- '*"latest_version":*' "$rec"; or return
+    set rec (string replace -r -- '.*"latest_version":' '' "$rec")
+    set -l pairs (string match -r -g -- '"aliases":\{([^}]*)\}' "$rec")
+    for p in (string split -- , "$pairs")
+        string match -r -g -- '^"([a-z][a-z0-9._-]*)":[0-9]+$' "$p"
+    end
+end
+
+# __mlreg_refs: print the model names, or once the word holds an '@' NAME@N
+# for each version N, newest first, NAME@ALIAS for each alias, then
+# NAME@latest when the model has a version (as mlreg.bash's
+# _mlreg_versions: the last "latest_version" is the top-level key, which
+# follows "metadata" in the record)
 function __mlreg_refs
     set -l cur (commandline -ct)
     if string match -q -- '*@*' $cur
         set -l name (string replace -r -- '@[^@]*$' '' $cur)
         set -l f (__mlreg_store)/models/(string replace -a / %2F -- $name)/model.json
         test -f "$f"; or return
-        set -l n (string match -r -g -- '"latest_version":([0-9]+)' (cat $f))[-1]
+        set -l rec (string join ' ' < $f)
+        set -l n (string match -r -g -- '.*"latest_version":([0-9]+)' "$rec")
         test -n "$n"; or return
         for v in (seq $n -1 1)
             echo $name@$v
         end
+        for a in (__mlreg_model_aliases $f)
+            echo $name@$a
+        end
+        test $n -ge 1; and echo $name@latest
     else
         __mlreg_models
     end
+end
+
+# __mlreg_aliases: print the aliases of the model that follows the alias
+# subcommand (alias rm NAME ALIAS, alias log NAME ALIAS)
+function __mlreg_aliases
+    set -l name (__mlreg_args)[2]
+    set -l store (__mlreg_store)
+    test -n "$name" -a -n "$store"; or return
+    __mlreg_model_aliases $store/models/(string replace -a / %2F -- $name)/model.json
 end
 
 # __mlreg_remotes: print the remote names of the store
@@ -163,6 +230,9 @@ complete -c mlreg -n 'not __mlreg_cmd' -a list -d 'list models'
 complete -c mlreg -n 'not __mlreg_cmd' -a list-versions -d "list a model's versions, newest first"
 complete -c mlreg -n 'not __mlreg_cmd' -a search -d 'find versions across models by a filter expression'
 complete -c mlreg -n 'not __mlreg_cmd' -a metadata -d "show or change a model's metadata"
+complete -c mlreg -n 'not __mlreg_cmd' -a alias -d 'set, remove, list aliases (stages) and their log'
+complete -c mlreg -n 'not __mlreg_cmd' -a deprecate -d 'mark a version as one not to use'
+complete -c mlreg -n 'not __mlreg_cmd' -a undeprecate -d "clear a version's deprecation"
 complete -c mlreg -n 'not __mlreg_cmd' -a checkout -d "write a version's files into a directory"
 complete -c mlreg -n 'not __mlreg_cmd' -a export -d 'write a version as a zip or tar.gz artifact archive'
 complete -c mlreg -n 'not __mlreg_cmd' -a validate -d "run a version's, a directory's or an archive's checks"
@@ -175,7 +245,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a download -d 'bring versions from a rem
 complete -c mlreg -n 'not __mlreg_cmd' -a help -d 'show help for mlreg or a command'
 
 # -h/--help, which every command takes.
-for c in init create register import describe diff list list-versions search metadata checkout export validate inspect template fsck remote upload download help
+for c in init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck remote upload download help
     complete -c mlreg -n "__mlreg_using $c" -s h -l help -d 'show the usage'
 end
 
@@ -259,6 +329,23 @@ complete -c mlreg -n '__mlreg_using metadata' -l remove -x -d 'delete a top-leve
 complete -c mlreg -n '__mlreg_using metadata' -l json -d 'print the resulting metadata'
 complete -c mlreg -n '__mlreg_using metadata; and test (__mlreg_npos) = 0' -a '(__mlreg_models)'
 
+# alias
+complete -c mlreg -n '__mlreg_using alias; and test (__mlreg_npos) = 0' -a 'set rm list log'
+complete -c mlreg -n '__mlreg_using alias; and not __mlreg_using alias set rm remove log' -l at -x -d 'the aliases as they were at TIME (RFC 3339 or YYYY-MM-DD)'
+complete -c mlreg -n '__mlreg_using alias' -l json -d 'print JSON'
+complete -c mlreg -n '__mlreg_using alias set rm remove' -s m -l message -x -d "why (kept in the model's log)"
+complete -c mlreg -n '__mlreg_using alias set rm remove' -l git-tag -d 'also tag the move in the current git repository'
+complete -c mlreg -n '__mlreg_using alias set; and test (__mlreg_npos) = 1' -a '(__mlreg_refs)'
+complete -c mlreg -n '__mlreg_using alias rm remove list log; and test (__mlreg_npos) = 1' -a '(__mlreg_models)'
+complete -c mlreg -n '__mlreg_using alias rm remove log; and test (__mlreg_npos) = 2' -a '(__mlreg_aliases)'
+
+# deprecate and undeprecate
+for c in deprecate undeprecate
+    complete -c mlreg -n "__mlreg_using $c" -s m -l message -x -d "why (kept in the model's log)"
+    complete -c mlreg -n "__mlreg_using $c" -l json -d 'print the event as JSON'
+    complete -c mlreg -n "__mlreg_using $c; and test (__mlreg_npos) = 0" -a '(__mlreg_refs)'
+end
+
 # checkout
 complete -c mlreg -n '__mlreg_using checkout' -s f -l force -d 'overwrite files that have other content'
 complete -c mlreg -n '__mlreg_using checkout; and test (__mlreg_npos) = 0' -a '(__mlreg_refs)'
@@ -310,4 +397,4 @@ end
 complete -c mlreg -n '__mlreg_using download' -l all -d 'also the files of every earlier version'
 
 # help
-complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata checkout export validate inspect template fsck remote upload download help'
+complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck remote upload download help'
