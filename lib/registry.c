@@ -293,6 +293,29 @@ cJSON *mlreg_model_public(const cJSON *model)
 	return c;
 }
 
+/*
+ * Returns a new record of a chain (versions, events): {"model": name,
+ * numkey: k, "parent": the model record's idkey (null when it has none),
+ * timekey: now}, then body's members, moved out of body in their order.
+ */
+static cJSON *chained_record(const cJSON *model, const char *name, const char *numkey,
+			     long k, const char *idkey, const char *timekey, const char *now,
+			     cJSON *body)
+{
+	cJSON *rec = cJSON_CreateObject(), *item;
+
+	cJSON_AddStringToObject(rec, "model", name);
+	cJSON_AddNumberToObject(rec, numkey, (double)k);
+	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(model, idkey)))
+		cJSON_AddStringToObject(rec, "parent", mlreg_doc_str(model, idkey, ""));
+	else
+		cJSON_AddNullToObject(rec, "parent");
+	cJSON_AddStringToObject(rec, timekey, now);
+	while ((item = body->child) != NULL)
+		cJSON_AddItemToObject(rec, item->string, cJSON_DetachItemViaPointer(body, item));
+	return rec;
+}
+
 cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex)
 {
 	cJSON *out = cJSON_CreateObject();
@@ -325,7 +348,7 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
 				const char *name, cJSON *body, mlreg_version_same_fn same)
 {
 	struct mlreg_lock lk = { 0 };
-	cJSON *model = NULL, *rec = NULL, *item, *latest = NULL;
+	cJSON *model = NULL, *rec = NULL, *latest = NULL;
 	char *dir = NULL, *vpath = NULL, *text = NULL;
 	char hex[MLREG_HEX_LEN + 1], now[40];
 	long n;
@@ -338,16 +361,7 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
 		goto done;
 	n = (long)mlreg_doc_int(model, "latest_version", 0) + 1;
 	mlreg_time_now(now, sizeof(now));
-	rec = cJSON_CreateObject();
-	cJSON_AddStringToObject(rec, "model", name);
-	cJSON_AddNumberToObject(rec, "version", (double)n);
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(model, "latest_id")))
-		cJSON_AddStringToObject(rec, "parent", mlreg_doc_str(model, "latest_id", ""));
-	else
-		cJSON_AddNullToObject(rec, "parent");
-	cJSON_AddStringToObject(rec, "created", now);
-	while ((item = body->child) != NULL)
-		cJSON_AddItemToObject(rec, item->string, cJSON_DetachItemViaPointer(body, item));
+	rec = chained_record(model, name, "version", n, "latest_id", "created", now, body);
 
 	text = mlreg_doc_print(rec);
 	{
@@ -854,7 +868,7 @@ int mlreg_event_append(cJSON **out, struct mlreg_store *store, const char *name,
 		       const char *user, mlreg_event_apply_fn apply, void *arg)
 {
 	struct mlreg_lock lk = { 0 };
-	cJSON *model = NULL, *rec = NULL, *body = NULL, *item;
+	cJSON *model = NULL, *rec = NULL, *body = NULL;
 	char *dir = NULL, *edir = NULL, *epath = NULL, *text = NULL;
 	char hex[MLREG_HEX_LEN + 1], now[40];
 	long k;
@@ -867,6 +881,7 @@ int mlreg_event_append(cJSON **out, struct mlreg_store *store, const char *name,
 	if ((err = lock_model(&lk, &model, store, name)) < 0)
 		goto done;
 	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "user", user);
 	if ((err = apply(model, body, arg)) != 0) {
 		if (err > 0)
 			err = 0;	/* nothing to record */
@@ -874,17 +889,7 @@ int mlreg_event_append(cJSON **out, struct mlreg_store *store, const char *name,
 	}
 	k = (long)mlreg_doc_int(model, "latest_event", 0) + 1;
 	mlreg_time_now(now, sizeof(now));
-	rec = cJSON_CreateObject();
-	cJSON_AddStringToObject(rec, "model", name);
-	cJSON_AddNumberToObject(rec, "event", (double)k);
-	if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(model, "latest_event_id")))
-		cJSON_AddStringToObject(rec, "parent", mlreg_doc_str(model, "latest_event_id", ""));
-	else
-		cJSON_AddNullToObject(rec, "parent");
-	cJSON_AddStringToObject(rec, "time", now);
-	cJSON_AddStringToObject(rec, "user", user);
-	while ((item = body->child) != NULL)
-		cJSON_AddItemToObject(rec, item->string, cJSON_DetachItemViaPointer(body, item));
+	rec = chained_record(model, name, "event", k, "latest_event_id", "time", now, body);
 	if ((err = mlreg_event_check(rec, name, k)) < 0)
 		goto done;
 	text = mlreg_doc_print(rec);
