@@ -346,6 +346,40 @@ test_expect_success 'the objects of the killed register are reclaimed' - <<-\EOF
 	fsck_clean
 EOF
 
+# The same for a download: its model lock held in the receiving store, it
+# has stored the objects and waits to commit, holding gc.lock shared.
+test_expect_success 'a download in flight holds gc.lock too' - <<-\EOF
+	mkdir remote &&
+	mlreg remote add origin "file://$PWD/remote" &&
+	mlreg upload -q origin m &&
+	B=$PWD/b/.mlreg &&
+	mlreg --store "$B" init &&
+	mlreg --store "$B" remote add origin "file://$PWD/remote" &&
+	mlreg --store "$B" create m &&
+	lock=$B/models/m/model.json.lock &&
+	exec 9>"$lock" &&
+	test_when_finished "exec 9>&-; rm -f \"$lock\"" &&
+	flock -x 9 &&
+	{ MLREG_LOCK_TIMEOUT=600000 mlreg --store "$B" download -q origin m >dl.out 2>dl.err 9>&- & } &&
+	dl=$! &&
+	STORE=$B &&
+	test_when_finished "unset STORE" &&
+	while ! test -f "$(object_path "$(sha256_of r.bin)")"; do
+		kill -0 $dl || return 1
+		sleep 0.05
+	done &&
+	test_fails 1 "cannot lock '.*gc.lock': a register, import or download is storing objects" \
+		env MLREG_LOCK_TIMEOUT=200 mlreg --store "$B" gc --prune=now &&
+	exec 9>&- &&
+	wait $dl &&
+	mlreg --store "$B" checkout m@4 bco &&
+	test_cmp r.bin bco/r.bin &&
+	mlreg --store "$B" gc --prune=now -q &&
+	mlreg --store "$B" fsck >out 2>err &&
+	test_must_be_empty out &&
+	test_must_be_empty err
+EOF
+
 test_expect_success 'setup: many unreferenced objects' - <<-\EOF
 	"$PYTHON" - "$MLREG_DIR/objects" <<-\PY &&
 	import hashlib, os, sys
