@@ -2,11 +2,12 @@
  * mlreg gc (see gc.h for the rules and store-format.md, "Garbage
  * collection", for the protocol).  In order, holding the gc lock exclusive
  * unless it is a dry run:
- *   1. for each model directory, under the model's lock: remove the records
+ *   1. read every record of every model directory, adding the sha256 of
+ *      each file to the referenced set, but for the leftovers: records
  *      above latest_version not modified after the prune time (an
  *      interrupted registration's; no registration is in flight, the gc
- *      lock says so) and dead temporary records, then add the sha256 of
- *      every file of every other record to the referenced set;
+ *      lock says so) and dead temporary records; only once every record
+ *      was read, remove those leftovers, each model's under its lock;
  *   2. sort the set; walk objects/XX/: an object not in it is removed when
  *      it was not modified after the prune time, else kept; an objects/XX
  *      left empty is removed (install() in object.c makes it again);
@@ -40,6 +41,7 @@ struct refs {
 	size_t n, cap;
 };
 
+/* Returns the value of a lowercase hex digit. */
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c - 'a' + 10;
@@ -52,6 +54,7 @@ static void unhex(unsigned char *out, const char *hex)
 		out[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
 }
 
+/* Returns memcmp()'s order of two binary hashes, for qsort() and bsearch(). */
 static int cmp_hash(const void *a, const void *b)
 {
 	return memcmp(a, b, MLREG_HASH_LEN);
@@ -126,9 +129,9 @@ static int add_record(struct refs *refs, const char *path, const char *what)
 }
 
 /*
- * Returns 0 and in *latest the latest_version of the model record at path;
- * -1 in *latest (every record counts) when there is no readable record: an
- * interrupted create, or a record fsck will report.
+ * Sets *latest to the latest_version of the model record at path; to -1
+ * (every record counts) when there is no readable record: an interrupted
+ * create, or a record fsck will report.
  */
 static void read_latest(long *latest, const char *path)
 {
@@ -303,6 +306,7 @@ static int collect(struct mlreg_store *store, const struct mlreg_gc_opts *o,
 	return 0;
 }
 
+/* Returns 1 when s is exactly n lowercase hex digits. */
 static int is_lower_hex(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -491,7 +495,10 @@ int mlreg_gc_unreferenced(const struct mlreg_store *store, struct mlreg_gc_count
 	struct mlreg_gc_opts o = { 0 };
 	struct mlreg_gc_result r;
 	struct refs refs = { NULL, 0, 0 };
-	/* A dry run that prunes nothing: what it keeps is what nothing names. */
+	/*
+	 * A dry run that prunes nothing (it writes nothing, so the store may
+	 * be const): what it keeps is what nothing names.
+	 */
 	struct mlreg_store *s = (struct mlreg_store *)store;
 	int err;
 
@@ -512,7 +519,8 @@ void mlreg_gc_default_prune(struct mlreg_gc_opts *o)
 	o->never = 0;
 }
 
-/* Returns 0 after reading "N.UNIT.ago" from s into o; -1 when s is not of that form. */
+/* Returns 0 after reading "N.UNIT.ago" from s into o; -1 when s is not of that form
+ * or the time would be before 1970. */
 static int parse_ago(struct mlreg_gc_opts *o, const char *s)
 {
 	static const struct { const char *name; long secs; } units[] = {
