@@ -280,6 +280,21 @@ test_expect_success 'links in objects/ and tmp/ are neither followed nor removed
 	rmdir "$MLREG_DIR/objects/ab" 2>/dev/null; fsck_clean
 EOF
 
+test_expect_success 'gc.lock planted as a link is not followed: gc and register refuse' - <<-\EOF
+	mv "$MLREG_DIR/gc.lock" gc.lock.save &&
+	test_when_finished "rm -f \"$MLREG_DIR/gc.lock\"; mv gc.lock.save \"$MLREG_DIR/gc.lock\"" &&
+	printf keep >outside/lock-target &&
+	ln -s "$PWD/outside/lock-target" "$MLREG_DIR/gc.lock" &&
+	test_fails 128 "cannot open lock file '.*gc.lock'" mlreg gc --prune=now &&
+	printf 'via link' >l.bin &&
+	test_fails 128 "cannot open lock file '.*gc.lock'" mlreg register -q m l.bin &&
+	ln -sf "$PWD/outside/missing" "$MLREG_DIR/gc.lock" &&
+	test_fails 128 "cannot open lock file '.*gc.lock'" mlreg gc --prune=now &&
+	test_path_is_missing outside/missing &&
+	printf keep >expect &&
+	test_cmp expect outside/lock-target
+EOF
+
 test_expect_success 'dead temporary files go; fresh or locked ones stay' - <<-\EOF
 	t=$MLREG_DIR/tmp &&
 	printf 123 >"$t/obj-dead" && touch -d "5 minutes ago" "$t/obj-dead" &&
