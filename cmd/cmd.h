@@ -67,6 +67,7 @@ int cmd_diff(int argc, char **argv, struct mlreg_store *store);
 int cmd_download(int argc, char **argv, struct mlreg_store *store);
 int cmd_export(int argc, char **argv, struct mlreg_store *store);
 int cmd_fsck(int argc, char **argv, struct mlreg_store *store);
+int cmd_gc(int argc, char **argv, struct mlreg_store *store);
 int cmd_help(int argc, char **argv, struct mlreg_store *store);
 int cmd_import(int argc, char **argv, struct mlreg_store *store);
 int cmd_inspect(int argc, char **argv, struct mlreg_store *store);
@@ -93,6 +94,7 @@ extern const char cmd_alias_usage[], cmd_deprecate_usage[], cmd_checkout_usage[]
 	cmd_init_usage[], cmd_inspect_usage[], cmd_list_usage[], cmd_list_versions_usage[],
 	cmd_metadata_usage[], cmd_register_usage[], cmd_remote_usage[], cmd_upload_usage[],
 	cmd_validate_usage[], cmd_search_usage[];
+extern const char cmd_gc_usage[];
 
 /* Returns the command named name, or NULL. */
 const struct cmd *cmd_lookup(const char *name);

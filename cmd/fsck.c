@@ -1,8 +1,10 @@
 /*
  * mlreg fsck: verify the store; quiet when all is well, one line per problem
- * on stdout and exit status 1 otherwise.
+ * on stdout and exit status 1 otherwise.  Unreferenced objects (gc.h) are
+ * not a problem: their count and size are information, on stderr.
  */
 #include "cmd.h"
+#include "gc.h"
 
 static void print_line(void *ctx, const char *problem)
 {
@@ -16,7 +18,8 @@ static void print_line(void *ctx, const char *problem)
 const char cmd_fsck_usage[] =
 	"usage: mlreg fsck [--json]\n"
 	"\n"
-	"    --json                print {\"problems\": [...]} instead of lines\n";
+	"    --json                print {\"problems\": [...], \"unreferenced\": {...}}\n"
+	"                          instead of lines\n";
 
 int cmd_fsck(int argc, char **argv, struct mlreg_store *store)
 {
@@ -43,6 +46,25 @@ int cmd_fsck(int argc, char **argv, struct mlreg_store *store)
 	if (err < 0) {
 		cJSON_Delete(out);
 		return cmd_fail(err);
+	}
+	{
+		/* Unknown (null) when a record cannot be read: that is reported above. */
+		struct mlreg_gc_count u;
+		int known = mlreg_gc_unreferenced(store, &u) == 0;
+
+		mlreg_error_clear();
+		if (out && known) {
+			cJSON *o = cJSON_AddObjectToObject(out, "unreferenced");
+			cJSON_AddNumberToObject(o, "count", (double)u.count);
+			cJSON_AddNumberToObject(o, "bytes", (double)u.bytes);
+		} else if (out) {
+			cJSON_AddNullToObject(out, "unreferenced");
+		} else if (known && u.count) {
+			char size[32];
+			mlreg_human_size(size, sizeof(size), u.bytes);
+			fprintf(stderr, "%llu unreferenced object%s, %s ('mlreg gc' removes them)\n",
+				(unsigned long long)u.count, u.count == 1 ? "" : "s", size);
+		}
 	}
 	if (out) {
 		cmd_print_json(out);

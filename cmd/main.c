@@ -32,6 +32,8 @@ static const struct cmd commands[] = {
 	  cmd_export_usage },
 	{ "fsck", cmd_fsck, NEED_STORE, "verify the objects and records of the store",
 	  cmd_fsck_usage },
+	{ "gc", cmd_gc, NEED_STORE, "remove unreferenced objects and dead temporary files",
+	  cmd_gc_usage },
 	{ "help", cmd_help, 0, "show help for mlreg or a command",
 	  "usage: mlreg help [COMMAND]\n" },
 	{ "import", cmd_import, NEED_STORE, "register a model from an MLX model YAML, .tar.gz or URL",

@@ -223,10 +223,10 @@ fail:
 	return err;
 }
 
-int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s)
+int mlreg_fs_stale(int dirfd, const char *name, long grace_s, int remove, uint64_t *size)
 {
 	struct stat st;
-	int fd, removed = 0;
+	int fd, stale = 0;
 
 	/* O_NONBLOCK: a FIFO planted under the name must not hang us. */
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -234,10 +234,18 @@ int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (long long)time(NULL) - (long long)st.st_mtime > grace_s &&
-	    flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd, name, 0) == 0)
-		removed = 1;
+	    flock(fd, LOCK_EX | LOCK_NB) == 0 && (!remove || unlinkat(dirfd, name, 0) == 0)) {
+		stale = 1;
+		if (size)
+			*size = (uint64_t)st.st_size;
+	}
 	close(fd);
-	return removed;
+	return stale;
+}
+
+int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s)
+{
+	return mlreg_fs_stale(dirfd, name, grace_s, 1, NULL);
 }
 
 int mlreg_lock_timeout(void)

@@ -10,6 +10,7 @@
 #define MLREG_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Returns 0 after creating path and its missing parents, or MLREG_EOS. */
@@ -47,6 +48,13 @@ int mlreg_fs_write_atomic(const char *path, const void *buf, size_t len);
  * this one cannot see.
  */
 int mlreg_fs_remove_stale(int dirfd, const char *name, long grace_s);
+
+/*
+ * Returns 1 when name in dirfd is such a leftover, after removing it when
+ * remove is set (0: only tell, for gc --dry-run), with its size in *size
+ * (may be NULL); 0 otherwise.
+ */
+int mlreg_fs_stale(int dirfd, const char *name, long grace_s, int remove, uint64_t *size);
 
 /* A held lock on <path>.lock.  A zeroed one ({ 0 }) is a free lock. */
 struct mlreg_lock {

@@ -37,6 +37,79 @@ int mlreg_object_exists(const struct mlreg_store *store, const char *hex)
 	return r;
 }
 
+int mlreg_object_freshen(const struct mlreg_store *store, const char *hex)
+{
+	static const struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+	char *p = mlreg_object_path(store, hex);
+	int r = access(p, F_OK) == 0;
+
+	/*
+	 * Best effort: an object owned by another user cannot be touched by
+	 * us, and the gc lock (held by every mlreg writer) is what protects
+	 * it then; the mtime is for writers that do not take the lock.
+	 */
+	if (r)
+		utimensat(AT_FDCWD, p, now, AT_SYMLINK_NOFOLLOW);
+	free(p);
+	return r;
+}
+
+int mlreg_object_lock(const struct mlreg_store *store, int exclusive, int timeout_ms)
+{
+	char *path = mlreg_store_path(store, "gc.lock");
+	long waited = 0, step = 1;
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		err = mlreg_error_os("cannot open lock file '%s'", path);
+		goto done;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = mlreg_error_set(MLREG_EOS, "cannot use lock file '%s': it is not a regular "
+				      "file", path);
+		goto done;
+	}
+	for (;;) {
+		if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+			err = fd;
+			fd = -1;
+			goto done;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err = mlreg_error_os("cannot lock '%s'", path);
+			goto done;
+		}
+		if (waited >= timeout_ms) {
+			err = mlreg_error_set(MLREG_ELOCKED,
+				exclusive ? "cannot lock '%s': a register, import or download "
+					    "is storing objects (waited %d ms; set "
+					    "MLREG_LOCK_TIMEOUT to wait longer)"
+					  : "cannot lock '%s': 'mlreg gc' is removing objects "
+					    "(waited %d ms; set MLREG_LOCK_TIMEOUT to wait longer)",
+				path, timeout_ms);
+			goto done;
+		}
+		mlreg_sleep_ms(step);
+		waited += step;
+		if (step < 50)
+			step *= 2;
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return err;
+}
+
+void mlreg_object_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Returns 0 after moving the finished temporary file tmp to object hex. */
 static int install(struct mlreg_store *store, const char *tmp, const char *hex)
 {
@@ -44,20 +117,31 @@ static int install(struct mlreg_store *store, const char *tmp, const char *hex)
 	char *dir = xasprintf("%s/objects/%.2s", store->path, hex);
 	int err = 0;
 
-	if (access(path, F_OK) == 0) {
+	int tries;
+
+	if (mlreg_object_freshen(store, hex)) {
 		/* Already stored: identical bytes by construction. */
 		unlink(tmp);
 		goto done;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		err = mlreg_error_os("cannot create directory '%s'", dir);
-		unlink(tmp);
-		goto done;
-	}
-	if (rename(tmp, path) < 0) {
-		err = mlreg_error_os("cannot store object '%s'", hex);
-		unlink(tmp);
-		goto done;
+	/*
+	 * gc removes an objects/XX it leaves empty: one that vanishes between
+	 * our mkdir and our rename is made again (a few times, then it is an
+	 * error).
+	 */
+	for (tries = 0; ; tries++) {
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			err = mlreg_error_os("cannot create directory '%s'", dir);
+			unlink(tmp);
+			goto done;
+		}
+		if (rename(tmp, path) == 0)
+			break;
+		if (errno != ENOENT || tries >= 8 || access(tmp, F_OK) < 0) {
+			err = mlreg_error_os("cannot store object '%s'", hex);
+			unlink(tmp);
+			goto done;
+		}
 	}
 	err = mlreg_fs_fsync_dir(dir);
 done:
@@ -162,7 +246,7 @@ int mlreg_object_write_buf(struct mlreg_store *store, const void *buf, size_t le
 	int out, err;
 
 	mlreg_sha256_hex(buf, len, hex);
-	if (mlreg_object_exists(store, hex))
+	if (mlreg_object_freshen(store, hex))
 		return 0;
 	if ((out = open_tmp(store, &tmp)) < 0)
 		return out;

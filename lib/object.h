@@ -33,6 +33,32 @@ char *mlreg_object_path(const struct mlreg_store *store, const char *hex);
 int mlreg_object_exists(const struct mlreg_store *store, const char *hex);
 
 /*
+ * Returns 1 when the store has object hex, after setting its mtime to now
+ * (best effort), else 0.  A writer that reuses an object it found stored
+ * calls this, so that gc's grace period (store-format.md, "Garbage
+ * collection") counts from this use, not from when the object was first
+ * written: an old unreferenced object is not pruned under a writer that
+ * does not hold the gc lock.
+ */
+int mlreg_object_freshen(const struct mlreg_store *store, const char *hex);
+
+/*
+ * The gc lock, <store>/gc.lock (opened without following a link, created
+ * 0644 when missing).  Every writer that stores objects and then a record
+ * naming them (register, import, download) holds it shared from before its
+ * first object until its record is committed or it gave up; 'mlreg gc'
+ * holds it exclusive while it lists references and deletes, so an object a
+ * writer in flight will reference is never deleted, whatever --prune says.
+ * A process that dies drops its flock(2), so a killed writer never blocks
+ * gc.  Returns the descriptor holding the lock (>= 0), waiting up to
+ * timeout_ms; MLREG_ELOCKED after that, MLREG_EOS when it cannot be opened.
+ */
+int mlreg_object_lock(const struct mlreg_store *store, int exclusive, int timeout_ms);
+
+/* Releases a lock mlreg_object_lock() returned; a negative fd is ignored. */
+void mlreg_object_unlock(int fd);
+
+/*
  * Returns 0 after copying object hex to fd while verifying it has the
  * expected size and hash; MLREG_ENOTFOUND when missing, MLREG_ECORRUPT when
  * its content does not match, MLREG_EOS on I/O errors.

@@ -3,7 +3,9 @@
  * failure invisible:
  *   1. check every path (walk.c) and read every input file: no write yet;
  *   2. stream each file into an object (objects are immutable and shared,
- *      so this needs no lock and is safe to repeat after a crash);
+ *      so this needs no model lock and is safe to repeat after a crash;
+ *      the gc lock is held shared from here to the commit, so 'mlreg gc'
+ *      cannot delete an object before the record naming it is visible);
  *   3. append the record under the model's lock, the rename of model.json
  *      being the commit point, and
  *   4. release the lock: both mlreg_version_append() in registry.c.
@@ -19,6 +21,7 @@
 
 #include "doc.h"
 #include "error.h"
+#include "fs.h"
 #include "name.h"
 #include "provenance.h"
 #include "register.h"
@@ -180,7 +183,7 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	cJSON *model = NULL, *rec = NULL, *files = NULL, *prov = NULL, *understood = NULL;
 	cJSON *cp, *item;
 	uint64_t total;
-	int err, missing;
+	int err, missing, gc_lock = -1;
 
 	*out = NULL;
 	if ((err = mlreg_name_validate(o->name)) < 0 ||
@@ -222,6 +225,11 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		mlreg_object_prune_tmp(store, &pruned);	/* best effort */
 	}
 
+	/* From the first object to the commit: gc deletes none of ours (object.h). */
+	if ((gc_lock = mlreg_object_lock(store, 0, mlreg_lock_timeout())) < 0) {
+		err = gc_lock;
+		goto done;
+	}
 	files = cJSON_CreateArray();
 	if ((err = store_files(store, &entries, o, files, &total)) < 0)
 		goto done;
@@ -284,6 +292,7 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	err = mlreg_version_append_unless(out, o->unchanged, store, o->name, rec,
 					  o->if_changed ? same_version : NULL);
 done:
+	mlreg_object_unlock(gc_lock);
 	mlreg_entries_free(&entries);
 	cJSON_Delete(rec);
 	cJSON_Delete(files);

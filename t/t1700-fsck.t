@@ -161,12 +161,12 @@ test_expect_success '--json: the same problems, as {"problems": [...]}' - <<-\EO
 	test_expect_code 1 mlreg fsck --json >out &&
 	json_get out '"\n".join(d["problems"])' >problems &&
 	test_cmp lines problems &&
-	json_assert out 'list(d) == ["problems"]'
+	json_assert out 'list(d) == ["problems", "unreferenced"]'
 EOF
 
 test_expect_success '--json on a clean store: no problems, exit 0' '
 	mlreg fsck --json >out &&
-	json_equal out "{\"problems\": []}"
+	json_equal out "{\"problems\": [], \"unreferenced\": {\"count\": 0, \"bytes\": 0}}"
 '
 
 test_expect_success 'after all the repairs the store is clean' '

@@ -25,7 +25,7 @@
 # directory of -C DIR, as mlreg takes them).  Works with or without the
 # bash-completion package.
 
-_mlreg_commands="init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck remote upload download help"
+_mlreg_commands="init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck gc remote upload download help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
@@ -51,6 +51,7 @@ _mlreg_opts()
 	inspect) echo "--json -h --help" ;;
 	template) echo "-h --help" ;;
 	fsck) echo "--json -h --help" ;;
+	gc) echo "-n --dry-run --prune --json -q --quiet -h --help" ;;
 	remote | remote:list) echo "-v --verbose --json -h --help" ;;
 	remote:add) echo "--endpoint --region --profile --path-style --no-path-style -h --help" ;;
 	remote:*) echo "-h --help" ;;
@@ -84,6 +85,7 @@ _mlreg_takes_arg()
 	list-versions:--limit | list-versions:--columns) return 0 ;;
 	search:--filter | search:--sort-by | search:--order-by | search:--limit | \
 	search:--columns) return 0 ;;
+	gc:--prune) return 0 ;;
 	esac
 	return 1
 }
@@ -343,6 +345,7 @@ _mlreg()
 		--sort-by) _mlreg_reply "$cur" name description creation_time last_updated_time ;;
 		--order-by) _mlreg_reply "$cur" asc desc ;;
 		--format) _mlreg_reply "$cur" zip tar.gz ;;
+		--prune) _mlreg_reply "$cur" now never 1.hour.ago 1.day.ago 2.weeks.ago ;;
 		--metadata-file | --metrics-file | --hparams-file | --add-file | \
 		--spec | --contract | -o | --output) _mlreg_files ;;
 		--store) _mlreg_files -d ;;

@@ -239,13 +239,14 @@ complete -c mlreg -n 'not __mlreg_cmd' -a validate -d "run a version's, a direct
 complete -c mlreg -n 'not __mlreg_cmd' -a inspect -d 'read model files: format, details, signatures'
 complete -c mlreg -n 'not __mlreg_cmd' -a template -d 'print an MLX model spec skeleton for a repository'
 complete -c mlreg -n 'not __mlreg_cmd' -a fsck -d 'verify the objects and records of the store'
+complete -c mlreg -n 'not __mlreg_cmd' -a gc -d 'remove unreferenced objects and dead temporary files'
 complete -c mlreg -n 'not __mlreg_cmd' -a remote -d 'add, list or remove remotes'
 complete -c mlreg -n 'not __mlreg_cmd' -a upload -d 'send versions the remote lacks'
 complete -c mlreg -n 'not __mlreg_cmd' -a download -d 'bring versions from a remote into the store'
 complete -c mlreg -n 'not __mlreg_cmd' -a help -d 'show help for mlreg or a command'
 
 # -h/--help, which every command takes.
-for c in init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck remote upload download help
+for c in init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck gc remote upload download help
     complete -c mlreg -n "__mlreg_using $c" -s h -l help -d 'show the usage'
 end
 
@@ -374,6 +375,12 @@ complete -c mlreg -n '__mlreg_using template; and test (__mlreg_npos) = 1' -a '(
 # fsck
 complete -c mlreg -n '__mlreg_using fsck' -l json -d 'print the problems as JSON'
 
+# gc
+complete -c mlreg -n '__mlreg_using gc' -s n -l dry-run -d 'remove nothing; list what would go'
+complete -c mlreg -n '__mlreg_using gc' -l prune -x -a 'now never 1.hour.ago 1.day.ago 2.weeks.ago' -d 'remove unreferenced objects not modified after TIME'
+complete -c mlreg -n '__mlreg_using gc' -l json -d 'print what was removed as JSON'
+complete -c mlreg -n '__mlreg_using gc' -s q -l quiet -d 'print no summary'
+
 # remote
 complete -c mlreg -n '__mlreg_using remote; and test (__mlreg_npos) = 0' -a 'add list remove rm'
 complete -c mlreg -n '__mlreg_using remote; and not __mlreg_using remote add remove rm' -s v -l verbose -d 'list URLs and settings too'
@@ -397,4 +404,4 @@ end
 complete -c mlreg -n '__mlreg_using download' -l all -d 'also the files of every earlier version'
 
 # help
-complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck remote upload download help'
+complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck gc remote upload download help'

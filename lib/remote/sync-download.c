@@ -18,6 +18,7 @@
 
 #include "doc.h"
 #include "error.h"
+#include "fs.h"
 #include "name.h"
 #include "object.h"
 #include "registry.h"
@@ -705,13 +706,18 @@ int mlreg_download(cJSON **summary, struct mlreg_store *store, const struct mlre
 {
 	struct sync s;
 	struct wants w = { 0 }, missing = { 0 };
-	int err, exists;
+	int err, exists, gc_lock = -1;
 	size_t i;
 
 	if (summary)
 		*summary = NULL;
 	if ((err = sync_open(&s, store, r, o)) < 0)
 		return err;
+	/* From the first object to the commits: gc deletes none of ours (object.h). */
+	if ((gc_lock = mlreg_object_lock(store, 0, mlreg_lock_timeout())) < 0) {
+		err = gc_lock;
+		goto done;
+	}
 	{
 		unsigned pruned;	/* what downloads or registrations killed earlier left */
 		if (mlreg_object_prune_tmp(store, &pruned) < 0)
@@ -735,7 +741,7 @@ int mlreg_download(cJSON **summary, struct mlreg_store *store, const struct mlre
 	}
 	sync_wants_unique(&w);
 	for (i = 0; i < w.n; i++) {
-		if (mlreg_object_exists(store, w.v[i].hex)) {
+		if (mlreg_object_freshen(store, w.v[i].hex)) {
 			s.objects_skipped++;
 			s.bytes_skipped += w.v[i].size;
 		} else {
@@ -758,6 +764,7 @@ done:
 	}
 	if (err < 0)
 		err = mlreg_error_set(err, "%s", mlreg_error_message());
+	mlreg_object_unlock(gc_lock);
 	free(w.v);
 	free(missing.v);
 	sync_close(&s);
