@@ -8,7 +8,8 @@ REMOTE_KIND=file
 # catch it there without timing, the object it copies from is a FIFO that
 # nobody writes: its open(2) blocks once the temporary file exists.  (For
 # upload, one writer lets the first read, which hashes the pack, see the
-# empty object end; the second, which sends it, blocks.)  A leftover is
+# empty object end; the second, which sends it, blocks: the kill waits
+# for that first read, as a kill before it would leave the writer blocked.)  A leftover is
 # removed only when no process holds it locked and it has not changed for
 # a grace period (a minute for checkout, an hour on a remote): the tests
 # set the files' times, they never wait.
@@ -118,10 +119,15 @@ test_expect_success 'kill -9 in the middle of an upload to a file:// remote: its
 	remote_add "$MLREG_DIR" r rem &&
 	R="$SCRATCH/remotes/rem" &&
 	block_object $EMPTY &&
-	{ : >"$(object_path $EMPTY)" & } &&
+	# the writer says when a reader took it: the upload has then hashed the
+	# pack and blocks on its second open.  Killed before that, the upload
+	# would leave the writer waiting for a reader for ever.
+	{ { : >"$(object_path $EMPTY)" && : >writer.done; } & } &&
 	writer=$! &&
+	test_when_finished "kill $writer 2>/dev/null; true" &&
 	{ mlreg upload r e >up.out 2>&1 & } &&
 	pid=$! &&
+	wait_until 60 test -f writer.done &&
 	wait_until 60 has_leftover "$R" ".mlreg-tmp-*" &&
 	kill_it $pid &&
 	wait $writer &&
