@@ -259,7 +259,7 @@ static int add_aliases(cJSON *out, const struct mlreg_store *store, const char *
 	if ((err = mlreg_model_load(&model, store, name)) < 0)
 		return err;
 	if (until) {
-		if ((err = mlreg_event_list(&events, store, name)) < 0 ||
+		if ((err = mlreg_event_list(&events, store, name, 1)) < 0 ||
 		    (err = mlreg_lifecycle_replay(&aliases, &deprecated, events, until)) < 0)
 			goto done;
 		mlreg_doc_set(model, "aliases", aliases);
@@ -396,7 +396,7 @@ static int alias_log(int argc, char **argv, struct mlreg_store *store)
 	name = argv[optind];
 	alias = argc - optind == 2 ? argv[optind + 1] : NULL;
 	if ((alias && (err = mlreg_alias_validate(alias)) < 0) ||
-	    (err = mlreg_event_list(&events, store, name)) < 0) {
+	    (err = mlreg_event_list(&events, store, name, 1)) < 0) {
 		ret = cmd_fail(err);
 		goto done;
 	}

@@ -428,17 +428,8 @@ int mlreg_lifecycle_check(const struct mlreg_store *store, const cJSON *model)
 	long latest = (long)mlreg_doc_int(model, "latest_version", 0);
 	int err;
 
-	if ((err = mlreg_event_list(&events, store, name)) < 0) {
-		/* for fsck, which is what the message would send one to run */
-		const char *msg = mlreg_error_message(), *hint = "; run 'mlreg fsck'";
-		size_t len = strlen(msg), hl = strlen(hint);
-		if (len > hl && !strcmp(msg + len - hl, hint)) {
-			char *cut = xstrndup(msg, len - hl);
-			err = mlreg_error_set(err, "%s", cut);
-			free(cut);
-		}
-		return err;
-	}
+	if ((err = mlreg_event_list(&events, store, name, 0)) < 0)
+		return err;	/* for fsck: no hint to run it */
 	if ((err = mlreg_lifecycle_replay(&aliases, &deprecated, events, NULL)) < 0)
 		goto done;
 	if (!same_state(model, "aliases", aliases) || !same_state(model, "deprecated", deprecated)) {

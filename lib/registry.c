@@ -922,7 +922,8 @@ done:
 	return err;
 }
 
-int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *name)
+int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *name,
+		     int fsck_hint)
 {
 	cJSON *model = NULL, *arr = cJSON_CreateArray();
 	char hex[MLREG_HEX_LEN + 1] = "", *enc = NULL;
@@ -967,7 +968,8 @@ int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *n
 		err = mlreg_error_set(MLREG_ECORRUPT, "event %ld of model '%s' is not the one "
 				      "its model record names (latest_event_id)", n, name);
 	if (err < 0 && err != MLREG_EOS)
-		err = mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
+		err = mlreg_error_set(MLREG_ECORRUPT, "%s%s", mlreg_error_message(),
+				      fsck_hint ? "; run 'mlreg fsck'" : "");
 done:
 	if (!err) {
 		*out = arr;

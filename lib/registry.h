@@ -216,10 +216,12 @@ int mlreg_event_append(cJSON **out, struct mlreg_store *store, const char *name,
 /*
  * Returns 0 and the model's visible events, oldest first, each with its
  * "id", in *out, every record checked (mlreg_event_check()) and the chain
- * verified up to latest_event_id; MLREG_ECORRUPT (naming the event, saying
- * to run fsck) otherwise.  An empty array for a model without events.
+ * verified up to latest_event_id; MLREG_ECORRUPT naming the event otherwise
+ * (with fsck_hint, the message ends "; run 'mlreg fsck'": fsck itself
+ * passes 0).  An empty array for a model without events.
  */
-int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *name);
+int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *name,
+		     int fsck_hint);
 
 /*
  * Returns 0 when rec is a well-formed event K of model name: it names them,
