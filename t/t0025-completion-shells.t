@@ -14,7 +14,9 @@ command -v fish >/dev/null && test_set_prereq FISH ||
 	say "fish is not installed: skipping the fish tests (apt-get install fish)"
 
 # zcomp.zsh DIR LINE OUT: types LINE and a tab into an interactive zsh
-# (compinit with DIR first in $fpath) and writes every match the completion
+# (compinit with DIR first in $fpath; the first call writes compinit's dump
+# file, OUT.dump, and the others read it: without one, compinit reads every
+# completion function, 2 s a call) and writes every match the completion
 # functions add (through compadd) to OUT, one a line; the tab key's widget
 # writes OUT.comp when completion has finished.  It waits for files
 # the shell writes, never for a time: at most 20 s for each, then fails.
@@ -23,10 +25,10 @@ zmodload zsh/zpty || exit 2
 dir=$1 line=$2 out=$3
 wait_for () {
 	local i chunk
-	for i in {1..200}; do
+	for i in {1..1000}; do
 		[[ -f $1 ]] && return 0
 		zpty -r -t z chunk
-		sleep 0.1
+		sleep 0.02
 	done
 	print -u2 "zcomp: no $1 from zsh"
 	return 1
@@ -34,7 +36,7 @@ wait_for () {
 rm -f $out $out.ready $out.comp $out.done
 : >$out
 zpty z zsh -f -i
-zpty -w z "PS1='' RPROMPT=''; fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -D"
+zpty -w z "PS1='' RPROMPT=''; fpath=(${(q)dir} \$fpath); autoload -Uz compinit; compinit -u -d ${(q)out}.dump"
 zpty -w z "compadd () { local -a h; builtin compadd -O h \"\$@\"; print -rl -- \"\${h[@]}\" >>${(q)out}; builtin compadd \"\$@\"; }"
 zpty -w z "zcomp-tab () { zle complete-word; print >${(q)out}.comp; }; zle -N zcomp-tab; bindkey '^I' zcomp-tab"
 zpty -w z "zstyle ':completion:*' menu no; LISTMAX=10000; print >${(q)out}.ready"
