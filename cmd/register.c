@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lifecycle.h"
 #include "progress.h"
 #include "register.h"
 #include "text.h"
@@ -104,6 +105,21 @@ void cmd_print_registered(const struct mlreg_store *store, cJSON *version,
 		fflush(stdout);
 		cmd_print_message(stderr, "", msg);
 		free(msg);
+	}
+	if (unchanged) {
+		/* The same content as a version marked not to use: say so, even with -q. */
+		cJSON *model = NULL;
+		if (mlreg_model_load(&model, store, name) == 0 &&
+		    mlreg_model_deprecated(model, (long)n)) {
+			char *msg = xasprintf("%s@%lld, which has the same content, is deprecated "
+					      "('mlreg undeprecate %s@%lld' to use it again)", name,
+					      n, name, n);
+			fflush(stdout);
+			cmd_print_message(stderr, "warning: ", msg);
+			free(msg);
+		}
+		mlreg_error_clear();
+		cJSON_Delete(model);
 	}
 }
 

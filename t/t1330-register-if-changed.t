@@ -338,4 +338,22 @@ test_expect_success '6 concurrent --if-changed of the same new files make one ve
 	mlreg fsck >fsck.out 2>&1
 EOF
 
+test_expect_success 'the same content as a deprecated latest: no new version, and a warning even with -q' - <<-\EOF
+	mkdir dep &&
+	echo dep >dep/w.bin &&
+	mlreg register --create dm dep -q &&
+	mlreg deprecate dm@1 &&
+	mlreg register --if-changed -q dm dep >dep.out 2>dep.err &&
+	echo dm@1 >expect.out &&
+	test_cmp expect.out dep.out &&
+	echo "warning: dm@1, which has the same content, is deprecated ('mlreg undeprecate dm@1' to use it again)" >expect &&
+	test_cmp expect dep.err &&
+	mlreg list-versions dm --json >lv.json &&
+	json_assert lv.json "len(d) == 1" &&
+	mlreg undeprecate dm@1 &&
+	mlreg register --if-changed -q dm dep >dep.out 2>dep.err &&
+	test_cmp expect.out dep.out &&
+	test_must_be_empty dep.err
+EOF
+
 test_done
