@@ -22,7 +22,7 @@ HOOKS    = post-commit pre-push
 PKGS     = yaml-0.1 libgit2 zlib libcjson libcurl libcrypto
 DEB_BUILD_DEPS = build-essential pkg-config libyaml-dev libgit2-dev zlib1g-dev \
 	libcjson-dev libcurl4-openssl-dev libssl-dev
-DEB_TEST_DEPS  = git perl python3 mandoc curl python3-numpy python3-onnx python3-h5py \
+DEB_TEST_DEPS  = git perl python3 mandoc curl strace python3-numpy python3-onnx python3-h5py \
 	python3-torch python3-botocore zsh fish
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -78,7 +78,7 @@ S3RVER_PKG = t/helpers/node_modules/@20minutes/s3rver/package.json
 # a time daemon).
 DEB_RGW_DEPS = ceph-mon ceph-osd radosgw ceph-common
 test-deps: deps
-	@need=; for c in git prove python3 mandoc curl zsh fish; do command -v $$c >/dev/null || need=1; done; \
+	@need=; for c in git prove python3 mandoc curl strace zsh fish; do command -v $$c >/dev/null || need=1; done; \
 	/usr/bin/python3 -c 'import numpy, onnx, h5py, torch' 2>/dev/null || need=1; \
 	/usr/bin/python3 -c 'import botocore' 2>/dev/null || need=1; \
 	if [ -n "$$need" ]; then echo "installing test dependencies: $(DEB_TEST_DEPS)"; \

@@ -437,7 +437,7 @@ static void sweep_import(int tfd, const char *name, const struct mlreg_gc_opts *
 		unlinkat(tfd, name, AT_REMOVEDIR);
 }
 
-/* Returns 0 after step 3: tmp/obj-* and tmp/import-* of dead writers. */
+/* Returns 0 after step 3: tmp/obj-*, tmp/import-* and tmp/batch-* of dead writers. */
 static int sweep_tmp(struct mlreg_store *store, const struct mlreg_gc_opts *o,
 		     struct mlreg_gc_result *r)
 {
@@ -467,6 +467,9 @@ static int sweep_tmp(struct mlreg_store *store, const struct mlreg_gc_opts *o,
 			}
 		} else if (!strncmp(de->d_name, "import-", 7)) {
 			sweep_import(fd, de->d_name, o, r);
+		} else if (!strncmp(de->d_name, "batch-", 6)) {
+			mlreg_object_sweep_batch(fd, de->d_name, TMP_GRACE_S, o->dry_run,
+						 &r->temporary.count, &r->temporary.bytes);
 		}
 	}
 	closedir(d);

@@ -2,7 +2,9 @@
  * Loose object reading and writing (see object.h).  A new object is written
  * to tmp/ in the store, fsynced, then renamed to its address, so an object
  * file is always complete; a process killed mid-copy leaves only a file in
- * tmp/, never a visible object.
+ * tmp/, never a visible object.  In a batch (object.h) the fsyncs are
+ * replaced by two syncfs(2) for all the batch's objects, the first before
+ * any of them is renamed to its address, so the same holds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +24,12 @@
 #define CHUNK (1u << 20)
 #define FLUSH_EVERY (8u << 20)	/* start the write-back of a written object this often */
 #define TMP_GRACE_S 60		/* a tmp/ file unchanged this long, unlocked, is a leftover */
+
+/* A batch of objects made durable together (object.h). */
+struct mlreg_object_batch {
+	char *dir;	/* tmp/batch-XXXXXX: objects written, named by hash, not yet synced */
+	int fd;		/* dir, open and flock'ed for the batch's life */
+};
 
 char *mlreg_object_path(const struct mlreg_store *store, const char *hex)
 {
@@ -168,6 +176,164 @@ static int open_tmp(struct mlreg_store *store, char **tmp)
 	return fd;
 }
 
+int mlreg_object_batch_begin(struct mlreg_store *store)
+{
+	struct mlreg_object_batch *b = xcalloc(1, sizeof(*b));
+
+	b->dir = mlreg_store_path(store, "tmp/batch-XXXXXX");
+	if (!mkdtemp(b->dir)) {
+		int err = mlreg_error_os("cannot create a temporary directory in '%s/tmp'",
+					 store->path);
+		free(b->dir);
+		free(b);
+		return err;
+	}
+	b->fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (b->fd < 0 || flock(b->fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = mlreg_error_os("cannot lock '%s'", b->dir);
+		if (b->fd >= 0)
+			close(b->fd);
+		rmdir(b->dir);
+		free(b->dir);
+		free(b);
+		return err;
+	}
+	store->batch = b;
+	return 0;
+}
+
+/* Removes the batch's directory and what is left in it, and ends the batch. */
+static void batch_end(struct mlreg_store *store)
+{
+	struct mlreg_object_batch *b = store->batch;
+	int fd;
+	DIR *d;
+
+	if (!b)
+		return;
+	store->batch = NULL;
+	if ((fd = dup(b->fd)) >= 0 && (d = fdopendir(fd)) != NULL) {
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(b->fd, de->d_name, 0);
+		closedir(d);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	rmdir(b->dir);
+	close(b->fd);	/* drops the lock */
+	free(b->dir);
+	free(b);
+}
+
+void mlreg_object_batch_abort(struct mlreg_store *store)
+{
+	batch_end(store);
+}
+
+int mlreg_object_batch_commit(struct mlreg_store *store)
+{
+	struct mlreg_object_batch *b = store->batch;
+	unsigned char made[256 / 8] = { 0 };
+	struct dirent *de;
+	int fd, err = 0;
+	DIR *d;
+
+	if (!b)
+		return 0;
+	/* 1. Every byte written on the disk, before any object has its name. */
+	if (syncfs(b->fd) < 0) {
+		err = mlreg_error_os("cannot sync the objects in '%s'", b->dir);
+		goto done;
+	}
+	/* 2. Each object renamed to its address. */
+	if ((fd = dup(b->fd)) < 0 || !(d = fdopendir(fd))) {
+		err = mlreg_error_os("cannot read '%s'", b->dir);
+		if (fd >= 0)
+			close(fd);
+		goto done;
+	}
+	rewinddir(d);
+	while (!err && (de = readdir(d)) != NULL) {
+		char *dir, *path;
+		int tries, xx;
+
+		if (strlen(de->d_name) != MLREG_HEX_LEN || !mlreg_is_hex64(de->d_name))
+			continue;	/* "." and "..", or a file still being written */
+		path = mlreg_object_path(store, de->d_name);
+		dir = xasprintf("%s/objects/%.2s", store->path, de->d_name);
+		xx = (int)strtol((char[]){ de->d_name[0], de->d_name[1], 0 }, NULL, 16);
+		/* gc removes an objects/XX it leaves empty (see install()). */
+		for (tries = 0; ; tries++) {
+			if (!(made[xx / 8] & (1u << (xx % 8))) && mkdir(dir, 0755) < 0 &&
+			    errno != EEXIST) {
+				err = mlreg_error_os("cannot create directory '%s'", dir);
+				break;
+			}
+			made[xx / 8] |= (unsigned char)(1u << (xx % 8));
+			if (renameat(b->fd, de->d_name, AT_FDCWD, path) == 0)
+				break;
+			made[xx / 8] &= (unsigned char)~(1u << (xx % 8));
+			if (errno != ENOENT || tries >= 8) {
+				err = mlreg_error_os("cannot store object '%s'", de->d_name);
+				break;
+			}
+		}
+		free(path);
+		free(dir);
+	}
+	closedir(d);
+	/* 3. The renames (and new objects/XX directories) on the disk. */
+	if (!err && syncfs(b->fd) < 0)
+		err = mlreg_error_os("cannot sync the objects of '%s'", store->path);
+done:
+	batch_end(store);
+	return err;
+}
+
+int mlreg_object_sweep_batch(int tfd, const char *name, long grace_s, int dry,
+			     uint64_t *count, uint64_t *bytes)
+{
+	int fd = openat(tfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int clean = 1, dfd;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (fd < 0)
+		return 0;
+	/* Alive: its writer holds the lock (or it changed within the grace period). */
+	if (fstat(fd, &st) < 0 || (long long)time(NULL) - (long long)st.st_mtime <= grace_s ||
+	    flock(fd, LOCK_EX | LOCK_NB) < 0 || (dfd = dup(fd)) < 0) {
+		close(fd);
+		return 0;
+	}
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+		    (!dry && unlinkat(fd, de->d_name, 0) < 0)) {
+			clean = 0;
+			continue;
+		}
+		if (count)
+			(*count)++;
+		if (bytes)
+			*bytes += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	close(fd);
+	if (!clean || (!dry && unlinkat(tfd, name, AT_REMOVEDIR) < 0))
+		return 0;
+	return 1;
+}
+
 int mlreg_object_prune_tmp(struct mlreg_store *store, unsigned *removed)
 {
 	char *dir = mlreg_store_path(store, "tmp");
@@ -185,10 +351,28 @@ int mlreg_object_prune_tmp(struct mlreg_store *store, unsigned *removed)
 		if (!strncmp(de->d_name, "obj-", 4) &&
 		    mlreg_fs_remove_stale(dirfd(d), de->d_name, TMP_GRACE_S))
 			(*removed)++;
+		else if (!strncmp(de->d_name, "batch-", 6) &&
+			 mlreg_object_sweep_batch(dirfd(d), de->d_name, TMP_GRACE_S, 0, NULL,
+						  NULL))
+			(*removed)++;
 	}
 	closedir(d);
 	free(dir);
 	return 0;
+}
+
+/* Returns 0 after moving the finished, unsynced temporary file tmp into the batch as hex. */
+static int batch_add(struct mlreg_store *store, const char *tmp, const char *hex)
+{
+	int err = 0;
+
+	if (mlreg_object_freshen(store, hex))
+		unlink(tmp);	/* already stored: identical bytes by construction */
+	else if (renameat(AT_FDCWD, tmp, store->batch->fd, hex) < 0)
+		err = mlreg_error_os("cannot store object '%s'", hex);
+	if (err)
+		unlink(tmp);
+	return err;
 }
 
 int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
@@ -196,11 +380,22 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 {
 	struct mlreg_sha256 h;
 	char *tmp, *buf;
-	uint64_t total = 0;
+	uint64_t total = 0, flushed = 0;
 	int out, err = 0;
 
-	if ((out = open_tmp(store, &tmp)) < 0)
+	if (store->batch) {
+		tmp = xasprintf("%s/obj-XXXXXX", store->batch->dir);
+		out = mkostemp(tmp, O_CLOEXEC);
+		if (out < 0) {
+			err = mlreg_error_os("cannot create a temporary file in '%s'",
+					     store->batch->dir);
+			free(tmp);
+			return err;
+		}
+		fchmod(out, 0444);
+	} else if ((out = open_tmp(store, &tmp)) < 0) {
 		return out;
+	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	buf = xmalloc(CHUNK);
 	mlreg_sha256_init(&h);
@@ -219,12 +414,18 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 			break;
 		}
 		total += (uint64_t)n;
+		/* Write-back started as it goes, so the final sync has less to do. */
+		if (total - flushed >= FLUSH_EVERY) {
+			sync_file_range(out, (off_t)flushed, (off_t)(total - flushed),
+					SYNC_FILE_RANGE_WRITE);
+			flushed = total;
+		}
 		if (progress)
 			progress(ctx, total);
 	}
 	mlreg_sha256_final_hex(&h, hex);
 	free(buf);
-	if (!err && fsync(out) < 0)
+	if (!err && !store->batch && fsync(out) < 0)
 		err = mlreg_error_os("cannot store '%s': sync failed", what);
 	if (close(out) < 0 && !err)
 		err = mlreg_error_os("cannot store '%s'", what);
@@ -233,7 +434,7 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 		free(tmp);
 		return err;
 	}
-	err = install(store, tmp, hex);
+	err = store->batch ? batch_add(store, tmp, hex) : install(store, tmp, hex);
 	free(tmp);
 	if (!err)
 		*size = total;

@@ -23,6 +23,46 @@ typedef void (*mlreg_progress_fn)(void *ctx, uint64_t done);
 int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 			  char *hex, uint64_t *size, mlreg_progress_fn progress, void *ctx);
 
+/*
+ * Batched durability (store-format.md section 2).  Between
+ * mlreg_object_batch_begin() and mlreg_object_batch_commit(), the objects
+ * mlreg_object_write_fd() stores are written without fsync into a
+ * directory of the batch's own, tmp/batch-XXXXXX, which this process holds
+ * locked (flock) for the batch's life, each renamed there to its hash once
+ * written.  Commit makes them all durable with one syncfs(2), then renames
+ * each to objects/XX/ and makes the renames durable with a second syncfs:
+ * two flushes however many objects, where writing them one at a time costs
+ * two fsyncs an object (the file, its objects/XX directory).
+ *
+ * Invariant: an object is never visible under its name before its bytes
+ * are on the disk (the first syncfs comes before any rename), so a power
+ * cut cannot leave a named object that is empty or short, which a later
+ * writer would reuse on its name alone.  Nothing of a batch is visible
+ * before commit; the caller writes the record naming the objects only
+ * after it.  A process killed mid-batch leaves only its directory, which
+ * the next register (mlreg_object_prune_tmp()) or gc removes once nobody
+ * holds its lock.  syncfs flushes the whole file system: on a disk shared
+ * with a busy writer it waits for that writer's data too, but twice per
+ * batch rather than twice per object.
+ */
+int mlreg_object_batch_begin(struct mlreg_store *store);
+
+/* Returns 0 once every object of the batch is durable and visible; ends the batch. */
+int mlreg_object_batch_commit(struct mlreg_store *store);
+
+/* Ends the batch (if any), removing what it wrote that is not yet visible. */
+void mlreg_object_batch_abort(struct mlreg_store *store);
+
+/*
+ * Returns 1 after removing (unless dry) tmp/ entry name (tfd: tmp/ open) when
+ * it is the directory of a dead batch: nobody holds its lock and it has not
+ * changed for grace_s seconds; *count and *bytes (may be NULL) grow by the
+ * files it held.  0 when it is not, or is alive.  Regular files only are
+ * removed; a link or anything else inside keeps the directory.
+ */
+int mlreg_object_sweep_batch(int tfd, const char *name, long grace_s, int dry,
+			     uint64_t *count, uint64_t *bytes);
+
 /* Returns 0 after storing len bytes of buf as an object (hex as above). */
 int mlreg_object_write_buf(struct mlreg_store *store, const void *buf, size_t len, char *hex);
 

@@ -5,7 +5,9 @@
  *   2. stream each file into an object (objects are immutable and shared,
  *      so this needs no model lock and is safe to repeat after a crash;
  *      the gc lock is held shared from here to the commit, so 'mlreg gc'
- *      cannot delete an object before the record naming it is visible);
+ *      cannot delete an object before the record naming it is visible),
+ *      all of them in one batch made durable by two syncfs (object.h),
+ *      before the record that names them is written;
  *   3. append the record under the model's lock, the rename of model.json
  *      being the commit point, and
  *   4. release the lock: both mlreg_version_append() in registry.c.
@@ -230,8 +232,16 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		err = gc_lock;
 		goto done;
 	}
+	/* Every object written, then all made durable at once (object.h). */
+	if ((err = mlreg_object_batch_begin(store)) < 0)
+		goto done;
 	files = cJSON_CreateArray();
-	if ((err = store_files(store, &entries, o, files, &total)) < 0)
+	err = store_files(store, &entries, o, files, &total);
+	if (err < 0)
+		mlreg_object_batch_abort(store);
+	else
+		err = mlreg_object_batch_commit(store);
+	if (err < 0)
 		goto done;
 	if (o->provenance_paths)
 		mlreg_provenance_collect(&prov, o->provenance_paths, o->nprovenance_paths,

@@ -9,9 +9,12 @@
 #define MLREG_STORE_FORMAT 1
 #define MLREG_STORE_DIRNAME ".mlreg"
 
+struct mlreg_object_batch;
+
 struct mlreg_store {
 	char *path;	/* absolute path of the store directory */
 	int format;	/* format version read from <path>/format */
+	struct mlreg_object_batch *batch;	/* object.h: objects made durable together */
 };
 
 /* Returns 0 after creating a store at path (a no-op on an existing store), or an error. */
