@@ -27,8 +27,15 @@
 
 /* A batch of objects made durable together (object.h). */
 struct mlreg_object_batch {
-	char *dir;	/* tmp/batch-XXXXXX: objects written, named by hash, not yet synced */
+	char *dir;	/* tmp/batch-XXXXXX: the objects written, not yet synced */
 	int fd;		/* dir, open and flock'ed for the batch's life */
+	struct pending {
+		char hex[MLREG_HEX_LEN + 1];
+		unsigned file;	/* its file in dir, named by this number */
+	} *v;		/* the objects to name at commit, in the order written */
+	size_t n, cap;
+	unsigned next;	/* the number of the next file */
+	char *buf;	/* CHUNK bytes, the copy buffer of every object of the batch */
 };
 
 char *mlreg_object_path(const struct mlreg_store *store, const char *hex)
@@ -198,6 +205,7 @@ int mlreg_object_batch_begin(struct mlreg_store *store)
 		free(b);
 		return err;
 	}
+	b->buf = xmalloc(CHUNK);
 	store->batch = b;
 	return 0;
 }
@@ -224,7 +232,18 @@ static void batch_end(struct mlreg_store *store)
 	rmdir(b->dir);
 	close(b->fd);	/* drops the lock */
 	free(b->dir);
+	free(b->v);
+	free(b->buf);
 	free(b);
+}
+
+/* Orders pending objects by hash, then by file: qsort's comparison. */
+static int pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	int c = strcmp(x->hex, y->hex);
+
+	return c ? c : (x->file > y->file) - (x->file < y->file);
 }
 
 void mlreg_object_batch_abort(struct mlreg_store *store)
@@ -236,9 +255,8 @@ int mlreg_object_batch_commit(struct mlreg_store *store)
 {
 	struct mlreg_object_batch *b = store->batch;
 	unsigned char made[256 / 8] = { 0 };
-	struct dirent *de;
-	int fd, err = 0;
-	DIR *d;
+	int err = 0;
+	size_t i;
 
 	if (!b)
 		return 0;
@@ -247,23 +265,19 @@ int mlreg_object_batch_commit(struct mlreg_store *store)
 		err = mlreg_error_os("cannot sync the objects in '%s'", b->dir);
 		goto done;
 	}
-	/* 2. Each object renamed to its address. */
-	if ((fd = dup(b->fd)) < 0 || !(d = fdopendir(fd))) {
-		err = mlreg_error_os("cannot read '%s'", b->dir);
-		if (fd >= 0)
-			close(fd);
-		goto done;
-	}
-	rewinddir(d);
-	while (!err && (de = readdir(d)) != NULL) {
-		char *dir, *path;
+	/* 2. Each object renamed to its address (a second copy of one: dropped). */
+	qsort(b->v, b->n, sizeof(*b->v), pending_cmp);
+	for (i = 0; !err && i < b->n; i++) {
+		const char *hex = b->v[i].hex;
+		char name[16], *dir, *path;
 		int tries, xx;
 
-		if (strlen(de->d_name) != MLREG_HEX_LEN || !mlreg_is_hex64(de->d_name))
-			continue;	/* "." and "..", or a file still being written */
-		path = mlreg_object_path(store, de->d_name);
-		dir = xasprintf("%s/objects/%.2s", store->path, de->d_name);
-		xx = (int)strtol((char[]){ de->d_name[0], de->d_name[1], 0 }, NULL, 16);
+		snprintf(name, sizeof(name), "%u", b->v[i].file);
+		if (i > 0 && !strcmp(hex, b->v[i - 1].hex))
+			continue;	/* batch_end() removes it */
+		path = mlreg_object_path(store, hex);
+		dir = xasprintf("%s/objects/%.2s", store->path, hex);
+		xx = (int)strtol((char[]){ hex[0], hex[1], 0 }, NULL, 16);
 		/* gc removes an objects/XX it leaves empty (see install()). */
 		for (tries = 0; ; tries++) {
 			if (!(made[xx / 8] & (1u << (xx % 8))) && mkdir(dir, 0755) < 0 &&
@@ -272,18 +286,17 @@ int mlreg_object_batch_commit(struct mlreg_store *store)
 				break;
 			}
 			made[xx / 8] |= (unsigned char)(1u << (xx % 8));
-			if (renameat(b->fd, de->d_name, AT_FDCWD, path) == 0)
+			if (renameat(b->fd, name, AT_FDCWD, path) == 0)
 				break;
 			made[xx / 8] &= (unsigned char)~(1u << (xx % 8));
 			if (errno != ENOENT || tries >= 8) {
-				err = mlreg_error_os("cannot store object '%s'", de->d_name);
+				err = mlreg_error_os("cannot store object '%s'", hex);
 				break;
 			}
 		}
 		free(path);
 		free(dir);
 	}
-	closedir(d);
 	/* 3. The renames (and new objects/XX directories) on the disk. */
 	if (!err && syncfs(b->fd) < 0)
 		err = mlreg_error_os("cannot sync the objects of '%s'", store->path);
@@ -361,18 +374,42 @@ int mlreg_object_prune_tmp(struct mlreg_store *store, unsigned *removed)
 	return 0;
 }
 
-/* Returns 0 after moving the finished, unsynced temporary file tmp into the batch as hex. */
-static int batch_add(struct mlreg_store *store, const char *tmp, const char *hex)
+/*
+ * Returns a new file of the batch, open for writing (its number in *file,
+ * its path in *tmp, malloc'd), created 0444: no fchmod, and no random name
+ * to retry, in a directory only this process writes.
+ */
+static int batch_open(struct mlreg_object_batch *b, unsigned *file, char **tmp)
 {
-	int err = 0;
+	char name[16];
+	int fd;
 
-	if (mlreg_object_freshen(store, hex))
+	*file = b->next++;
+	snprintf(name, sizeof(name), "%u", *file);
+	*tmp = xasprintf("%s/%s", b->dir, name);
+	fd = openat(b->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		int err = mlreg_error_os("cannot create '%s'", *tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return err;
+	}
+	return fd;
+}
+
+/* Adds the finished, unsynced file (at tmp) to the batch as object hex (or drops it when stored). */
+static void batch_add(struct mlreg_store *store, unsigned file, const char *tmp,
+		      const char *hex)
+{
+	struct mlreg_object_batch *b = store->batch;
+
+	if (mlreg_object_freshen(store, hex)) {
 		unlink(tmp);	/* already stored: identical bytes by construction */
-	else if (renameat(AT_FDCWD, tmp, store->batch->fd, hex) < 0)
-		err = mlreg_error_os("cannot store object '%s'", hex);
-	if (err)
-		unlink(tmp);
-	return err;
+		return;
+	}
+	MLREG_ALLOC_GROW(b->v, b->n + 1, b->cap);
+	memcpy(b->v[b->n].hex, hex, sizeof(b->v[b->n].hex));
+	b->v[b->n++].file = file;
 }
 
 int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
@@ -381,26 +418,25 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 	struct mlreg_sha256 h;
 	char *tmp, *buf;
 	uint64_t total = 0, flushed = 0;
+	unsigned file = 0;
 	int out, err = 0;
 
 	if (store->batch) {
-		tmp = xasprintf("%s/obj-XXXXXX", store->batch->dir);
-		out = mkostemp(tmp, O_CLOEXEC);
-		if (out < 0) {
-			err = mlreg_error_os("cannot create a temporary file in '%s'",
-					     store->batch->dir);
-			free(tmp);
-			return err;
-		}
-		fchmod(out, 0444);
+		if ((out = batch_open(store->batch, &file, &tmp)) < 0)
+			return out;
+		buf = store->batch->buf;
 	} else if ((out = open_tmp(store, &tmp)) < 0) {
 		return out;
+	} else {
+		buf = xmalloc(CHUNK);
 	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	buf = xmalloc(CHUNK);
 	mlreg_sha256_init(&h);
 	for (;;) {
 		ssize_t n = mlreg_read_retry(fd, buf, CHUNK);
+
+		/* A file of more than a chunk: read ahead (small ones need no syscall). */
+		if (n == (ssize_t)CHUNK && total == 0)
+			posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		if (n < 0) {
 			err = mlreg_error_os("cannot read '%s'", what);
 			break;
@@ -424,7 +460,8 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 			progress(ctx, total);
 	}
 	mlreg_sha256_final_hex(&h, hex);
-	free(buf);
+	if (!store->batch)
+		free(buf);
 	if (!err && !store->batch && fsync(out) < 0)
 		err = mlreg_error_os("cannot store '%s': sync failed", what);
 	if (close(out) < 0 && !err)
@@ -434,7 +471,10 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 		free(tmp);
 		return err;
 	}
-	err = store->batch ? batch_add(store, tmp, hex) : install(store, tmp, hex);
+	if (store->batch)
+		batch_add(store, file, tmp, hex);
+	else
+		err = install(store, tmp, hex);
 	free(tmp);
 	if (!err)
 		*size = total;

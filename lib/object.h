@@ -28,8 +28,9 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
  * mlreg_object_batch_begin() and mlreg_object_batch_commit(), the objects
  * mlreg_object_write_fd() stores are written without fsync into a
  * directory of the batch's own, tmp/batch-XXXXXX, which this process holds
- * locked (flock) for the batch's life, each renamed there to its hash once
- * written.  Commit makes them all durable with one syncfs(2), then renames
+ * locked (flock) for the batch's life, as files 0, 1, 2... whose hashes it
+ * keeps in memory (one copy buffer serves them all).  Commit makes them all
+ * durable with one syncfs(2), then renames
  * each to objects/XX/ and makes the renames durable with a second syncfs:
  * two flushes however many objects, where writing them one at a time costs
  * two fsyncs an object (the file, its objects/XX directory).
