@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 
+#include "curl-dl.h"
+
 #include "error.h"
 #include "fetch.h"
 #include "redact.h"
@@ -45,7 +47,8 @@ int mlreg_fetch_url(char **out, size_t *len, const char *url, size_t max)
 	c = curl_easy_init();
 	if (!c) {
 		free(shown);
-		return mlreg_error_set(MLREG_ERROR, "cannot start libcurl");
+		return mlreg_error_set(MLREG_ERROR, "cannot start libcurl%s%s",
+				       *mlreg_curl_error() ? ": " : "", mlreg_curl_error());
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -266,7 +266,8 @@ int mlreg_object_batch_commit(struct mlreg_store *store)
 		goto done;
 	}
 	/* 2. Each object renamed to its address (a second copy of one: dropped). */
-	qsort(b->v, b->n, sizeof(*b->v), pending_cmp);
+	if (b->n > 1)
+		qsort(b->v, b->n, sizeof(*b->v), pending_cmp);
 	for (i = 0; !err && i < b->n; i++) {
 		const char *hex = b->v[i].hex;
 		char name[16], *dir, *path;

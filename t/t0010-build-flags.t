@@ -32,7 +32,7 @@ needs_all () {
 	done <lines &&
 	grep " -o mlreg" lines >link &&
 	test_grep -e "-lyaml" link && test_grep -e "-lgit2" link &&
-	test_grep -e "-lcurl" link && test_grep -e "-lm" link &&
+	test_grep ! -e "-lcurl" link && test_grep -e "-ldl" link && test_grep -e "-lm" link &&
 	test_grep -e "-Wl,--as-needed" link
 }
 
@@ -50,5 +50,19 @@ test_expect_success 'make CFLAGS=-O0 really compiles (a command and a library fi
 	make -C src -s CFLAGS=-O0 cmd/main.o lib/redact.o >out 2>&1 &&
 	test_path_is_file src/cmd/main.o && test_path_is_file src/lib/redact.o
 '
+
+# lib/curl-dl.h: libcurl is loaded by the first command that needs it,
+# never at start-up (it brings twenty libraries of its own).
+test_expect_success 'libcurl is not linked, and loaded only by a command that uses HTTP' - <<-\EOF
+	ldd "$TOP/mlreg" >libs && test_grep ! libcurl libs &&
+	LD_DEBUG=files mlreg --version 2>debug >/dev/null &&
+	test_grep ! "libcurl" debug &&
+	mlreg init &&
+	test_must_fail env LD_DEBUG=files mlreg import http://127.0.0.1:9/model.yaml 2>debug &&
+	test_grep "file=libcurl.so.4 .*dynamically loaded" debug &&
+	test_must_fail mlreg import http://127.0.0.1:9/model.yaml 2>err &&
+	test_line_count = 1 err &&
+	test_grep "^fatal: .*127.0.0.1" err
+EOF
 
 test_done

@@ -22,6 +22,8 @@
 
 #include <curl/curl.h>
 
+#include "curl-dl.h"
+
 #include "awsconf.h"
 #include "error.h"
 #include "s3-int.h"
@@ -499,7 +501,8 @@ int mlreg_tr_s3_open(struct mlreg_transport **out, const struct mlreg_remote *r,
 	free(endpoint);
 	s->multi = curl_multi_init();
 	if (!s->multi) {
-		err = mlreg_error_set(MLREG_ERROR, "cannot start libcurl");
+		err = mlreg_error_set(MLREG_ERROR, "cannot start libcurl%s%s",
+				      *mlreg_curl_error() ? ": " : "", mlreg_curl_error());
 		goto fail;
 	}
 	curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(o->jobs > 0 ? o->jobs : 8));

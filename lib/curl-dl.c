@@ -1,0 +1,202 @@
+/*
+ * The libcurl functions mlreg calls, each loading libcurl.so.4 at the
+ * first call and calling the real one (see curl-dl.h).  Single-threaded
+ * use is assumed for the first call (curl_global_init, from the one thread
+ * that opens a transport), as libcurl itself assumes for curl_global_init.
+ */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* These definitions take the names typecheck-gcc.h would make macros. */
+#define CURL_DISABLE_TYPECHECK 1
+#include <curl/curl.h>
+
+#include "curl-dl.h"
+
+#define SONAME "libcurl.so.4"
+
+static struct {
+	int tried, ok;
+	char why[256];
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	CURLcode (*easy_perform)(CURL *);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_perform)(CURLM *, int *);
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned int, int, int *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
+} api;
+
+/* Sets api's pointer member NAME from symbol curl_NAME; 0 when missing. */
+#define FIND(name) ((*(void **)&api.name = dlsym(lib, "curl_" #name)) != NULL || \
+		    (missing = "curl_" #name, 0))
+
+int mlreg_curl_load(void)
+{
+	const char *missing = NULL;
+	void *lib;
+
+	if (api.tried)
+		return api.ok ? 0 : -1;
+	api.tried = 1;
+	if (!(lib = dlopen(SONAME, RTLD_NOW | RTLD_LOCAL))) {
+		snprintf(api.why, sizeof(api.why), "cannot load %s (install libcurl4): %s",
+			 SONAME, dlerror());
+		return -1;
+	}
+	if (FIND(global_init) && FIND(easy_init) && FIND(easy_setopt) && FIND(easy_getinfo) &&
+	    FIND(easy_perform) && FIND(easy_cleanup) && FIND(easy_strerror) &&
+	    FIND(slist_append) && FIND(slist_free_all) && FIND(multi_init) &&
+	    FIND(multi_setopt) && FIND(multi_add_handle) && FIND(multi_remove_handle) &&
+	    FIND(multi_perform) && FIND(multi_poll) && FIND(multi_info_read) &&
+	    FIND(multi_cleanup)) {
+		api.ok = 1;
+		return 0;
+	}
+	snprintf(api.why, sizeof(api.why), "%s has no %s: libcurl 7.66 or later is needed",
+		 SONAME, missing);
+	return -1;
+}
+
+const char *mlreg_curl_error(void)
+{
+	return api.why;
+}
+
+CURLcode curl_global_init(long flags)
+{
+	return mlreg_curl_load() == 0 ? api.global_init(flags) : CURLE_FAILED_INIT;
+}
+
+CURL *curl_easy_init(void)
+{
+	return mlreg_curl_load() == 0 ? api.easy_init() : NULL;
+}
+
+/*
+ * The one argument after option, read as the type the option's number says
+ * (curl.h: CURLOPTTYPE_*; the same ranges for CURLMOPT_*), and passed on.
+ */
+#define PASS_OPTION(fn, handle, option, ap) \
+	((option) < CURLOPTTYPE_OBJECTPOINT ? fn(handle, option, va_arg(ap, long)) : \
+	 (option) < CURLOPTTYPE_FUNCTIONPOINT ? fn(handle, option, va_arg(ap, void *)) : \
+	 (option) < CURLOPTTYPE_OFF_T ? fn(handle, option, va_arg(ap, void (*)(void))) : \
+	 (option) < CURLOPTTYPE_BLOB ? fn(handle, option, va_arg(ap, curl_off_t)) : \
+	 fn(handle, option, va_arg(ap, void *)))
+
+CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...)
+{
+	CURLcode rc;
+	va_list ap;
+
+	if (mlreg_curl_load() < 0)
+		return CURLE_FAILED_INIT;
+	va_start(ap, option);
+	rc = PASS_OPTION(api.easy_setopt, curl, option, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Every CURLINFO_* takes a pointer (to a string, long, double, list...). */
+CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
+{
+	CURLcode rc;
+	va_list ap;
+
+	if (mlreg_curl_load() < 0)
+		return CURLE_FAILED_INIT;
+	va_start(ap, info);
+	rc = api.easy_getinfo(curl, info, va_arg(ap, void *));
+	va_end(ap);
+	return rc;
+}
+
+CURLcode curl_easy_perform(CURL *curl)
+{
+	return mlreg_curl_load() == 0 ? api.easy_perform(curl) : CURLE_FAILED_INIT;
+}
+
+void curl_easy_cleanup(CURL *curl)
+{
+	if (mlreg_curl_load() == 0)
+		api.easy_cleanup(curl);
+}
+
+const char *curl_easy_strerror(CURLcode code)
+{
+	return mlreg_curl_load() == 0 ? api.easy_strerror(code) : api.why;
+}
+
+struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
+{
+	return mlreg_curl_load() == 0 ? api.slist_append(list, s) : NULL;
+}
+
+void curl_slist_free_all(struct curl_slist *list)
+{
+	if (mlreg_curl_load() == 0)
+		api.slist_free_all(list);
+}
+
+CURLM *curl_multi_init(void)
+{
+	return mlreg_curl_load() == 0 ? api.multi_init() : NULL;
+}
+
+CURLMcode curl_multi_setopt(CURLM *multi, CURLMoption option, ...)
+{
+	CURLMcode rc;
+	va_list ap;
+
+	if (mlreg_curl_load() < 0)
+		return CURLM_INTERNAL_ERROR;
+	va_start(ap, option);
+	rc = PASS_OPTION(api.multi_setopt, multi, option, ap);
+	va_end(ap);
+	return rc;
+}
+
+CURLMcode curl_multi_add_handle(CURLM *multi, CURL *curl)
+{
+	return mlreg_curl_load() == 0 ? api.multi_add_handle(multi, curl) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_remove_handle(CURLM *multi, CURL *curl)
+{
+	return mlreg_curl_load() == 0 ? api.multi_remove_handle(multi, curl)
+				      : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_perform(CURLM *multi, int *running)
+{
+	return mlreg_curl_load() == 0 ? api.multi_perform(multi, running) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_poll(CURLM *multi, struct curl_waitfd extra[], unsigned int n,
+			  int timeout_ms, int *numfds)
+{
+	return mlreg_curl_load() == 0 ? api.multi_poll(multi, extra, n, timeout_ms, numfds)
+				      : CURLM_INTERNAL_ERROR;
+}
+
+CURLMsg *curl_multi_info_read(CURLM *multi, int *left)
+{
+	return mlreg_curl_load() == 0 ? api.multi_info_read(multi, left) : NULL;
+}
+
+CURLMcode curl_multi_cleanup(CURLM *multi)
+{
+	return mlreg_curl_load() == 0 ? api.multi_cleanup(multi) : CURLM_INTERNAL_ERROR;
+}
