@@ -263,13 +263,13 @@ static int deprecated_in(const cJSON *deprecated, long v)
 }
 
 /*
- * Returns 0 after replaying m's remote log (every event must apply and name
- * a version the remote has: else the remote is corrupt) and resolving the
- * aliases and "latest" asked for against the state it gives.
+ * Returns a new object {"aliases", "deprecated"}: the state m's remote log
+ * gives (m->down.events replayed), or NULL when m failed: every event must
+ * apply and name a version the remote has, else the remote is corrupt.
  */
-static int replay_remote(struct sync *s, struct model *m)
+static cJSON *remote_state(struct sync *s, struct model *m)
 {
-	cJSON *aliases = cJSON_CreateObject(), *deprecated = cJSON_CreateArray();
+	cJSON *aliases = cJSON_CreateObject(), *deprecated = cJSON_CreateArray(), *state;
 	long applied = 0;
 
 	if (m->down.events &&
@@ -282,6 +282,27 @@ static int replay_remote(struct sync *s, struct model *m)
 		corrupt(s, m, applied + 1, why);
 		free(why);
 	}
+	if (m->failed) {
+		cJSON_Delete(aliases);
+		cJSON_Delete(deprecated);
+		return NULL;
+	}
+	state = cJSON_CreateObject();
+	cJSON_AddItemToObject(state, "aliases", aliases);
+	cJSON_AddItemToObject(state, "deprecated", deprecated);
+	return state;
+}
+
+/*
+ * Returns 0 after resolving the aliases and "latest" asked for against the
+ * state m's remote log gives (a corrupt log fails m).
+ */
+static int replay_remote(struct sync *s, struct model *m)
+{
+	cJSON *state = remote_state(s, m);
+	const cJSON *aliases = cJSON_GetObjectItemCaseSensitive(state, "aliases");
+	const cJSON *deprecated = cJSON_GetObjectItemCaseSensitive(state, "deprecated");
+
 	for (size_t j = 0; !m->failed && j < m->down.nasked; j++) {
 		const char *ref = m->down.refs ? m->down.refs[j] : NULL;
 		const cJSON *a;
@@ -310,9 +331,17 @@ static int replay_remote(struct sync *s, struct model *m)
 			sync_fail(s, MLREG_ENOTFOUND, "%s", mlreg_error_message());
 		}
 	}
-	cJSON_Delete(aliases);
-	cJSON_Delete(deprecated);
+	cJSON_Delete(state);
 	return 0;
+}
+
+/*
+ * Returns a new object {"aliases", "deprecated"} of m's remote state
+ * (sync_events_fetch() done), or NULL when its log is corrupt (m failed).
+ */
+cJSON *sync_events_state(struct sync *s, struct model *m)
+{
+	return m->failed ? NULL : remote_state(s, m);
 }
 
 /*

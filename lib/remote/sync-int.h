@@ -3,13 +3,15 @@
  * API; store-format.md, sections 10 to 12, specifies the remote layout and
  * the protocol):
  *   sync-common.c     the state of one transfer, its errors and phases, the
- *                     models, the comparison of versions both sides have,
- *                     the summary;
+ *                     models, the comparison of the records (versions,
+ *                     events) both sides have, the summary;
  *   sync-inventory.c  what the remote has: the marker, the listings of
  *                     models, versions and objects, the pack indexes, the
  *                     remote records read and checked, mlreg_remote_*();
  *   sync-upload.c     mlreg_upload() and its phases;
- *   sync-download.c   mlreg_download() and its phases, the object fetcher.
+ *   sync-download.c   mlreg_download() and its phases, the object fetcher;
+ *   sync-events.c     which events (aliases, deprecations) move, beside the
+ *                     versions: the records travel as versions do.
  *
  * Both directions run as a few phases, each queueing operations on the
  * transport and running them together: what the remote holds (one listing,
@@ -314,6 +316,8 @@ void sync_events_hint(struct sync *s, struct model *m, cJSON *rec);
 void sync_events_summary(struct sync *s, cJSON *sum);
 /* Returns 0 after fetching, checking and replaying the remote events the store lacks. */
 int sync_events_fetch(struct sync *s);
+/* Returns a new {"aliases", "deprecated"}: m's remote state, NULL when m failed. */
+cJSON *sync_events_state(struct sync *s, struct model *m);
 /* Returns 0 after filling the events of m's commit a; *aliases, *deprecated the caller's. */
 int sync_events_adopt(struct sync *s, struct model *m, struct mlreg_adopt *a, cJSON **aliases,
 		      cJSON **deprecated);

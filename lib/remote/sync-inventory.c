@@ -22,6 +22,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
+#include "lifecycle.h"
 #include "name.h"
 #include "registry.h"
 #include "sync-int.h"
@@ -783,6 +784,7 @@ int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char 
 {
 	struct sync s;
 	struct model *m;
+	cJSON *state = NULL;
 	int err, exists;
 
 	*out = NULL;
@@ -803,20 +805,26 @@ int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char 
 		goto done;
 	}
 	m->down.want = m->ver.contig;
+	sync_events_fetch(&s);
 	sync_fetch_records(&s);
 	if (!m->failed)
 		sync_check_records(&s, m, NULL);
+	if (!m->failed)
+		state = sync_events_state(&s, m);
 	if ((err = sync_result(&s)) < 0)
 		goto done;
 	*out = cJSON_CreateArray();
 	for (long k = m->down.want; k >= 1; k--) {
 		char hex[MLREG_HEX_LEN + 1];
-		cJSON *rec = cJSON_ParseWithLength(m->down.bufs[k - 1], m->down.lens[k - 1]);
+		cJSON *rec = cJSON_ParseWithLength(m->down.bufs[k - 1], m->down.lens[k - 1]), *v;
 		mlreg_sha256_hex(m->down.bufs[k - 1], m->down.lens[k - 1], hex);
-		cJSON_AddItemToArray(*out, mlreg_version_with_id(rec, hex));
+		v = mlreg_version_with_id(rec, hex);
+		mlreg_lifecycle_annotate(v, state);	/* the remote's aliases (its events) */
+		cJSON_AddItemToArray(*out, v);
 		cJSON_Delete(rec);
 	}
 done:
+	cJSON_Delete(state);
 	sync_close(&s);
 	return err;
 }

@@ -70,8 +70,9 @@ int mlreg_remote_models(cJSON **out, const struct mlreg_remote *r,
 
 /*
  * Returns 0 and in *out the remote's versions of model name, newest first,
- * each with its id (as mlreg list-versions); only records chained from
- * version 1 count.  MLREG_ENOTFOUND when the remote has no such model.
+ * each with its id, aliases and deprecated (the remote's events replayed),
+ * as mlreg list-versions prints them; only records chained from version 1
+ * count.  MLREG_ENOTFOUND when the remote has no such model.
  */
 int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char *name,
 			  const struct mlreg_sync_opts *o);
