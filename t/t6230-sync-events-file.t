@@ -231,6 +231,21 @@ test_expect_success 'a download killed before its commit left nothing visible; a
 	mlreg --store "$E" fsck 2>err
 EOF
 
+test_expect_success 'a corrupt local event is never sent; the versions still are' - <<-\EOF
+	mlreg init -q f && F="$SCRATCH/f/.mlreg" &&
+	mlreg --store "$F" register --create x m1 >/dev/null &&
+	mlreg --store "$F" alias set x@1 production &&
+	remote_add "$F" origin corrupt &&
+	flip_byte "$F/models/x/events/1.json" 10 &&
+	test_expect_code 1 mlreg --store "$F" upload -q origin >out 2>err &&
+	test_write_lines x@1 >expect &&
+	test_cmp expect out &&
+	test_line_count = 1 err &&
+	test_grep "^error: event 1 of model .x. .*; run .mlreg fsck.$" err &&
+	test_path_is_missing "$SCRATCH/remotes/corrupt/models/x/events" &&
+	test_path_is_file "$SCRATCH/remotes/corrupt/models/x/model.json"
+EOF
+
 # forge_events LABEL EDIT...: remote LABEL gets a copy of shared's model clf
 # whose events 1..N are made by the N EDITs (python on r, a copy of shared's
 # event K; an EDIT "bytes = b'...'" replaces the record's bytes), every

@@ -58,14 +58,18 @@ static int load_local_events(struct sync *s, struct model *m)
 	return 0;
 }
 
-/* Returns 0 after reading the local events of every model (a corrupt log fails its model). */
+/*
+ * Returns 0 after reading the local events of every model to upload: a
+ * corrupt log (fsck's to report) stops that model's events, never sent,
+ * not its versions.
+ */
 int sync_events_load(struct sync *s)
 {
 	for (size_t i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
 		if (!m->failed && load_local_events(s, m) < 0) {
 			sync_fail(s, mlreg_error_code(), "%s", mlreg_error_message());
-			m->failed = 1;
+			m->ev_failed = 1;
 		}
 	}
 	return 0;

@@ -304,7 +304,7 @@ void sync_cache_index(struct sync *s, const char *hex, const char *text, size_t 
 
 struct mlreg_adopt;
 
-/* Returns 0 after reading the local events of every model (a corrupt log fails its model). */
+/* Returns 0 after reading the local events of every model (a corrupt log stops its events). */
 int sync_events_load(struct sync *s);
 /* Returns 0 after choosing the events to upload, once the versions are put, and comparing. */
 int sync_events_select(struct sync *s);

@@ -567,14 +567,13 @@ static int put_records_round(struct sync *s, int kind, int *more)
 			if (p[i].sl.err) {
 				sync_fail(s, p[i].sl.err, "%s", p[i].sl.msg);
 				give_up(m, kind);
-			} else if ((p[i].sl.len != p[i].len ||
-				    memcmp(p[i].sl.body, p[i].buf, p[i].len) != 0) &&
-				   kind == CHAIN_EVENTS) {
-				sync_event_conflict(s, m, n, p[i].sl.body, p[i].sl.len, 0);
 			} else if (p[i].sl.len != p[i].len ||
 				   memcmp(p[i].sl.body, p[i].buf, p[i].len) != 0) {
-				sync_conflict(s, m, n, p[i].sl.body, p[i].sl.len, ours ?
-					      "received at the same time" : "already has");
+				if (kind == CHAIN_EVENTS)
+					sync_event_conflict(s, m, n, p[i].sl.body, p[i].sl.len, 0);
+				else
+					sync_conflict(s, m, n, p[i].sl.body, p[i].sl.len, ours ?
+						      "received at the same time" : "already has");
 			} else {
 				p[i].stage = ours ? 3 : 5;
 			}
