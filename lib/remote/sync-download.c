@@ -5,7 +5,9 @@
  * each is the record it is named for and chains to the one before it, the
  * last to the model record), then the objects the store lacks are fetched,
  * and only then does the local model record, the commit point
- * (mlreg_model_adopt()), make the new versions visible.  Nothing becomes
+ * (mlreg_model_adopt()), make the new versions visible.  The model's events
+ * are read, checked and replayed before its records (sync-events.c: they
+ * resolve NAME@ALIAS) and committed in the same rename.  Nothing becomes
  * visible for a model that failed; objects that arrived stay, for a rerun.
  *
  * Every object's bytes are hashed on the way in and compared with its name

@@ -87,7 +87,6 @@ static long event_version(const cJSON *ev)
 /* Notes event n of m as sent (or received) by this transfer; returns nothing. */
 void sync_events_sent(struct sync *s, struct model *m, long n)
 {
-	(void)s;
 	if (!m->ev_first || n < m->ev_first)
 		m->ev_first = n;
 	if (n > m->ev_last)
@@ -130,7 +129,6 @@ void sync_events_hint(struct sync *s, struct model *m, cJSON *rec)
 	long ours = m->ev_failed ? 0 : m->evup.next - 1, theirs = 0;
 	const char *id = NULL;
 
-	(void)s;
 	if (m->record) {
 		theirs = (long)mlreg_doc_int(m->record, "latest_event", 0);
 		if (theirs > m->ev.contig || !mlreg_is_hex64(mlreg_doc_str(m->record,
@@ -430,7 +428,6 @@ int sync_events_adopt(struct sync *s, struct model *m, struct mlreg_adopt *a, cJ
 	long have = m->latest > m->down.want ? m->latest : m->down.want, applied = 0;
 	int err;
 
-	(void)s;
 	*aliases = *deprecated = NULL;
 	if (m->ev_failed || !m->down.events || m->down.ev_top <= m->nev)
 		return 0;

@@ -3,7 +3,8 @@
  * lacks, in an order that never lets the remote name data it does not
  * have: the objects first (small ones in packs, a pack before its index),
  * then the version records one round at a time (NAME@1 before NAME@2),
- * then the model records.
+ * then the events naming them (sync-events.c chooses which; they are put
+ * by the same rounds), then the model records.
  *
  * A version record is created only where none exists, so two stores that
  * made different NAME@N never overwrite each other: with a create-only put
