@@ -446,11 +446,6 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 			ret = cmd_fail(err);
 			goto done;
 		}
-		{	/* a remote has no aliases (store-format.md 5.1): none, not deprecated */
-			cJSON *v;
-			cJSON_ArrayForEach(v, list)
-				mlreg_lifecycle_annotate(v, NULL);
-		}
 		ret = cmd_query_run(&q, store, NULL, 0, list);
 	} else {
 		ret = cmd_query_run(&q, store, &argv[optind], 1, NULL);

@@ -69,10 +69,11 @@ static void on_progress(void *ctx, const struct mlreg_sync_progress *p)
 
 /* What 'mlreg download -h' prints: kept beside the options parsed below. */
 const char cmd_download_usage[] =
-	"usage: mlreg download [REMOTE] [NAME[@N]...] [--all] [--json] [-q] [-j N]\n"
+	"usage: mlreg download [REMOTE] [NAME[@N|@ALIAS]...] [--all] [--json] [-q] [-j N]\n"
 	"\n"
-	"Brings NAME@N (NAME: the remote's latest version; no NAME: every model)\n"
-	"with its files, and the records of the versions before it.  REMOTE\n"
+	"Brings NAME@N (NAME: the remote's latest version; no NAME: every model;\n"
+	"NAME@ALIAS: the version the remote's events name) with its files, the\n"
+	"records of the versions before it and the model's events.  REMOTE\n"
 	"defaults to 'origin', or to the only remote.\n"
 	"\n"
 	"    --all                 also the files of every earlier version\n"
@@ -86,6 +87,7 @@ const char cmd_upload_usage[] =
 	"\n"
 	"Sends versions 1..N of NAME (NAME: all of them; no NAME: every model)\n"
 	"that the remote lacks: objects first, then version records, then the\n"
+	"events (aliases, deprecations) naming versions the remote has, then the\n"
 	"model records.  REMOTE defaults to 'origin', or to the only remote.\n"
 	"\n"
 	"    --json                print a summary as JSON instead of NAME@N lines\n"
@@ -133,9 +135,9 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 	if ((ret = cmd_transfer_remote(&r, store, argc, argv, &first)) != 0)
 		return ret;
 	/*
-	 * NAME@ALIAS and NAME@latest: the store's aliases, so upload sends
-	 * the version they name now; a remote has no aliases yet (store-format.md
-	 * section 10), so download takes numbers only.
+	 * NAME@ALIAS and NAME@latest: upload sends the version the store's
+	 * aliases name now; download resolves them by the remote's events
+	 * (store-format.md 10.3), so they go to it as written.
 	 */
 	refs = xcalloc((size_t)(argc - first) + 1, sizeof(*refs));
 	for (int i = first; i < argc; i++) {
@@ -143,10 +145,8 @@ int cmd_sync(int argc, char **argv, struct mlreg_store *store, int download)
 		char *name;
 		long n;
 		if (at && !isdigit((unsigned char)at[1]) && download) {
-			ret = cmd_fail(mlreg_error_set(MLREG_EINVALID, "cannot download '%s': "
-						       "a remote has no aliases; name the version "
-						       "as NAME@N", argv[i]));
-			goto out;
+			refs[nrefs++] = xstrdup(argv[i]);
+			continue;
 		}
 		if (at && !isdigit((unsigned char)at[1])) {
 			if ((ret = cmd_resolve(store, argv[i], &name, &n, 0)) != EXIT_OK)

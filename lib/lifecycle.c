@@ -410,6 +410,24 @@ int mlreg_lifecycle_replay(cJSON **aliases, cJSON **deprecated, const cJSON *eve
 	return 0;
 }
 
+int mlreg_lifecycle_replay_upto(cJSON *aliases, cJSON *deprecated, const cJSON *events,
+				long have, long *applied)
+{
+	const cJSON *ev;
+	int err;
+
+	*applied = 0;
+	cJSON_ArrayForEach(ev, events) {
+		/* alias-remove names what an earlier event set: only "version" counts. */
+		if (version_member(ev, "version") > have)
+			break;
+		if ((err = replay_one(aliases, deprecated, ev)) < 0)
+			return err;
+		(*applied)++;
+	}
+	return 0;
+}
+
 /* Returns 1 when the record's member key (absent: empty) equals want. */
 static int same_state(const cJSON *model, const char *key, const cJSON *want)
 {

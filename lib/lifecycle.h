@@ -94,6 +94,18 @@ int mlreg_lifecycle_replay(cJSON **aliases, cJSON **deprecated, const cJSON *eve
 			   const char *until);
 
 /*
+ * Returns 0 after applying events (an array of event records, in order) to
+ * aliases and deprecated (as mlreg_lifecycle_replay() makes them; changed
+ * in place), stopping before the first event that names a version above
+ * have: *applied says how many were applied.  For download, which replays a
+ * remote's events on the local state (store-format.md 10.3).
+ * MLREG_ECORRUPT as mlreg_lifecycle_replay() when one cannot apply; the
+ * state is then half changed, for the caller to drop.
+ */
+int mlreg_lifecycle_replay_upto(cJSON *aliases, cJSON *deprecated, const cJSON *events,
+				long have, long *applied);
+
+/*
  * Returns 0 when model's record holds the state its events give (fsck);
  * MLREG_ECORRUPT saying what differs otherwise.
  */

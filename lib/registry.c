@@ -747,6 +747,45 @@ static cJSON *model_from_remote(const char *name, const cJSON *rec)
 	return m;
 }
 
+/* Returns 1 when model's latest event is still a->ev_base (of id a->ev_base_id). */
+static int same_event_base(const cJSON *model, const struct mlreg_adopt *a)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(model, "latest_event_id");
+
+	if (mlreg_doc_int(model, "latest_event", 0) != a->ev_base)
+		return 0;
+	return a->ev_base == 0 || (cJSON_IsString(id) && !strcmp(id->valuestring, a->ev_base_id));
+}
+
+/*
+ * Returns 0 after writing the events of a into dir/events/ and setting the
+ * state they give in model (not yet committed): the caller's rename of
+ * model.json makes them visible with the versions.
+ */
+static int adopt_events(cJSON *model, const char *dir, const struct mlreg_adopt *a)
+{
+	char *edir = xasprintf("%s/events", dir);
+	char hex[MLREG_HEX_LEN + 1];
+	int err = 0;
+
+	if (mkdir(edir, 0755) < 0 && errno != EEXIST)
+		err = mlreg_error_os("cannot create '%s'", edir);
+	for (long i = 0; !err && i < a->ev_n; i++) {
+		char *epath = xasprintf("%s/%ld.json", edir, a->ev_base + 1 + i);
+		mlreg_sha256_hex(a->ev_bufs[i], a->ev_lens[i], hex);
+		err = mlreg_fs_write_atomic(epath, a->ev_bufs[i], a->ev_lens[i]);
+		free(epath);
+	}
+	free(edir);
+	if (err)
+		return err;
+	mlreg_doc_set(model, "aliases", cJSON_Duplicate(a->aliases, 1));
+	mlreg_doc_set(model, "deprecated", cJSON_Duplicate(a->deprecated, 1));
+	mlreg_doc_set(model, "latest_event", cJSON_CreateNumber((double)(a->ev_base + a->ev_n)));
+	mlreg_doc_set(model, "latest_event_id", cJSON_CreateString(hex));
+	return 0;
+}
+
 int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct mlreg_adopt *a)
 {
 	struct mlreg_lock lk = { 0 };
@@ -782,7 +821,8 @@ int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct 
 	}
 	latest = (long)mlreg_doc_int(model, "latest_version", 0);
 	lid = mlreg_doc_str(model, "latest_id", "");
-	if (latest != a->base || (a->base > 0 && strcmp(lid, a->base_id) != 0)) {
+	if (latest != a->base || (a->base > 0 && strcmp(lid, a->base_id) != 0) ||
+	    (a->ev_n > 0 && !same_event_base(model, a))) {
 		err = mlreg_error_set(MLREG_ECONFLICT, "model '%s' changed in the local store while "
 				      "its versions were downloaded; run the download again", name);
 		goto done;
@@ -810,6 +850,8 @@ int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct 
 		mlreg_doc_set(model, "latest_version", cJSON_CreateNumber((double)(a->base + a->n)));
 		mlreg_doc_set(model, "latest_id", cJSON_CreateString(hex));
 	}
+	if (a->ev_n > 0 && (err = adopt_events(model, dir, a)) < 0)
+		goto done;
 	if ((err = commit_record(&lk, model)) == 0)
 		err = mlreg_fs_fsync_dir(dir);
 	if (!err)
@@ -919,6 +961,22 @@ done:
 	free(edir);
 	free(epath);
 	free(text);
+	return err;
+}
+
+int mlreg_event_read_raw(char **buf, size_t *len, char *hex, const struct mlreg_store *store,
+			 const char *name, long k)
+{
+	char *enc = mlreg_name_encode(name);
+	char *path = mlreg_store_path(store, "models/%s/events/%ld.json", enc, k);
+	char *what = xasprintf("event %ld of model '%s'", k, name);
+	int err = mlreg_fs_read_file(buf, len, path, MLREG_RECORD_MAX, what);
+
+	if (!err)
+		mlreg_sha256_hex(*buf, *len, hex);
+	free(enc);
+	free(path);
+	free(what);
 	return err;
 }
 

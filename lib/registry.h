@@ -231,6 +231,15 @@ int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *n
  */
 int mlreg_event_check(const cJSON *rec, const char *name, long k);
 
+/*
+ * Returns 0 and the bytes of event k of model name as stored (malloc'd in
+ * *buf, *len) with their SHA-256, the event's id, in hex; unchecked: for
+ * upload, which has checked the events with mlreg_event_list() and compares
+ * the id.  MLREG_ENOTFOUND when the file is missing.
+ */
+int mlreg_event_read_raw(char **buf, size_t *len, char *hex, const struct mlreg_store *store,
+			 const char *name, long k);
+
 /* What mlreg_model_adopt() adds to a model. */
 struct mlreg_adopt {
 	const cJSON *model;	/* the remote's model record (description, metadata, times) */
@@ -241,14 +250,25 @@ struct mlreg_adopt {
 	const size_t *lens;
 	const int *partial;	/* 1 for each version whose objects are not all stored */
 	const char *remote;	/* the remote's name, for the partial markers */
+	/* events (store-format.md 10.3): none when ev_n is 0 */
+	long ev_base;		/* events 1..ev_base are already local, with ev_base_id the last */
+	const char *ev_base_id;	/* NULL when ev_base is 0 */
+	long ev_n;		/* events ev_base+1 .. ev_base+ev_n follow, checked and chained */
+	char *const *ev_bufs;	/* their records' bytes, exactly as the remote holds them */
+	const size_t *ev_lens;
+	const cJSON *aliases;	/* the state they give (replayed): the new "aliases" */
+	const cJSON *deprecated;	/* and "deprecated" */
 };
 
 /*
  * Returns 0 after appending the versions of a (records already checked and
  * chained to base) to model name, creating it from a->model when missing,
  * with the remote record's description and metadata taken when it was
- * updated later than the local one.  MLREG_ECONFLICT when the model's
- * latest version is no longer a->base (a local registration came first).
+ * updated later than the local one; and its events (events/K.json, then
+ * aliases, deprecated, latest_event and latest_event_id) in the same
+ * commit, the rename of model.json.  MLREG_ECONFLICT when the model's
+ * latest version is no longer a->base, or its latest event no longer
+ * a->ev_base (a local registration or lifecycle change came first).
  */
 int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct mlreg_adopt *a);
 

@@ -369,3 +369,28 @@ for d, _, names in os.walk(\"paged/objects\"):
 		"d[\"packs\"] == 0" &&
 	mlreg --store "$K" fsck
 EOF
+
+# The event log travels as version records do (store-format.md 10.2 step 5):
+# with a server that ignores If-None-Match (s3rver), by check-then-verify.
+test_expect_success 'aliases and deprecations go with the versions; a second log conflicts' - <<-\EOF
+	mkdir ev && echo "weights 1" >ev/w.bin &&
+	mlreg --store "$A" register --create evt ev >/dev/null &&
+	echo "weights 2" >ev/w.bin &&
+	mlreg --store "$A" register evt ev >/dev/null &&
+	mlreg --store "$A" alias set evt@2 production &&
+	mlreg --store "$A" deprecate evt@1 &&
+	mlreg --store "$A" upload origin evt --json >sum &&
+	json_assert sum "d[\"events\"] == [{\"model\": \"evt\", \"from\": 1, \"to\": 2}]" &&
+	mlreg --store "$B" download -q origin evt@production &&
+	mlreg --store "$A" alias log evt --json >la &&
+	mlreg --store "$B" alias log evt --json >lb &&
+	test_cmp la lb &&
+	mlreg --store "$B" alias set evt@2 staging &&
+	mlreg --store "$B" upload -q origin evt &&
+	mlreg --store "$A" alias set evt@2 canary &&
+	test_expect_code 1 mlreg --store "$A" upload -q origin evt 2>err &&
+	test_grep "^error: remote .origin. has another event 3 of model .evt. (alias-set staging evt@2 by " err &&
+	mlreg --store "$A" alias list evt >out &&
+	test_write_lines "canary evt@2" "production evt@2" >expect &&
+	test_cmp expect out
+EOF

@@ -259,7 +259,7 @@ test_expect_success 'kill -9 at any moment of alias set leaves a sound store' - 
 	mlreg fsck
 EOF
 
-test_expect_success 'upload NAME@ALIAS sends the versions up to it; a remote has no aliases' - <<-\EOF
+test_expect_success 'upload NAME@ALIAS sends the versions up to it, and the events naming them' - <<-\EOF
 	mkdir remote &&
 	mlreg remote add origin "file://$PWD/remote" &&
 	mlreg alias set clf@2 candidate &&
@@ -267,7 +267,7 @@ test_expect_success 'upload NAME@ALIAS sends the versions up to it; a remote has
 	test_write_lines clf@1 clf@2 >expect &&
 	test_cmp expect out &&
 	test_path_is_missing remote/models/clf/versions/3.json &&
-	test_fails 128 "^fatal: cannot download ${SQ}clf@candidate${SQ}: a remote has no aliases; name the version as NAME@N" \
+	test_fails 1 "^error: model ${SQ}clf${SQ} has no alias ${SQ}candidate${SQ} on remote ${SQ}origin${SQ} (it has: production)$" \
 		mlreg download origin clf@candidate &&
 	test_fails 1 "^error: model ${SQ}clf${SQ} has no alias ${SQ}nope${SQ}" \
 		mlreg upload origin clf@nope

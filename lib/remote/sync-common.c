@@ -150,8 +150,14 @@ struct slot *sync_slot_add(struct slot **v, size_t *n, size_t *cap, struct model
 /* Queues a GET of the version record each slot names, and runs them; returns nothing. */
 void sync_get_records(struct sync *s, struct slot *sl, size_t n)
 {
+	sync_get_chain_records(s, CHAIN_VERSIONS, sl, n);
+}
+
+/* Queues a GET of the record of this kind each slot names, and runs them; returns nothing. */
+void sync_get_chain_records(struct sync *s, int kind, struct slot *sl, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
-		char *key = sync_record_key(sl[i].owner, sl[i].n);
+		char *key = sync_chain_key(sl[i].owner, kind, sl[i].n);
 		mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, sync_slot_done, &sl[i]);
 		free(key);
 	}
@@ -210,9 +216,20 @@ static void free_model(struct model *m)
 		free(m->down.bufs[k]);
 	free(m->down.bufs);
 	free(m->down.lens);
-	free(m->rv);
-	free(m->listed);
+	free(m->ver.rv);
+	free(m->ver.listed);
+	free(m->ev.rv);
+	free(m->ev.listed);
 	free(m->down.asked);
+	for (size_t j = 0; m->down.refs && j < m->down.nasked; j++)
+		free(m->down.refs[j]);
+	free(m->down.refs);
+	for (long k = 0; m->down.ebufs && k < m->down.ev_top - m->nev; k++)
+		free(m->down.ebufs[k]);
+	free(m->down.ebufs);
+	free(m->down.elens);
+	cJSON_Delete(m->down.events);
+	cJSON_Delete(m->lev);
 	cJSON_Delete(m->record);
 	free(m->name);
 	free(m->enc);
@@ -269,6 +286,14 @@ int sync_load_local(struct sync *s, struct model *m)
 char *sync_record_key(const struct model *m, long n)
 {
 	return xasprintf("models/%s/versions/%ld.json", m->enc, n);
+}
+
+/* Returns the key of record n of m's chain of this kind, malloc'd. */
+char *sync_chain_key(const struct model *m, int kind, long n)
+{
+	if (kind == CHAIN_EVENTS)
+		return xasprintf("models/%s/events/%ld.json", m->enc, n);
+	return sync_record_key(m, n);
 }
 
 /* Objects wanted: a set of (hash, size). */
@@ -376,6 +401,94 @@ static void download_conflict(struct sync *s, struct model *m, long n, const cha
 }
 
 /*
+ * Returns 0 and local record n of m's chain of this kind as
+ * sync_read_local() does; an event is read as stored and must hash to the
+ * id the checked list of local events (m->lev) gives it.
+ */
+int sync_read_local_chain(struct sync *s, struct model *m, int kind, long n, char **buf,
+			  size_t *len, char *hex)
+{
+	const cJSON *ev;
+
+	if (kind == CHAIN_VERSIONS)
+		return sync_read_local(s, m, n, buf, len, hex);
+	*buf = NULL;
+	ev = n >= 1 && n <= m->nev ? cJSON_GetArrayItem(m->lev, (int)(n - 1)) : NULL;
+	if (!ev)
+		return mlreg_error_set(MLREG_ENOTFOUND, "event %ld of model '%s' not found", n,
+				       m->name);
+	if (mlreg_event_read_raw(buf, len, hex, s->store, m->name, n) < 0)
+		return mlreg_error_code();
+	if (strcmp(hex, mlreg_doc_str(ev, "id", "")) != 0) {
+		free(*buf);
+		*buf = NULL;
+		return mlreg_error_set(MLREG_ECORRUPT, "event %ld of model '%s' changed while it "
+				       "was read; run 'mlreg fsck'", n, m->name);
+	}
+	return 0;
+}
+
+/* Returns "alias-set production NAME@4 by USER at TIME" for an event's bytes, malloc'd. */
+static char *event_who(const char *buf, size_t len)
+{
+	cJSON *rec = cJSON_ParseWithLength(buf, len);
+	char *alias, *version, *out;
+
+	alias = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "alias"))
+		? xasprintf(" %s", mlreg_doc_str(rec, "alias", "")) : xstrdup("");
+	version = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "version"))
+		? xasprintf(" %s@%lld", mlreg_doc_str(rec, "model", "?"),
+			    mlreg_doc_int(rec, "version", 0)) : xstrdup("");
+	out = xasprintf("%s%s%s by %s at %s", mlreg_doc_str(rec, "action", "?"), alias, version,
+			mlreg_doc_str(rec, "user", "?"), mlreg_doc_str(rec, "time", "?"));
+	free(alias);
+	free(version);
+	cJSON_Delete(rec);
+	return out;
+}
+
+/*
+ * Marks m's events in conflict with the remote's event n (theirs: its
+ * bytes, or NULL): they stay where they are, the versions still move.
+ */
+void sync_event_conflict(struct sync *s, struct model *m, long n, const char *theirs,
+			 size_t len, int downloading)
+{
+	char *what = theirs ? event_who(theirs, len) : xstrdup("?");
+
+	m->ev_failed = 1;
+	if (downloading)
+		sync_fail(s, MLREG_ECONFLICT, "remote '%s' has another event %ld of model '%s' (%s): "
+			  "its lifecycle changes from event %ld on were not downloaded and the local "
+			  "ones are unchanged; to take the remote's, download '%s' into another store",
+			  s->r->name, n, m->name, what, n, m->name);
+	else
+		sync_fail(s, MLREG_ECONFLICT, "remote '%s' has another event %ld of model '%s' (%s): "
+			  "your lifecycle changes from event %ld on stay local; to share them, "
+			  "download '%s' into another store and redo them there", s->r->name, n,
+			  m->name, what, n, m->name);
+	free(what);
+}
+
+/* Reports remote record n of m's chain, other than the local one (theirs: its bytes). */
+static void chain_conflict(struct sync *s, struct model *m, int kind, long n,
+			   const char *theirs, size_t len, int downloading)
+{
+	if (kind == CHAIN_EVENTS)
+		sync_event_conflict(s, m, n, theirs, len, downloading);
+	else if (downloading)
+		download_conflict(s, m, n, theirs, len);
+	else
+		sync_conflict(s, m, n, theirs, len, "already has");
+}
+
+/* Returns 1 when m's chain of this kind is not to move (it failed). */
+int sync_chain_failed(const struct model *m, int kind)
+{
+	return m->failed || (kind == CHAIN_EVENTS && m->ev_failed);
+}
+
+/*
  * Returns 0 after comparing the versions both the remote and the local store
  * have (uploading: 1..sel; downloading: as far as both go), reading remote
  * records where the listing cannot tell; a difference fails the model (a
@@ -383,25 +496,39 @@ static void download_conflict(struct sync *s, struct model *m, long n, const cha
  */
 int sync_compare_existing(struct sync *s, int downloading)
 {
+	return sync_compare_chain(s, CHAIN_VERSIONS, downloading);
+}
+
+/*
+ * Returns 0 after comparing the records of one kind that both the remote
+ * and the local store have (versions: as sync_compare_existing() says;
+ * events: as far as both go, all the local ones counted), reading remote
+ * records where the listing cannot tell; a difference is a conflict
+ * (versions: the model fails; events: its events stay where they are).
+ */
+int sync_compare_chain(struct sync *s, int kind, int downloading)
+{
 	struct slot *sl = NULL;
 	size_t nsl = 0, capsl = 0, i;
 
 	for (i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
-		long top = downloading ? (m->latest < m->contig ? m->latest : m->contig)
-				       : (m->up.sel < m->nrv ? m->up.sel : m->nrv);
-		for (long k = 1; k <= top && !m->failed; k++) {
+		struct rchain *c = sync_chain(m, kind);
+		long mine = kind == CHAIN_EVENTS ? m->nev : downloading ? m->latest : m->up.sel;
+		long top = downloading ? (mine < c->contig ? mine : c->contig)
+				       : (mine < c->nrv ? mine : c->nrv);
+		for (long k = 1; k <= top && !sync_chain_failed(m, kind); k++) {
 			char *buf, hex[MLREG_HEX_LEN + 1];
 			size_t len;
 			int same;
-			if (!m->rv[k].present)
+			if (!c->rv[k].present)
 				continue;
-			if (sync_read_local(s, m, k, &buf, &len, hex) < 0) {
+			if (sync_read_local_chain(s, m, kind, k, &buf, &len, hex) < 0) {
 				sync_fail(s, mlreg_error_code(), "%s", mlreg_error_message());
 				m->failed = 1;
 				break;
 			}
-			same = same_record(&m->rv[k], buf, len);
+			same = same_record(&c->rv[k], buf, len);
 			free(buf);
 			if (same == 1)
 				continue;
@@ -411,29 +538,28 @@ int sync_compare_existing(struct sync *s, int downloading)
 				break;	/* surely different: the first one is enough */
 		}
 	}
-	sync_get_records(s, sl, nsl);
+	sync_get_chain_records(s, kind, sl, nsl);
 	for (i = 0; i < nsl; i++) {
 		struct model *m = sl[i].owner;
 		long k = sl[i].n;
 		char *buf, hex[MLREG_HEX_LEN + 1];
 		size_t len;
 
-		if (m->failed) {
+		if (sync_chain_failed(m, kind)) {
 			;
 		} else if (sl[i].err == MLREG_ENOTFOUND && !downloading) {
-			m->rv[k].present = 0;	/* gone since the listing */
+			sync_chain(m, kind)->rv[k].present = 0;	/* gone since the listing */
 		} else if (sl[i].err == MLREG_ENOTFOUND) {
 			m->failed = 1;
-			sync_fail(s, MLREG_ECONFLICT, "remote '%s': %s@%ld disappeared while it was read; "
-				  "run the download again", s->r->name, m->name, k);
+			sync_fail(s, MLREG_ECONFLICT, "remote '%s': %s %s %ld disappeared while it was "
+				  "read; run the download again", s->r->name, m->name,
+				  kind == CHAIN_EVENTS ? "event" : "version", k);
 		} else if (sl[i].err) {
 			sync_fail(s, sl[i].err, "%s", sl[i].msg);
 			m->failed = 1;
-		} else if (sync_read_local(s, m, k, &buf, &len, hex) == 0) {
-			if ((len != sl[i].len || memcmp(buf, sl[i].body, len) != 0) && downloading)
-				download_conflict(s, m, k, sl[i].body, sl[i].len);
-			else if (len != sl[i].len || memcmp(buf, sl[i].body, len) != 0)
-				sync_conflict(s, m, k, sl[i].body, sl[i].len, "already has");
+		} else if (sync_read_local_chain(s, m, kind, k, &buf, &len, hex) == 0) {
+			if (len != sl[i].len || memcmp(buf, sl[i].body, len) != 0)
+				chain_conflict(s, m, kind, k, sl[i].body, sl[i].len, downloading);
 			free(buf);
 		}
 		sync_slot_clear(&sl[i]);

@@ -5,7 +5,9 @@
  * each is the record it is named for and chains to the one before it, the
  * last to the model record), then the objects the store lacks are fetched,
  * and only then does the local model record, the commit point
- * (mlreg_model_adopt()), make the new versions visible.  Nothing becomes
+ * (mlreg_model_adopt()), make the new versions visible.  The model's events
+ * are read, checked and replayed before its records (sync-events.c: they
+ * resolve NAME@ALIAS) and committed in the same rename.  Nothing becomes
  * visible for a model that failed; objects that arrived stay, for a rerun.
  *
  * Every object's bytes are hashed on the way in and compared with its name
@@ -19,6 +21,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
+#include "lifecycle.h"
 #include "name.h"
 #include "object.h"
 #include "registry.h"
@@ -606,11 +609,26 @@ static int select_download(struct sync *s)
 		struct model *m;
 		char *name;
 		long n;
-		if ((err = mlreg_ref_parse(s->o->refs[i], &name, &n)) < 0)
+		const char *at = strchr(s->o->refs[i], '@');
+		char *ref = NULL;
+		if (at && !(at[1] >= '0' && at[1] <= '9')) {
+			/* NAME@ALIAS, NAME@latest: resolved by the remote's events (sync-events.c) */
+			name = xstrndup(s->o->refs[i], (size_t)(at - s->o->refs[i]));
+			n = 0;
+			if ((err = mlreg_name_validate(name)) < 0 ||
+			    (strcmp(at + 1, "latest") && (err = mlreg_alias_validate(at + 1)) < 0)) {
+				free(name);
+				break;
+			}
+			ref = xstrdup(at + 1);
+		} else if ((err = mlreg_ref_parse(s->o->refs[i], &name, &n)) < 0) {
 			break;
+		}
 		m = sync_add_model(s, name);
 		free(name);
 		MLREG_ALLOC_GROW(m->down.asked, m->down.nasked + 1, m->down.capasked);
+		m->down.refs = xrealloc(m->down.refs, m->down.capasked * sizeof(*m->down.refs));
+		m->down.refs[m->down.nasked] = ref;
 		m->down.asked[m->down.nasked++] = n;
 	}
 	sync_sort_models(s);
@@ -664,6 +682,7 @@ static int all_stored(struct sync *s, const char *buf, size_t len)
 static int commit_model(struct sync *s, struct model *m)
 {
 	struct mlreg_adopt a = { 0 };
+	cJSON *aliases = NULL, *deprecated = NULL;
 	int *partial = xcalloc((size_t)m->down.nbufs + 1, sizeof(*partial));
 	int err;
 
@@ -677,10 +696,15 @@ static int commit_model(struct sync *s, struct model *m)
 	a.lens = m->down.lens;
 	a.partial = partial;
 	a.remote = s->r->name;
-	err = mlreg_model_adopt(s->store, m->name, &a);
+	if ((err = sync_events_adopt(s, m, &a, &aliases, &deprecated)) == 0)
+		err = mlreg_model_adopt(s->store, m->name, &a);
 	free(partial);
+	cJSON_Delete(aliases);
+	cJSON_Delete(deprecated);
 	if (err < 0)
 		return err;
+	for (long k = a.ev_base + 1; k <= a.ev_base + a.ev_n; k++)
+		sync_events_sent(s, m, k);
 	/* Local versions whose files came now are complete. */
 	for (long k = 1; k <= m->latest && k <= m->down.want; k++) {
 		char *buf, hex[MLREG_HEX_LEN + 1];
@@ -730,6 +754,8 @@ int mlreg_download(cJSON **summary, struct mlreg_store *store, const struct mlre
 	if (exists && ((err = sync_list_models(&s, 0)) < 0 ||
 		       (err = sync_get_model_records(&s)) < 0))
 		goto done;
+	/* The events first: NAME@ALIAS names a version only once they are replayed. */
+	sync_events_fetch(&s);
 	sync_fetch_records(&s);
 	for (i = 0; i < s.nm; i++) {
 		struct model *m = s.m[i];
@@ -759,6 +785,7 @@ done:
 	if (summary) {
 		cJSON *sum = sync_summary_new(&s);
 		cJSON_AddItemToObject(sum, "versions", sync_sorted_refs(&s));
+		sync_events_summary(&s, sum);
 		sync_summary_counts(&s, sum, "received");
 		*summary = sum;
 	}

@@ -3,13 +3,15 @@
  * API; store-format.md, sections 10 to 12, specifies the remote layout and
  * the protocol):
  *   sync-common.c     the state of one transfer, its errors and phases, the
- *                     models, the comparison of versions both sides have,
- *                     the summary;
+ *                     models, the comparison of the records (versions,
+ *                     events) both sides have, the summary;
  *   sync-inventory.c  what the remote has: the marker, the listings of
  *                     models, versions and objects, the pack indexes, the
  *                     remote records read and checked, mlreg_remote_*();
  *   sync-upload.c     mlreg_upload() and its phases;
- *   sync-download.c   mlreg_download() and its phases, the object fetcher.
+ *   sync-download.c   mlreg_download() and its phases, the object fetcher;
+ *   sync-events.c     which events (aliases, deprecations) move, beside the
+ *                     versions: the records travel as versions do.
  *
  * Both directions run as a few phases, each queueing operations on the
  * transport and running them together: what the remote holds (one listing,
@@ -39,10 +41,27 @@ struct rver {
 	char etag[72];
 };
 
-/* A version record key as a listing gave it. */
+/* A record key (a version's, an event's) as a listing gave it. */
 struct rlisted {
 	long n;
 	struct rver v;
+};
+
+/*
+ * The chains of records a model has on a remote (store-format.md 10.1):
+ * versions/N.json and events/K.json, each record naming the one before it
+ * by its id, both listed, compared and put by the same code.
+ */
+enum { CHAIN_VERSIONS, CHAIN_EVENTS, CHAIN_KINDS };
+
+/* What the remote holds of one chain of a model, from the listing. */
+struct rchain {
+	struct rver *rv;		/* rv[n] for n in 1..nrv */
+	long nrv;
+	struct rlisted *listed;		/* record keys as listed, until sync_list_models() sorts them */
+	size_t nlisted, caplisted;
+	long contig;			/* records 1..contig all present */
+	long above;			/* the lowest listed record above contig + 1, or 0 */
 };
 
 /*
@@ -60,17 +79,18 @@ struct model {
 	/* the remote side (sync-inventory.c) */
 	int has_record;			/* models/ENC/model.json exists */
 	cJSON *record;			/* its content, when read */
-	struct rver *rv;		/* rv[n] for n in 1..nrv */
-	long nrv;
-	struct rlisted *listed;		/* record keys as listed, until sync_list_models() sorts them */
-	size_t nlisted, caplisted;
-	long contig;			/* versions 1..contig all present */
-	long above;			/* the lowest listed version above contig + 1, or 0 */
+	struct rchain ver;		/* its versions */
+	struct rchain ev;		/* its events */
+	/* the local events (sync-events.c) */
+	cJSON *lev;			/* the local events, checked, each with its "id" */
+	long nev;			/* how many (0: none) */
+	int ev_failed;			/* its events conflict: they stay where they are */
+	long ev_first, ev_last;		/* the events this transfer moved (0: none) */
 	/* upload (sync-upload.c) */
 	struct model_up {
-		long sel;		/* versions 1..sel are to be on the remote */
-		long next;		/* the next version to put */
-	} up;
+		long sel;		/* records 1..sel are to be on the remote */
+		long next;		/* the next record to put */
+	} up, evup;			/* versions, events */
 	/* download (sync-download.c; the records also for mlreg_remote_versions()) */
 	struct model_down {
 		long want;		/* the highest version asked for */
@@ -79,6 +99,11 @@ struct model {
 		char **bufs;		/* records fetched, [k - latest - 1] */
 		size_t *lens;
 		long nbufs;
+		char **refs;		/* [j]: the alias or "latest" of asked[j] (NULL: a number) */
+		long ev_top;		/* events 1..ev_top of the remote are checked (>= nev) */
+		char **ebufs;		/* events fetched, [k - nev - 1] */
+		size_t *elens;
+		cJSON *events;		/* the remote's events 1..ev_top, parsed, with ids */
 	} down;
 };
 
@@ -206,6 +231,23 @@ char *sync_record_key(const struct model *m, long n);
 char *sync_object_key(const char *hex);
 /* Returns 0 after comparing the versions both sides have; a difference fails the model. */
 int sync_compare_existing(struct sync *s, int downloading);
+
+/* sync-common.c: the chains of records (versions, events) alike. */
+
+/* Returns the key of record n of m's chain of this kind, malloc'd. */
+char *sync_chain_key(const struct model *m, int kind, long n);
+/* Queues a GET of the record of this kind each slot names (owner, n), and runs them. */
+void sync_get_chain_records(struct sync *s, int kind, struct slot *sl, size_t n);
+/* Returns 0 and local record n of m's chain of this kind (raw, checked), its id in hex. */
+int sync_read_local_chain(struct sync *s, struct model *m, int kind, long n, char **buf,
+			  size_t *len, char *hex);
+/* Returns 0 after comparing the records of this kind both sides have (a conflict otherwise). */
+int sync_compare_chain(struct sync *s, int kind, int downloading);
+/* Returns 1 when m's chain of this kind is not to move (the model or its events failed). */
+int sync_chain_failed(const struct model *m, int kind);
+/* Marks m's events in conflict with the remote's event n (theirs: its bytes, or NULL). */
+void sync_event_conflict(struct sync *s, struct model *m, long n, const char *theirs,
+			 size_t len, int downloading);
 /* Marks m failed for a remote version n other than the local one (theirs: its bytes). */
 void sync_conflict(struct sync *s, struct model *m, long n, const char *theirs, size_t len,
 		   const char *how);
@@ -229,6 +271,9 @@ cJSON *sync_sorted_refs(struct sync *s);
 void sync_summary_counts(struct sync *s, cJSON *o, const char *moved);
 
 /* sync-inventory.c: what the remote has. */
+
+/* Returns the chain of records of m of this kind (&m->ver, &m->ev). */
+struct rchain *sync_chain(struct model *m, int kind);
 
 /* Returns 0 after reading the marker: *exists says whether the remote has one. */
 int sync_read_marker(struct sync *s, int *exists);
@@ -254,6 +299,28 @@ const struct inv_entry *sync_inv_find(struct inventory *inv, const char *hex);
 void sync_inv_free(struct inventory *inv);
 /* Keeps a pack index in the remote's local cache of indexes (best effort). */
 void sync_cache_index(struct sync *s, const char *hex, const char *text, size_t len);
+
+/* sync-events.c: which events move (store-format.md 5.1, 10). */
+
+struct mlreg_adopt;
+
+/* Returns 0 after reading the local events of every model (a corrupt log stops its events). */
+int sync_events_load(struct sync *s);
+/* Returns 0 after choosing the events to upload, once the versions are put, and comparing. */
+int sync_events_select(struct sync *s);
+/* Notes event n of m as moved by this transfer. */
+void sync_events_sent(struct sync *s, struct model *m, long n);
+/* Adds latest_event and latest_event_id hints to rec, m's remote model record being merged. */
+void sync_events_hint(struct sync *s, struct model *m, cJSON *rec);
+/* Adds the events moved to a summary. */
+void sync_events_summary(struct sync *s, cJSON *sum);
+/* Returns 0 after fetching, checking and replaying the remote events the store lacks. */
+int sync_events_fetch(struct sync *s);
+/* Returns a new {"aliases", "deprecated"}: m's remote state, NULL when m failed. */
+cJSON *sync_events_state(struct sync *s, struct model *m);
+/* Returns 0 after filling the events of m's commit a; *aliases, *deprecated the caller's. */
+int sync_events_adopt(struct sync *s, struct model *m, struct mlreg_adopt *a, cJSON **aliases,
+		      cJSON **deprecated);
 
 /* sync-download.c */
 

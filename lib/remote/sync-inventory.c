@@ -22,6 +22,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
+#include "lifecycle.h"
 #include "name.h"
 #include "registry.h"
 #include "sync-int.h"
@@ -33,12 +34,16 @@
 
 /* The models/ tree. */
 
+/* The directory of each chain of records in a model's directory, by kind. */
+static const char *const chain_dirs[CHAIN_KINDS] = { "versions/", "events/" };
+
 /*
  * Returns 0 and, for a key of the models/ tree, the model's encoded name
- * (malloc'd) in *enc and in *n the version of a record key, 0 for the
- * model's record; -1 for any other key.
+ * (malloc'd) in *enc, in *kind the chain of a record key (versions/N.json,
+ * events/K.json) and in *n its number, 0 for the model's record; -1 for
+ * any other key.
  */
-static int parse_model_key(const char *key, char **enc, long *n)
+static int parse_model_key(const char *key, char **enc, int *kind, long *n)
 {
 	const char *p, *slash;
 	char *name;
@@ -56,14 +61,18 @@ static int parse_model_key(const char *key, char **enc, long *n)
 	free(name);
 	p = slash + 1;
 	if (!strcmp(p, "model.json")) {
+		*kind = CHAIN_VERSIONS;
 		*n = 0;
 		return 0;
 	}
-	if (!strncmp(p, "versions/", 9) && p[9] >= '1' && p[9] <= '9') {
+	for (*kind = 0; *kind < CHAIN_KINDS; (*kind)++) {
+		size_t dl = strlen(chain_dirs[*kind]);
 		char *end;
 		long v;
+		if (strncmp(p, chain_dirs[*kind], dl) != 0 || p[dl] < '1' || p[dl] > '9')
+			continue;
 		errno = 0;
-		v = strtol(p + 9, &end, 10);
+		v = strtol(p + dl, &end, 10);
 		if (!errno && v >= 1 && v <= MAX_VERSION && !strcmp(end, ".json")) {
 			*n = v;
 			return 0;
@@ -73,15 +82,23 @@ static int parse_model_key(const char *key, char **enc, long *n)
 	return -1;
 }
 
+/* Returns the chain of records of m of this kind. */
+struct rchain *sync_chain(struct model *m, int kind)
+{
+	return kind == CHAIN_EVENTS ? &m->ev : &m->ver;
+}
+
 /* Receives the keys of a models/ listing into the models they belong to. */
 static int on_model_key(void *ctx, const struct mlreg_key *k)
 {
 	struct sync *s = ctx;
 	struct model *m;
+	struct rchain *c;
 	char *enc;
+	int kind;
 	long n;
 
-	if (k->is_prefix || parse_model_key(k->key, &enc, &n) < 0)
+	if (k->is_prefix || parse_model_key(k->key, &enc, &kind, &n) < 0)
 		return 0;
 	m = sync_find_model(s, enc);
 	free(enc);
@@ -91,46 +108,47 @@ static int on_model_key(void *ctx, const struct mlreg_key *k)
 		m->has_record = 1;
 		return 0;
 	}
-	/* Kept as listed: a version number is no size to allocate by (see rv_build). */
-	MLREG_ALLOC_GROW(m->listed, m->nlisted + 1, m->caplisted);
-	m->listed[m->nlisted].n = n;
-	m->listed[m->nlisted].v.present = 1;
-	m->listed[m->nlisted].v.size = k->size;
-	snprintf(m->listed[m->nlisted].v.etag, sizeof(m->listed[0].v.etag), "%s", k->etag);
-	m->nlisted++;
+	/* Kept as listed: a record number is no size to allocate by (see chain_build). */
+	c = sync_chain(m, kind);
+	MLREG_ALLOC_GROW(c->listed, c->nlisted + 1, c->caplisted);
+	c->listed[c->nlisted].n = n;
+	c->listed[c->nlisted].v.present = 1;
+	c->listed[c->nlisted].v.size = k->size;
+	snprintf(c->listed[c->nlisted].v.etag, sizeof(c->listed[0].v.etag), "%s", k->etag);
+	c->nlisted++;
 	return 0;
 }
 
 /*
- * Makes m->rv from the record keys listed.  Only versions up to the larger
- * of the number of keys listed and the local versions to upload can matter
- * (a chain from 1 cannot be longer than the keys listed), so a key such as
- * versions/99999999.json costs one entry, not an array that long.
+ * Makes c->rv from the record keys listed.  Only records up to the larger
+ * of the number of keys listed and sel, the local records to upload, can
+ * matter (a chain from 1 cannot be longer than the keys listed), so a key
+ * such as versions/99999999.json costs one entry, not an array that long.
  */
-static void rv_build(struct model *m)
+static void chain_build(struct rchain *c, long sel)
 {
-	long top = 0, bound = (long)m->nlisted > m->up.sel ? (long)m->nlisted : m->up.sel;
+	long top = 0, bound = (long)c->nlisted > sel ? (long)c->nlisted : sel;
 
-	for (size_t i = 0; i < m->nlisted; i++)
-		if (m->listed[i].n > top)
-			top = m->listed[i].n;
-	m->nrv = top < bound ? top : bound;
-	free(m->rv);
-	m->rv = xcalloc((size_t)m->nrv + 1, sizeof(*m->rv));
-	for (size_t i = 0; i < m->nlisted; i++)
-		if (m->listed[i].n <= m->nrv)
-			m->rv[m->listed[i].n] = m->listed[i].v;
-	m->contig = 0;
-	while (m->contig < m->nrv && m->rv[m->contig + 1].present)
-		m->contig++;
-	m->above = 0;
-	for (size_t i = 0; i < m->nlisted; i++)
-		if (m->listed[i].n > m->contig + 1 &&
-		    (m->above == 0 || m->listed[i].n < m->above))
-			m->above = m->listed[i].n;
-	free(m->listed);
-	m->listed = NULL;
-	m->nlisted = m->caplisted = 0;
+	for (size_t i = 0; i < c->nlisted; i++)
+		if (c->listed[i].n > top)
+			top = c->listed[i].n;
+	c->nrv = top < bound ? top : bound;
+	free(c->rv);
+	c->rv = xcalloc((size_t)c->nrv + 1, sizeof(*c->rv));
+	for (size_t i = 0; i < c->nlisted; i++)
+		if (c->listed[i].n <= c->nrv)
+			c->rv[c->listed[i].n] = c->listed[i].v;
+	c->contig = 0;
+	while (c->contig < c->nrv && c->rv[c->contig + 1].present)
+		c->contig++;
+	c->above = 0;
+	for (size_t i = 0; i < c->nlisted; i++)
+		if (c->listed[i].n > c->contig + 1 &&
+		    (c->above == 0 || c->listed[i].n < c->above))
+			c->above = c->listed[i].n;
+	free(c->listed);
+	c->listed = NULL;
+	c->nlisted = c->caplisted = 0;
 }
 
 /* Records a listing's failure; returns nothing. */
@@ -161,7 +179,8 @@ int sync_list_models(struct sync *s, int all)
 	mlreg_tr_run(s->t);
 	for (size_t i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
-		rv_build(m);
+		chain_build(&m->ver, m->up.sel);
+		chain_build(&m->ev, m->nev);
 	}
 	return sync_phase_result(s);
 }
@@ -605,28 +624,28 @@ int sync_fetch_records(struct sync *s)
 		 * shows no record above the gap; keys above the model record's
 		 * count are another writer's or junk, and are left alone.)
 		 */
-		if (m->above > 0 && m->above <= mlreg_doc_int(m->record, "latest_version", 0)) {
+		if (m->ver.above > 0 && m->ver.above <= mlreg_doc_int(m->record, "latest_version", 0)) {
 			m->failed = 1;
 			sync_fail(s, MLREG_ECORRUPT, "remote '%s': models/%s/versions/%ld.json is "
 				  "missing, below version %ld: the remote is corrupt", s->r->name,
-				  m->enc, m->contig + 1, m->above);
+				  m->enc, m->ver.contig + 1, m->ver.above);
 			continue;
 		}
-		if (m->contig == 0) {
+		if (m->ver.contig == 0) {
 			m->failed = 1;
 			sync_fail(s, MLREG_ENOTFOUND, "model '%s' has no versions on remote '%s'",
 				  m->name, s->r->name);
 			continue;
 		}
 		/* The latest of the named versions; a bare NAME is the remote's latest. */
-		m->down.want = m->down.nasked ? 0 : m->contig;
+		m->down.want = m->down.nasked ? 0 : m->ver.contig;
 		for (size_t j = 0; j < m->down.nasked; j++) {
 			if (m->down.asked[j] == 0)
-				m->down.asked[j] = m->contig;
+				m->down.asked[j] = m->ver.contig;
 			if (m->down.asked[j] > m->down.want)
 				m->down.want = m->down.asked[j];
 		}
-		if (m->down.want > m->contig) {
+		if (m->down.want > m->ver.contig) {
 			m->failed = 1;
 			sync_fail(s, MLREG_ENOTFOUND, "version %ld of model '%s' not found on remote '%s'",
 				  m->down.want, m->name, s->r->name);
@@ -765,6 +784,7 @@ int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char 
 {
 	struct sync s;
 	struct model *m;
+	cJSON *state = NULL;
 	int err, exists;
 
 	*out = NULL;
@@ -784,21 +804,27 @@ int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char 
 				      r->name);
 		goto done;
 	}
-	m->down.want = m->contig;
+	m->down.want = m->ver.contig;
+	sync_events_fetch(&s);
 	sync_fetch_records(&s);
 	if (!m->failed)
 		sync_check_records(&s, m, NULL);
+	if (!m->failed)
+		state = sync_events_state(&s, m);
 	if ((err = sync_result(&s)) < 0)
 		goto done;
 	*out = cJSON_CreateArray();
 	for (long k = m->down.want; k >= 1; k--) {
 		char hex[MLREG_HEX_LEN + 1];
-		cJSON *rec = cJSON_ParseWithLength(m->down.bufs[k - 1], m->down.lens[k - 1]);
+		cJSON *rec = cJSON_ParseWithLength(m->down.bufs[k - 1], m->down.lens[k - 1]), *v;
 		mlreg_sha256_hex(m->down.bufs[k - 1], m->down.lens[k - 1], hex);
-		cJSON_AddItemToArray(*out, mlreg_version_with_id(rec, hex));
+		v = mlreg_version_with_id(rec, hex);
+		mlreg_lifecycle_annotate(v, state);	/* the remote's aliases (its events) */
+		cJSON_AddItemToArray(*out, v);
 		cJSON_Delete(rec);
 	}
 done:
+	cJSON_Delete(state);
 	sync_close(&s);
 	return err;
 }

@@ -3,7 +3,8 @@
  * lacks, in an order that never lets the remote name data it does not
  * have: the objects first (small ones in packs, a pack before its index),
  * then the version records one round at a time (NAME@1 before NAME@2),
- * then the model records.
+ * then the events naming them (sync-events.c chooses which; they are put
+ * by the same rounds), then the model records.
  *
  * A version record is created only where none exists, so two stores that
  * made different NAME@N never overwrite each other: with a create-only put
@@ -386,7 +387,7 @@ static int probe_conditional(struct sync *s)
 	return err;
 }
 
-/* One round of putting version records: the next one of each model. */
+/* One round of putting records of a chain (versions, events): the next one of each model. */
 struct rec_put {
 	struct model *m;
 	long n;
@@ -397,12 +398,43 @@ struct rec_put {
 			   compare, 3 created (ours), 4 failed, 5 already there and the same */
 };
 
+/* Returns the upload state of m's chain of this kind. */
+static struct model_up *up_of(struct model *m, int kind)
+{
+	return kind == CHAIN_EVENTS ? &m->evup : &m->up;
+}
+
+/* Stops m's chain of this kind (an event that failed stops the events only); returns nothing. */
+static void give_up(struct model *m, int kind)
+{
+	if (kind == CHAIN_EVENTS)
+		m->ev_failed = 1;
+	else
+		m->failed = 1;
+}
+
+/* Notes record n of m's chain of this kind as sent by this upload; returns nothing. */
+static void note_sent(struct sync *s, struct model *m, int kind, long n)
+{
+	char *ref;
+
+	if (kind == CHAIN_EVENTS) {
+		sync_events_sent(s, m, n);
+		return;
+	}
+	ref = xasprintf("%s@%ld", m->name, n);
+	cJSON_AddItemToArray(s->sent, cJSON_CreateString(ref));
+	free(ref);
+}
+
 /*
- * Returns 0 after putting the next missing record of every model still
- * going, one round: create-only where the server honours it; else check
- * (HEAD), put, wait, and read it back (verify).
+ * Returns 0 after putting the next missing record of this kind (versions,
+ * events) of every model still going, one round: create-only where the
+ * server honours it; else check (HEAD), put, wait, and read it back
+ * (verify).  One code path for both chains: an event is created as a
+ * version is, and another record in its place is a conflict.
  */
-static int put_records_round(struct sync *s, int *more)
+static int put_records_round(struct sync *s, int kind, int *more)
 {
 	struct rec_put *p = xcalloc(s->nm + 1, sizeof(*p));
 	size_t np = 0, i;
@@ -415,16 +447,18 @@ static int put_records_round(struct sync *s, int *more)
 		delay = 1000;
 	for (i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
-		while (!m->failed && m->up.next <= m->up.sel && m->up.next <= m->nrv &&
-		       m->rv[m->up.next].present)
-			m->up.next++;	/* there and the same (sync_compare_existing) */
-		if (m->failed || m->up.next > m->up.sel)
+		struct model_up *up = up_of(m, kind);
+		struct rchain *c = sync_chain(m, kind);
+		while (!sync_chain_failed(m, kind) && up->next <= up->sel && up->next <= c->nrv &&
+		       c->rv[up->next].present)
+			up->next++;	/* there and the same (sync_compare_chain) */
+		if (sync_chain_failed(m, kind) || up->next > up->sel)
 			continue;
 		p[np].m = m;
-		p[np].n = m->up.next;
-		if (sync_read_local(s, m, m->up.next, &p[np].buf, &p[np].len, hex) < 0) {
+		p[np].n = up->next;
+		if (sync_read_local_chain(s, m, kind, up->next, &p[np].buf, &p[np].len, hex) < 0) {
 			sync_fail(s, mlreg_error_code(), "%s", mlreg_error_message());
-			m->failed = 1;
+			give_up(m, kind);
 			continue;
 		}
 		np++;
@@ -438,7 +472,7 @@ static int put_records_round(struct sync *s, int *more)
 	cond = mlreg_tr_conditional(s->t) == 1;
 	/* Stage 0. */
 	for (i = 0; i < np; i++) {
-		char *key = sync_record_key(p[i].m, p[i].n);
+		char *key = sync_chain_key(p[i].m, kind, p[i].n);
 		if (cond)
 			mlreg_tr_put_buf(s->t, key, p[i].buf, p[i].len, MLREG_TR_IF_ABSENT, sync_slot_done,
 					 &p[i].sl);
@@ -449,7 +483,7 @@ static int put_records_round(struct sync *s, int *more)
 	mlreg_tr_run(s->t);
 	/* Stage 1: what stage 0 found. */
 	for (i = 0; i < np; i++) {
-		char *key = sync_record_key(p[i].m, p[i].n);
+		char *key = sync_chain_key(p[i].m, kind, p[i].n);
 		int got = p[i].sl.err, retried = p[i].sl.retried;
 		char *msg = p[i].sl.msg ? xstrdup(p[i].sl.msg) : NULL;
 		sync_slot_clear(&p[i].sl);
@@ -465,7 +499,7 @@ static int put_records_round(struct sync *s, int *more)
 			mlreg_tr_put_buf(s->t, key, p[i].buf, p[i].len, 0, sync_slot_done, &p[i].sl);
 		} else {
 			sync_fail(s, got, "%s", msg ? msg : "error");
-			p[i].m->failed = 1;
+			give_up(p[i].m, kind);
 			p[i].stage = 4;
 		}
 		free(msg);
@@ -480,7 +514,7 @@ static int put_records_round(struct sync *s, int *more)
 				continue;
 			if (p[i].sl.err) {
 				sync_fail(s, p[i].sl.err, "%s", p[i].sl.msg);
-				p[i].m->failed = 1;
+				give_up(p[i].m, kind);
 				p[i].stage = 4;
 				continue;
 			}
@@ -489,7 +523,7 @@ static int put_records_round(struct sync *s, int *more)
 				mlreg_sleep_ms(delay);
 				waited = 1;
 			}
-			char *key = sync_record_key(p[i].m, p[i].n);
+			char *key = sync_chain_key(p[i].m, kind, p[i].n);
 			p[i].stage = 2;
 			p[i].n = -p[i].n;	/* read back after our own put */
 			mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, sync_slot_done, &p[i].sl);
@@ -516,7 +550,7 @@ static int put_records_round(struct sync *s, int *more)
 			if (!again)
 				mlreg_sleep_ms(100);
 			again = 1;
-			char *key = sync_record_key(p[i].m, p[i].n < 0 ? -p[i].n : p[i].n);
+			char *key = sync_chain_key(p[i].m, kind, p[i].n < 0 ? -p[i].n : p[i].n);
 			sync_slot_clear(&p[i].sl);
 			mlreg_tr_get_buf(s->t, key, MLREG_RECORD_MAX, sync_slot_done, &p[i].sl);
 			free(key);
@@ -533,23 +567,23 @@ static int put_records_round(struct sync *s, int *more)
 		if (p[i].stage == 2) {
 			if (p[i].sl.err) {
 				sync_fail(s, p[i].sl.err, "%s", p[i].sl.msg);
-				m->failed = 1;
+				give_up(m, kind);
 			} else if (p[i].sl.len != p[i].len ||
 				   memcmp(p[i].sl.body, p[i].buf, p[i].len) != 0) {
-				sync_conflict(s, m, n, p[i].sl.body, p[i].sl.len, ours ?
-					      "received at the same time" : "already has");
+				if (kind == CHAIN_EVENTS)
+					sync_event_conflict(s, m, n, p[i].sl.body, p[i].sl.len, 0);
+				else
+					sync_conflict(s, m, n, p[i].sl.body, p[i].sl.len, ours ?
+						      "received at the same time" : "already has");
 			} else {
 				p[i].stage = ours ? 3 : 5;
 			}
 		}
 		if (p[i].stage == 3 || p[i].stage == 5) {
-			if (p[i].stage == 3) {
-				char *ref = xasprintf("%s@%ld", m->name, n);
-				cJSON_AddItemToArray(s->sent, cJSON_CreateString(ref));
-				free(ref);
-			}
-			m->up.next = n + 1;
-			if (m->up.next <= m->up.sel)
+			if (p[i].stage == 3)
+				note_sent(s, m, kind, n);
+			up_of(m, kind)->next = n + 1;
+			if (n + 1 <= up_of(m, kind)->sel)
 				*more = 1;
 		}
 		sync_slot_clear(&p[i].sl);
@@ -587,7 +621,7 @@ static cJSON *merged_record(struct sync *s, struct model *m, cJSON *local)
 									 lt));
 	/* The latest version never goes back: the remote may have more than we do. */
 	if (theirs && mlreg_doc_int(theirs, "latest_version", 0) > latest &&
-	    mlreg_doc_int(theirs, "latest_version", 0) <= m->contig &&
+	    mlreg_doc_int(theirs, "latest_version", 0) <= m->ver.contig &&
 	    mlreg_is_hex64(mlreg_doc_str(theirs, "latest_id", ""))) {
 		latest = (long)mlreg_doc_int(theirs, "latest_version", 0);
 		lid = mlreg_doc_str(theirs, "latest_id", "");
@@ -605,6 +639,7 @@ static cJSON *merged_record(struct sync *s, struct model *m, cJSON *local)
 		cJSON_AddStringToObject(rec, "latest_id", lid);
 	else
 		cJSON_AddNullToObject(rec, "latest_id");
+	sync_events_hint(s, m, rec);
 	return rec;
 }
 
@@ -698,7 +733,7 @@ static int upload_wants(struct sync *s, struct wants *w)
 		for (long k = 1; k <= m->up.sel && !m->failed; k++) {
 			cJSON *v;
 			char *remote = NULL;
-			if (k <= m->nrv && m->rv[k].present)
+			if (k <= m->ver.nrv && m->ver.rv[k].present)
 				continue;
 			if (mlreg_version_load(&v, s->store, m->name, k) < 0) {
 				sync_fail(s, mlreg_error_code(), "%s", mlreg_error_message());
@@ -743,7 +778,8 @@ int mlreg_upload(cJSON **summary, struct mlreg_store *store, const struct mlreg_
 		*summary = NULL;
 	if ((err = sync_open(&s, store, r, o)) < 0)
 		return err;
-	if ((err = select_upload(&s)) < 0 || (err = sync_ensure_marker(&s)) < 0)
+	if ((err = select_upload(&s)) < 0 || (err = sync_events_load(&s)) < 0 ||
+	    (err = sync_ensure_marker(&s)) < 0)
 		goto done;
 	/* What uploads killed earlier left: a file remote's temporary files. */
 	mlreg_tr_tidy(s.t, NULL, NULL);
@@ -756,7 +792,13 @@ int mlreg_upload(cJSON **summary, struct mlreg_store *store, const struct mlreg_
 	for (size_t i = 0; i < s.nm; i++)
 		s.m[i]->up.next = 1;
 	do {
-		if ((err = put_records_round(&s, &more)) < 0)
+		if ((err = put_records_round(&s, CHAIN_VERSIONS, &more)) < 0)
+			goto done;
+	} while (more);
+	/* Events name versions: they go after the versions, before the model records. */
+	sync_events_select(&s);
+	do {
+		if ((err = put_records_round(&s, CHAIN_EVENTS, &more)) < 0)
 			goto done;
 	} while (more);
 	sync_get_model_records(&s);
@@ -767,6 +809,7 @@ done:
 		cJSON *sum = sync_summary_new(&s);
 		cJSON_AddBoolToObject(sum, "conditional_writes", mlreg_tr_conditional(s.t) == 1);
 		cJSON_AddItemToObject(sum, "versions", sync_sorted_refs(&s));
+		sync_events_summary(&s, sum);
 		sync_summary_counts(&s, sum, "sent");
 		cJSON_AddNumberToObject(sum, "packs", (double)s.packs_sent);
 		*summary = sum;
