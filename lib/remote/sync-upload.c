@@ -605,6 +605,9 @@ static cJSON *merged_record(struct sync *s, struct model *m, cJSON *local)
 		cJSON_AddStringToObject(rec, "latest_id", lid);
 	else
 		cJSON_AddNullToObject(rec, "latest_id");
+	/* The names its records may hold (a rename), so that a download accepts them. */
+	mlreg_former_merge(rec, local);
+	mlreg_former_merge(rec, theirs);
 	return rec;
 }
 
@@ -678,8 +681,13 @@ static int select_upload(struct sync *s)
 		free(name);
 		if ((err = sync_load_local(s, m)) < 0)
 			break;
-		if (!m->local)
-			err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", m->name);
+		if (!m->local) {
+			cJSON *rec = NULL;	/* for its message: not found, or renamed */
+			if ((err = mlreg_model_load(&rec, s->store, m->name)) == 0)
+				err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found",
+						      m->name);
+			cJSON_Delete(rec);
+		}
 		else if (n > m->latest)
 			err = mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found",
 					      n, m->name);
