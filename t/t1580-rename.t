@@ -264,7 +264,15 @@ test_expect_success 'a renamed model through a file:// remote: upload, download 
 	mlreg --store other/.mlreg checkout half@1 co-other &&
 	test_cmp m1/w.bin co-other/w.bin &&
 	mlreg --store other/.mlreg fsck >out &&
-	test_fails 1 "$(renamed_msg kws2 half)" mlreg upload origin kws2
+	test_fails 1 "$(renamed_msg kws2 half)" mlreg upload origin kws2 &&
+	mlreg --store other/.mlreg rename half half3 &&
+	STORE=other/.mlreg test_fails_remote 1 "$(renamed_msg half half3)" \
+		mlreg --store other/.mlreg download origin half &&
+	mlreg --store other/.mlreg upload origin half3 >/dev/null &&
+	json_assert "$SCRATCH/remotes/origin/models/half3/model.json" \
+		'd["former_names"] == ["kws", "kws2", "half"]' &&
+	json_assert "$SCRATCH/remotes/origin/models/half/model.json" \
+		'd["former_names"] == ["kws", "kws2"]'
 EOF
 
 test_expect_success 'a remote record naming a model that is not a former name is refused' - <<-\EOF

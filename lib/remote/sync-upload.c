@@ -681,13 +681,8 @@ static int select_upload(struct sync *s)
 		free(name);
 		if ((err = sync_load_local(s, m)) < 0)
 			break;
-		if (!m->local) {
-			cJSON *rec = NULL;	/* for its message: not found, or renamed */
-			if ((err = mlreg_model_load(&rec, s->store, m->name)) == 0)
-				err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found",
-						      m->name);
-			cJSON_Delete(rec);
-		}
+		if (!m->local)
+			err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", m->name);
 		else if (n > m->latest)
 			err = mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found",
 					      n, m->name);
