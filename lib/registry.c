@@ -139,8 +139,13 @@ static int lock_new_model(struct mlreg_lock *lk, char **dir, char **rec_path,
 	return err;
 }
 
-int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
-		       const char *description, const cJSON *metadata)
+/*
+ * Returns 0 after creating model name (see registry.h), over a redirect
+ * left by a rename when over_redirect is set (the new record replaces it
+ * in one rename); MLREG_EEXISTS when it exists.
+ */
+static int create_model(cJSON **out, struct mlreg_store *store, const char *name,
+			const char *description, const cJSON *metadata, int over_redirect)
 {
 	struct mlreg_lock lk = { 0 };
 	char *dir = NULL, *rec_path = NULL;
@@ -152,7 +157,7 @@ int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 		*out = NULL;
 	if ((err = mlreg_name_validate(name)) < 0)
 		return err;
-	if (mlreg_model_is_redirect(store, name)) {	/* refused below, nothing made */
+	if (!over_redirect && mlreg_model_is_redirect(store, name)) {	/* refused below */
 		dir = model_dir(store, name);
 		rec_path = xasprintf("%s/model.json", dir);
 	} else if ((err = lock_new_model(&lk, &dir, &rec_path, store, name)) < 0) {
@@ -160,16 +165,20 @@ int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 	}
 	if (access(rec_path, F_OK) == 0) {
 		cJSON *old = NULL;
-		if (read_record(&old, rec_path, "the model's record") == 0 &&
-		    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(old, "renamed_to")))
+		int redirect = read_record(&old, rec_path, "the model's record") == 0 &&
+			cJSON_IsString(cJSON_GetObjectItemCaseSensitive(old, "renamed_to"));
+		if (redirect && !over_redirect)
 			err = mlreg_error_set(MLREG_EEXISTS, "model '%s' was renamed to '%s' and its "
 					      "old name redirects there; 'mlreg rename %s %s' moves "
-					      "it back", name, mlreg_doc_str(old, "renamed_to", ""),
-					      mlreg_doc_str(old, "renamed_to", ""), name);
-		else
+					      "it back, 'mlreg create --force %s' replaces it",
+					      name, mlreg_doc_str(old, "renamed_to", ""),
+					      mlreg_doc_str(old, "renamed_to", ""), name, name);
+		else if (!redirect)
 			err = mlreg_error_set(MLREG_EEXISTS, "model '%s' already exists", name);
 		cJSON_Delete(old);
-		goto done;
+		if (err < 0)
+			goto done;
+		mlreg_error_clear();
 	}
 	mlreg_time_now(now, sizeof(now));
 	rec = cJSON_CreateObject();
@@ -196,6 +205,18 @@ done:
 	free(dir);
 	free(rec_path);
 	return err;
+}
+
+int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
+		       const char *description, const cJSON *metadata)
+{
+	return create_model(out, store, name, description, metadata, 0);
+}
+
+int mlreg_model_create_over_redirect(cJSON **out, struct mlreg_store *store, const char *name,
+				     const char *description, const cJSON *metadata)
+{
+	return create_model(out, store, name, description, metadata, 1);
 }
 
 int mlreg_model_list(cJSON **out, const struct mlreg_store *store)

@@ -26,6 +26,14 @@
 int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 		       const char *description, const cJSON *metadata);
 
+/*
+ * Returns 0 as mlreg_model_create() does, also when name is a redirect left
+ * by a rename (section 5.2 of store-format.md), which the new model's
+ * record replaces in one rename (create --force).
+ */
+int mlreg_model_create_over_redirect(cJSON **out, struct mlreg_store *store, const char *name,
+				     const char *description, const cJSON *metadata);
+
 /* Returns 0 and the record of model name in *out; MLREG_ENOTFOUND when absent. */
 int mlreg_model_load(cJSON **out, const struct mlreg_store *store, const char *name);
 

@@ -124,8 +124,9 @@ test_expect_success 'every command given the old name fails with one line naming
 EOF
 
 test_expect_success 'create of the old name is refused while it redirects, saying how to move back' '
-	test_fails 1 "^error: model ${SQ}clf${SQ} was renamed to ${SQ}vision/clf${SQ} and its old name redirects there; ${SQ}mlreg rename vision/clf clf${SQ} moves it back$" \
-		mlreg create clf
+	test_fails 1 "^error: model ${SQ}clf${SQ} was renamed to ${SQ}vision/clf${SQ} and its old name redirects there; ${SQ}mlreg rename vision/clf clf${SQ} moves it back, ${SQ}mlreg create --force clf${SQ} replaces it$" \
+		mlreg create clf &&
+	test_fails 1 "^error: model ${SQ}vision/clf${SQ} already exists$" mlreg create --force vision/clf
 '
 
 test_expect_success 'register NEW makes NEW@4, whose record names NEW' - <<-\EOF
@@ -177,6 +178,19 @@ test_expect_success 'renaming back replaces the redirect; the former names stay'
 		mlreg describe det2 &&
 	mlreg alias log det >log &&
 	test_line_count = 3 log &&
+	fsck_clean
+EOF
+
+test_expect_success 'create --force replaces a redirect with a new model' - <<-\EOF
+	mlreg rename det scratch &&
+	mlreg create --force det -d "a new det" --json >c.json &&
+	json_assert c.json 'd["name"] == "det"' 'd["latest_version"] == 0' \
+		'"former_names" not in d' &&
+	mlreg register det m2 >/dev/null &&
+	mlreg describe det@1 --json >d.json &&
+	json_assert d.json 'd["description"] == "a new det"' 'd["version"]["model"] == "det"' &&
+	test_cmp m2/w.bin "$(object_path "$(json_get d.json 'd["version"]["files"][0]["sha256"]')")" &&
+	mlreg describe scratch@1 >/dev/null &&
 	fsck_clean
 EOF
 

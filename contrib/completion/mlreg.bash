@@ -32,7 +32,7 @@ _mlreg_opts()
 {
 	case $1 in
 	init) echo "-q --quiet -h --help" ;;
-	create) echo "-d --description -m --metadata --metadata-file --json -h --help" ;;
+	create) echo "-d --description -m --metadata --metadata-file --force --json -h --help" ;;
 	register) echo "-m --metadata --message --framework --metrics-file --metric --hparams-file --hparam --spec --contract --create --if-changed --no-if-changed --json -q --quiet -h --help" ;;
 	import) echo "--name --message --if-changed --no-if-changed --json -q --quiet -h --help" ;;
 	describe) echo "--json -h --help" ;;

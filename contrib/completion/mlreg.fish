@@ -259,6 +259,7 @@ complete -c mlreg -n '__mlreg_using init' -s q -l quiet -d 'say nothing on succe
 complete -c mlreg -n '__mlreg_using create' -s d -l description -x -d "the model's description"
 complete -c mlreg -n '__mlreg_using create' -s m -l metadata -x -d 'set a metadata key (KEY=VALUE)'
 complete -c mlreg -n '__mlreg_using create' -l metadata-file -r -F -d 'metadata from a JSON or YAML mapping'
+complete -c mlreg -n '__mlreg_using create' -l force -d "replace the redirect of a renamed model's old name"
 complete -c mlreg -n '__mlreg_using create' -l json -d 'print the new model as JSON'
 
 # register
