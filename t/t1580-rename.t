@@ -138,6 +138,23 @@ test_expect_success 'register NEW makes NEW@4, whose record names NEW' - <<-\EOF
 	fsck_clean
 EOF
 
+test_expect_success '--git-tag names use the new name after a rename' - <<-\EOF
+	git init -q repo &&
+	(
+		cd repo &&
+		git config user.name "Tag Ger" && git config user.email tg@example.com &&
+		echo 1 >w && git add w && git commit -q -m c1 &&
+		mlreg --store .mlreg init -q &&
+		mlreg --store .mlreg register --create old w >/dev/null &&
+		mlreg --store .mlreg rename old new &&
+		mlreg --store .mlreg alias set new@1 production --git-tag &&
+		git for-each-ref --format="%(refname:short)" refs/tags >tags &&
+		# NAME#STAGE#K: K is the event number, and the rename was event 1
+		test_write_lines "new#production#2" "new@v1" >expect &&
+		test_cmp expect tags
+	)
+EOF
+
 test_expect_success 'rename --json prints the renamed model (the schema of mlreg-rename(1))' - <<-\EOF
 	mlreg create det &&
 	mlreg register det m1 >/dev/null &&
