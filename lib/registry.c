@@ -275,14 +275,31 @@ static int lock_model(struct mlreg_lock *lk, cJSON **rec, const struct mlreg_sto
 {
 	char *dir = model_dir(store, name);
 	char *rec_path = xasprintf("%s/model.json", dir);
-	int err;
+	int err, tries;
 
 	*rec = NULL;
-	if (access(rec_path, F_OK) < 0) {
-		err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
-	} else if ((err = mlreg_lock_acquire(lk, rec_path, mlreg_lock_timeout())) == 0) {
-		if ((err = load_at(rec, dir, name)) < 0)
+	for (tries = 0;; tries++) {
+		if (tries == 0 && access(rec_path, F_OK) < 0) {
+			err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
+			break;
+		}
+		err = mlreg_lock_acquire(lk, rec_path, mlreg_lock_timeout());
+		if (err == MLREG_EOS && access(dir, F_OK) < 0 && errno == ENOENT) {
+			/*
+			 * A rename moved the directory while we waited on its
+			 * lock (store-format.md 5.2): the old name's comes back
+			 * at once, locked until its redirect is committed, which
+			 * load_at() then reports.
+			 */
+			if (tries < 100) {
+				mlreg_sleep_ms(10);
+				continue;
+			}
+			err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
+		}
+		if (!err && (err = load_at(rec, dir, name)) < 0)
 			mlreg_lock_release(lk);
+		break;
 	}
 	free(dir);
 	free(rec_path);
@@ -1467,8 +1484,6 @@ int mlreg_model_rename(cJSON **out, struct mlreg_store *store, const char *old,
 			goto done;
 		}
 		lock_moved(&lk, ndir);
-		if ((err = mlreg_fs_fsync_dir(root)) < 0)
-			goto done;
 	}
 	/*
 	 * Old's lock before the commit: a writer of old that waited on the
@@ -1479,7 +1494,8 @@ int mlreg_model_rename(cJSON **out, struct mlreg_store *store, const char *old,
 		err = mlreg_error_os("cannot create '%s'", odir);
 		goto done;
 	}
-	if ((err = mlreg_lock_acquire(&olk, orec, mlreg_lock_timeout())) < 0)
+	if ((err = mlreg_lock_acquire(&olk, orec, mlreg_lock_timeout())) < 0 ||
+	    (err = mlreg_fs_fsync_dir(root)) < 0)	/* the move, and old's directory */
 		goto done;
 	if (access(orec, F_OK) == 0) {
 		err = mlreg_error_set(MLREG_ECONFLICT, "model '%s' was created again while it was "

@@ -295,6 +295,39 @@ test_expect_success 'the new name left by an interrupted create: replaced when i
 	fsck_clean
 EOF
 
+test_expect_success 'a register of OLD and a rename waiting on one lock: either order is clean' - <<-\EOF
+	mlreg create race &&
+	mlreg register race m1 >/dev/null &&
+	lock="$(model_dir race)/model.json.lock" &&
+	mkdir -p m5 && echo "weights 5" >m5/w.bin &&
+	: >"$lock" || return 1
+	# a background job ends its own list: the lines with & stand alone,
+	# and the lock is released whatever happens in between
+	flock "$lock" sh -c ": >held; while ! test -f go; do sleep 0.05; done" >/dev/null 2>&1 &
+	wait_until 10 test -f held
+	held=$?
+	{ mlreg register race m5 >reg.out 2>reg.err; echo $? >reg.rc; } &
+	{ mlreg rename race race2 >ren.out 2>ren.err; echo $? >ren.rc; } &
+	: >go
+	wait
+	test $held = 0 &&
+	echo 0 >expect &&
+	test_cmp expect ren.rc &&
+	test_must_be_empty ren.err &&
+	if test "$(cat reg.rc)" = 0
+	then
+		echo race@2 >expect && test_cmp expect reg.out && v=2
+	else
+		echo 1 >expect && test_cmp expect reg.rc &&
+		test_line_count = 1 reg.err &&
+		grep -e "$(renamed_msg race race2)" -e "^error: model ${SQ}race${SQ} not found" reg.err &&
+		v=1
+	fi &&
+	json_assert "$(model_dir race2)/model.json" "d['latest_version'] == $v" &&
+	mlreg fsck >fsck.out &&	# the failed register's object may be unreferenced
+	test_must_be_empty fsck.out
+EOF
+
 test_expect_success 'a renamed model through a file:// remote: upload, download elsewhere' - <<-\EOF
 	remote_add "$MLREG_DIR" origin &&
 	mlreg upload origin half >/dev/null &&
