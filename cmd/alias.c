@@ -368,6 +368,8 @@ static void print_event(const char *name, const cJSON *ev)
 			print_at(name, ev, "version");
 		else
 			cmd_printf("(none)");
+	} else if (!strcmp(action, "rename")) {
+		cmd_printf("renamed %s -> %s", cmd_str(ev, "from"), cmd_str(ev, "to"));
 	} else {
 		cmd_printf("%s ", action);
 		print_at(name, ev, "version");

@@ -77,6 +77,7 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store);
 int cmd_metadata(int argc, char **argv, struct mlreg_store *store);
 int cmd_register(int argc, char **argv, struct mlreg_store *store);
 int cmd_remote(int argc, char **argv, struct mlreg_store *store);
+int cmd_rename(int argc, char **argv, struct mlreg_store *store);
 int cmd_search(int argc, char **argv, struct mlreg_store *store);
 int cmd_template(int argc, char **argv, struct mlreg_store *store);
 int cmd_undeprecate(int argc, char **argv, struct mlreg_store *store);
@@ -95,6 +96,7 @@ extern const char cmd_alias_usage[], cmd_deprecate_usage[], cmd_checkout_usage[]
 	cmd_metadata_usage[], cmd_register_usage[], cmd_remote_usage[], cmd_upload_usage[],
 	cmd_validate_usage[], cmd_search_usage[];
 extern const char cmd_gc_usage[];
+extern const char cmd_rename_usage[];
 
 /* Returns the command named name, or NULL. */
 const struct cmd *cmd_lookup(const char *name);

@@ -52,6 +52,8 @@ static const struct cmd commands[] = {
 	  cmd_register_usage },
 	{ "remote", cmd_remote, NEED_STORE, "add, list or remove remotes",
 	  cmd_remote_usage },
+	{ "rename", cmd_rename, NEED_STORE, "give a model a new name (the old one redirects)",
+	  cmd_rename_usage },
 	{ "search", cmd_search, NEED_STORE, "find versions across models by a filter expression",
 	  cmd_search_usage },
 	{ "template", cmd_template, 0, "print an MLX model spec skeleton for a repository",

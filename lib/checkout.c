@@ -339,8 +339,8 @@ static int fsck_objects(struct fsck_state *st)
 }
 
 /* Checks one version record; returns its parent id (malloc'd) or NULL. */
-static char *fsck_version(struct fsck_state *st, const char *name, const char *enc, long n,
-			  const char *expect_id)
+static char *fsck_version(struct fsck_state *st, const char *name, const cJSON *former,
+			  const char *enc, long n, const char *expect_id)
 {
 	char hex[MLREG_HEX_LEN + 1], *buf, *parent = NULL;
 	const cJSON *files, *f, *p;
@@ -366,7 +366,7 @@ static char *fsck_version(struct fsck_state *st, const char *name, const char *e
 		problem(st, "corrupt version record '%s'@%ld: %s", name, n, mlreg_error_message());
 		return NULL;
 	}
-	if (strcmp(mlreg_doc_str(rec, "model", ""), name) || mlreg_doc_int(rec, "version", -1) != n)
+	if (!mlreg_record_names_model(rec, name, former) || mlreg_doc_int(rec, "version", -1) != n)
 		problem(st, "corrupt version record '%s'@%ld: it names another model or version",
 			name, n);
 	p = cJSON_GetObjectItemCaseSensitive(rec, "parent");
@@ -443,6 +443,12 @@ static int fsck_models(struct fsck_state *st)
 		free(buf);
 		if (err < 0) {
 			problem(st, "corrupt model record '%s': %s", name, mlreg_error_message());
+		} else if (cJSON_GetObjectItemCaseSensitive(rec, "renamed_to")) {
+			/* a renamed model's old name; one whose model is gone is no problem */
+			if (mlreg_redirect_verify(st->store, name, rec) == MLREG_ECORRUPT)
+				problem(st, "%s", mlreg_error_message());
+		} else if (mlreg_rename_interrupted(st->store, name, rec)) {
+			problem(st, "%s", mlreg_error_message());
 		} else if (strcmp(mlreg_doc_str(rec, "name", ""), name) != 0) {
 			problem(st, "corrupt model record '%s': it names model '%s'", name,
 				mlreg_doc_str(rec, "name", ""));
@@ -457,7 +463,8 @@ static int fsck_models(struct fsck_state *st)
 				problem(st, "corrupt model record '%s': metadata is not an object", name);
 			id = lid && latest > 0 ? xstrdup(lid) : NULL;
 			for (n = latest; n >= 1; n--) {
-				char *parent = fsck_version(st, name, de->d_name, n, id);
+				char *parent = fsck_version(st, name, cJSON_GetObjectItemCaseSensitive(
+								    rec, "former_names"), de->d_name, n, id);
 				free(id);
 				id = parent;
 			}

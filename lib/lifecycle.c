@@ -365,6 +365,12 @@ static int replay_one(cJSON *aliases, cJSON *deprecated, const cJSON *ev)
 		set_member(deprecated, version_member(ev, "version"), action[0] == 'd');
 		return 0;
 	}
+	if (!strcmp(action, "rename")) {	/* the model's name: no alias or deprecation */
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "from")) ||
+		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ev, "to")))
+			return bad_event(ev, "has no valid 'from' and 'to'");
+		return 0;
+	}
 	if (strcmp(action, "alias-set") != 0 && strcmp(action, "alias-remove") != 0)
 		return bad_event(ev, "has an action mlreg does not know");
 	if (mlreg_alias_validate(alias) < 0)

@@ -17,6 +17,7 @@
  *   alias-remove  alias, previous
  *   deprecate     version
  *   undeprecate   version
+ *   rename        from, to (the model's old and new names: registry.h)
  *
  * Alias names (mlreg_alias_validate()): 1 to 64 bytes of lowercase ASCII
  * letters, digits, '-', '_' and '.', starting with a letter, not ending

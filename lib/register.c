@@ -195,6 +195,8 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	err = mlreg_model_load(&model, store, o->name);
 	cJSON_Delete(model);
 	model = NULL;
+	if (err == MLREG_ENOTFOUND && mlreg_model_is_redirect(store, o->name))
+		return mlreg_model_load(&model, store, o->name);	/* "renamed to NEW" */
 	if (err == MLREG_ENOTFOUND && !o->create)
 		return mlreg_error_set(MLREG_ENOTFOUND,
 			"model '%s' not found (create it with 'mlreg create %s' or use --create)",

@@ -56,6 +56,16 @@ static int read_record(cJSON **out, const char *path, const char *what)
 	return 0;
 }
 
+static int redirect_error(const char *dir, const char *name, const cJSON *rec);
+static int interrupted_rename(const char *dir, const char *name, const cJSON *rec);
+
+/*
+ * Returns 0 and the record of the model in directory dir (models/ENC(name))
+ * in *out; MLREG_ENOTFOUND when there is none, or when it is a redirect
+ * (the message names the model's new name: section 5.2 of store-format.md);
+ * MLREG_ECORRUPT when it names another model (saying to rerun the rename
+ * when that is an interrupted one).
+ */
 static int load_at(cJSON **out, const char *dir, const char *name)
 {
 	char *path = xasprintf("%s/model.json", dir);
@@ -68,13 +78,17 @@ static int load_at(cJSON **out, const char *dir, const char *name)
 		return mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
 	if (err < 0)
 		return err;
-	if (strcmp(mlreg_doc_str(*out, "name", ""), name) != 0) {
+	if (cJSON_GetObjectItemCaseSensitive(*out, "renamed_to"))
+		err = redirect_error(dir, name, *out);
+	else if (strcmp(mlreg_doc_str(*out, "name", ""), name) != 0)
+		err = interrupted_rename(dir, name, *out) ? MLREG_ECORRUPT :
+			mlreg_error_set(MLREG_ECORRUPT, "the record of model '%s' names another "
+					"model; run 'mlreg fsck'", name);
+	if (err < 0) {
 		cJSON_Delete(*out);
 		*out = NULL;
-		return mlreg_error_set(MLREG_ECORRUPT, "the record of model '%s' names another "
-				       "model; run 'mlreg fsck'", name);
 	}
-	return 0;
+	return err;
 }
 
 int mlreg_model_load(cJSON **out, const struct mlreg_store *store, const char *name)
@@ -125,8 +139,13 @@ static int lock_new_model(struct mlreg_lock *lk, char **dir, char **rec_path,
 	return err;
 }
 
-int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
-		       const char *description, const cJSON *metadata)
+/*
+ * Returns 0 after creating model name (see registry.h), over a redirect
+ * left by a rename when over_redirect is set (the new record replaces it
+ * in one rename); MLREG_EEXISTS when it exists.
+ */
+static int create_model(cJSON **out, struct mlreg_store *store, const char *name,
+			const char *description, const cJSON *metadata, int over_redirect)
 {
 	struct mlreg_lock lk = { 0 };
 	char *dir = NULL, *rec_path = NULL;
@@ -138,11 +157,28 @@ int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 		*out = NULL;
 	if ((err = mlreg_name_validate(name)) < 0)
 		return err;
-	if ((err = lock_new_model(&lk, &dir, &rec_path, store, name)) < 0)
+	if (!over_redirect && mlreg_model_is_redirect(store, name)) {	/* refused below */
+		dir = model_dir(store, name);
+		rec_path = xasprintf("%s/model.json", dir);
+	} else if ((err = lock_new_model(&lk, &dir, &rec_path, store, name)) < 0) {
 		goto done;
+	}
 	if (access(rec_path, F_OK) == 0) {
-		err = mlreg_error_set(MLREG_EEXISTS, "model '%s' already exists", name);
-		goto done;
+		cJSON *old = NULL;
+		int redirect = read_record(&old, rec_path, "the model's record") == 0 &&
+			cJSON_IsString(cJSON_GetObjectItemCaseSensitive(old, "renamed_to"));
+		if (redirect && !over_redirect)
+			err = mlreg_error_set(MLREG_EEXISTS, "model '%s' was renamed to '%s' and its "
+					      "old name redirects there; 'mlreg rename %s %s' moves "
+					      "it back, 'mlreg create --force %s' replaces it",
+					      name, mlreg_doc_str(old, "renamed_to", ""),
+					      mlreg_doc_str(old, "renamed_to", ""), name, name);
+		else if (!redirect)
+			err = mlreg_error_set(MLREG_EEXISTS, "model '%s' already exists", name);
+		cJSON_Delete(old);
+		if (err < 0)
+			goto done;
+		mlreg_error_clear();
 	}
 	mlreg_time_now(now, sizeof(now));
 	rec = cJSON_CreateObject();
@@ -169,6 +205,18 @@ done:
 	free(dir);
 	free(rec_path);
 	return err;
+}
+
+int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
+		       const char *description, const cJSON *metadata)
+{
+	return create_model(out, store, name, description, metadata, 0);
+}
+
+int mlreg_model_create_over_redirect(cJSON **out, struct mlreg_store *store, const char *name,
+				     const char *description, const cJSON *metadata)
+{
+	return create_model(out, store, name, description, metadata, 1);
 }
 
 int mlreg_model_list(cJSON **out, const struct mlreg_store *store)
@@ -227,14 +275,31 @@ static int lock_model(struct mlreg_lock *lk, cJSON **rec, const struct mlreg_sto
 {
 	char *dir = model_dir(store, name);
 	char *rec_path = xasprintf("%s/model.json", dir);
-	int err;
+	int err, tries;
 
 	*rec = NULL;
-	if (access(rec_path, F_OK) < 0) {
-		err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
-	} else if ((err = mlreg_lock_acquire(lk, rec_path, mlreg_lock_timeout())) == 0) {
-		if ((err = load_at(rec, dir, name)) < 0)
+	for (tries = 0;; tries++) {
+		if (tries == 0 && access(rec_path, F_OK) < 0) {
+			err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
+			break;
+		}
+		err = mlreg_lock_acquire(lk, rec_path, mlreg_lock_timeout());
+		if (err == MLREG_EOS && access(dir, F_OK) < 0 && errno == ENOENT) {
+			/*
+			 * A rename moved the directory while we waited on its
+			 * lock (store-format.md 5.2): the old name's comes back
+			 * at once, locked until its redirect is committed, which
+			 * load_at() then reports.
+			 */
+			if (tries < 100) {
+				mlreg_sleep_ms(10);
+				continue;
+			}
+			err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' not found", name);
+		}
+		if (!err && (err = load_at(rec, dir, name)) < 0)
 			mlreg_lock_release(lk);
+		break;
 	}
 	free(dir);
 	free(rec_path);
@@ -332,7 +397,22 @@ cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex)
 }
 
 static int load_version(cJSON **out, const struct mlreg_store *store, const char *name,
-			const char *enc, long n);
+			const cJSON *former, const char *enc, long n);
+
+/* The former names in a model record (store-format.md 5.2), NULL when none. */
+#define FORMER(model) cJSON_GetObjectItemCaseSensitive(model, "former_names")
+
+/*
+ * Returns obj (a version or event object) naming model name: a record
+ * written before a rename keeps the name it had in its bytes, but what
+ * readers are given names the model as it is called now.
+ */
+static cJSON *as_named(cJSON *obj, const char *name)
+{
+	if (strcmp(mlreg_doc_str(obj, "model", ""), name) != 0)
+		mlreg_doc_set(obj, "model", cJSON_CreateString(name));
+	return obj;
+}
 
 int mlreg_version_append(cJSON **out, struct mlreg_store *store, const char *name,
 			 cJSON *body)
@@ -367,7 +447,7 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
 	{
 		/* Never write what every reader would refuse (see registry.h). */
 		cJSON *back;
-		if ((err = mlreg_version_parse(&back, text, strlen(text), name, n)) < 0) {
+		if ((err = mlreg_version_parse(&back, text, strlen(text), name, NULL, n)) < 0) {
 			err = mlreg_error_set(MLREG_EINVALID, "cannot register %s@%ld: %s",
 					      name, n, mlreg_error_message());
 			goto done;
@@ -379,7 +459,7 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
 		 */
 		if (same && n > 1) {
 			char *enc = mlreg_name_encode(name);
-			err = load_version(&latest, store, name, enc, n - 1);
+			err = load_version(&latest, store, name, FORMER(model), enc, n - 1);
 			free(enc);
 			if (err == 0 && same(back, latest)) {
 				cJSON_Delete(back);
@@ -434,13 +514,17 @@ int mlreg_version_read_checked(char **buf, size_t *len, char *hex,
 			       const struct mlreg_store *store, const char *name, long n)
 {
 	char *enc = mlreg_name_encode(name);
-	cJSON *rec = NULL;
+	cJSON *rec = NULL, *model = NULL;
 	int err = mlreg_version_read_raw(buf, len, hex, store, enc, n);
 
 	free(enc);
 	if (err < 0)
 		return err;
-	if ((err = mlreg_version_parse(&rec, *buf, *len, name, n)) < 0) {
+	if (mlreg_model_load(&model, store, name) < 0)
+		mlreg_error_clear();	/* no former names: the record must name name */
+	err = mlreg_version_parse(&rec, *buf, *len, name, FORMER(model), n);
+	cJSON_Delete(model);
+	if (err < 0) {
 		err = mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
 		free(*buf);
 		*buf = NULL;
@@ -451,7 +535,7 @@ int mlreg_version_read_checked(char **buf, size_t *len, char *hex,
 
 /* Returns 0 and version n of the model in directory enc, with its id. */
 static int load_version(cJSON **out, const struct mlreg_store *store, const char *name,
-			const char *enc, long n)
+			const cJSON *former, const char *enc, long n)
 {
 	char hex[MLREG_HEX_LEN + 1], *buf;
 	size_t len;
@@ -465,11 +549,11 @@ static int load_version(cJSON **out, const struct mlreg_store *store, const char
 					       "'%s' is missing; run 'mlreg fsck'", n, name);
 		return err;
 	}
-	err = mlreg_version_parse(&rec, buf, len, name, n);
+	err = mlreg_version_parse(&rec, buf, len, name, former, n);
 	free(buf);
 	if (err < 0)
 		return mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
-	*out = mlreg_version_with_id(rec, hex);
+	*out = as_named(mlreg_version_with_id(rec, hex), name);
 	cJSON_Delete(rec);
 	return 0;
 }
@@ -485,17 +569,21 @@ int mlreg_version_load(cJSON **out, const struct mlreg_store *store, const char 
 	if ((err = mlreg_model_load(&model, store, name)) < 0)
 		return err;
 	latest = (long)mlreg_doc_int(model, "latest_version", 0);
-	cJSON_Delete(model);
 	if (n == 0 && latest == 0)
-		return mlreg_error_set(MLREG_ENOTFOUND, "model '%s' has no versions", name);
+		err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' has no versions", name);
+	else if (n > latest)
+		err = mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found",
+				      n, name);
+	if (err < 0) {
+		cJSON_Delete(model);
+		return err;
+	}
 	if (n == 0)
 		n = latest;
-	if (n > latest)
-		return mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found",
-				       n, name);
 	enc = mlreg_name_encode(name);
-	err = load_version(out, store, name, enc, n);
+	err = load_version(out, store, name, FORMER(model), enc, n);
 	free(enc);
+	cJSON_Delete(model);
 	return err;
 }
 
@@ -510,15 +598,15 @@ int mlreg_version_list(cJSON **out, const struct mlreg_store *store, const char 
 	if ((err = mlreg_model_load(&model, store, name)) < 0)
 		return err;
 	n = (long)mlreg_doc_int(model, "latest_version", 0);
-	cJSON_Delete(model);
 	enc = mlreg_name_encode(name);
 	arr = cJSON_CreateArray();
 	for (; n >= 1; n--) {
 		cJSON *v;
-		if ((err = load_version(&v, store, name, enc, n)) < 0)
+		if ((err = load_version(&v, store, name, FORMER(model), enc, n)) < 0)
 			break;
 		cJSON_AddItemToArray(arr, v);
 	}
+	cJSON_Delete(model);
 	free(enc);
 	if (err < 0) {
 		cJSON_Delete(arr);
@@ -644,14 +732,29 @@ int mlreg_files_check(const cJSON *files)
 	return err;
 }
 
-int mlreg_version_check(const cJSON *rec, const char *name, long n)
+int mlreg_record_names_model(const cJSON *rec, const char *name, const cJSON *former)
+{
+	const char *m = mlreg_doc_str(rec, "model", NULL);
+	const cJSON *f;
+
+	if (!m)
+		return 0;
+	if (!strcmp(m, name))
+		return 1;
+	cJSON_ArrayForEach(f, former)
+		if (cJSON_IsString(f) && !strcmp(f->valuestring, m))
+			return 1;
+	return 0;
+}
+
+int mlreg_version_check(const cJSON *rec, const char *name, const cJSON *former, long n)
 {
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
 
 	if (!cJSON_IsObject(rec))
 		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld is not a JSON object",
 				       name, n);
-	if (strcmp(mlreg_doc_str(rec, "model", ""), name) || mlreg_doc_int(rec, "version", -1) != n)
+	if (!mlreg_record_names_model(rec, name, former) || mlreg_doc_int(rec, "version", -1) != n)
 		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld names another model "
 				       "or version", name, n);
 	if (n == 1 ? !cJSON_IsNull(parent) :
@@ -664,7 +767,8 @@ int mlreg_version_check(const cJSON *rec, const char *name, long n)
 	return 0;
 }
 
-int mlreg_version_parse(cJSON **out, const char *buf, size_t len, const char *name, long n)
+int mlreg_version_parse(cJSON **out, const char *buf, size_t len, const char *name,
+			const cJSON *former, long n)
 {
 	char *what = xasprintf("%s@%ld", name, n);
 	int err = mlreg_doc_parse_record(out, buf, len, what);
@@ -672,7 +776,7 @@ int mlreg_version_parse(cJSON **out, const char *buf, size_t len, const char *na
 	free(what);
 	if (err < 0)
 		return mlreg_error_set(MLREG_ECORRUPT, "%s", mlreg_error_message());
-	if ((err = mlreg_version_check(*out, name, n)) < 0) {
+	if ((err = mlreg_version_check(*out, name, former, n)) < 0) {
 		cJSON_Delete(*out);
 		*out = NULL;
 	}
@@ -744,6 +848,7 @@ static cJSON *model_from_remote(const char *name, const cJSON *rec)
 				mlreg_doc_str(rec, "last_updated_time", now));
 	cJSON_AddNumberToObject(m, "latest_version", 0);
 	cJSON_AddNullToObject(m, "latest_id");
+	mlreg_former_merge(m, rec);
 	return m;
 }
 
@@ -816,6 +921,7 @@ int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct 
 				mlreg_doc_set(model, "metadata", cJSON_Duplicate(meta, 1));
 			mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(theirs));
 		}
+		mlreg_former_merge(model, a->model);	/* the remote's records may name them */
 	} else {
 		model = model_from_remote(name, a->model);
 	}
@@ -885,13 +991,13 @@ int mlreg_version_require_files(const struct mlreg_store *store, const cJSON *ve
 	return err;
 }
 
-int mlreg_event_check(const cJSON *rec, const char *name, long k)
+int mlreg_event_check(const cJSON *rec, const char *name, const cJSON *former, long k)
 {
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
 	static const char *const strings[] = { "time", "user", "action" };
 	size_t i;
 
-	if (!cJSON_IsObject(rec) || strcmp(mlreg_doc_str(rec, "model", ""), name) != 0 ||
+	if (!cJSON_IsObject(rec) || !mlreg_record_names_model(rec, name, former) ||
 	    mlreg_doc_int(rec, "event", 0) != k)
 		return mlreg_error_set(MLREG_ECORRUPT, "event %ld of model '%s' names another "
 				       "model or event", k, name);
@@ -932,7 +1038,7 @@ int mlreg_event_append(cJSON **out, struct mlreg_store *store, const char *name,
 	k = (long)mlreg_doc_int(model, "latest_event", 0) + 1;
 	mlreg_time_now(now, sizeof(now));
 	rec = chained_record(model, name, "event", k, "latest_event_id", "time", now, body);
-	if ((err = mlreg_event_check(rec, name, k)) < 0)
+	if ((err = mlreg_event_check(rec, name, NULL, k)) < 0)
 		goto done;
 	text = mlreg_doc_print(rec);
 	mlreg_sha256_hex(text, strlen(text), hex);
@@ -1009,12 +1115,12 @@ int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *n
 			err = mlreg_doc_parse_record(&rec, buf, len, what);
 		}
 		if (!err)
-			err = mlreg_event_check(rec, name, k);
+			err = mlreg_event_check(rec, name, FORMER(model), k);
 		if (!err && k > 1 && strcmp(mlreg_doc_str(rec, "parent", ""), prev) != 0)
 			err = mlreg_error_set(MLREG_ECORRUPT, "%s does not follow event %ld "
 					      "(its parent is not that record's hash)", what, k - 1);
 		if (!err)
-			cJSON_AddItemToArray(arr, mlreg_version_with_id(rec, hex));
+			cJSON_AddItemToArray(arr, as_named(mlreg_version_with_id(rec, hex), name));
 		cJSON_Delete(rec);
 		free(buf);
 		free(path);
@@ -1036,5 +1142,467 @@ done:
 	cJSON_Delete(arr);
 	cJSON_Delete(model);
 	free(enc);
+	return err;
+}
+
+/*
+ * Renamed models (store-format.md 5.2).  A rename moves models/ENC(OLD) to
+ * models/ENC(NEW) in one rename(2), so every version, event and partial
+ * marker moves together and no record is rewritten: a record keeps the
+ * "model" it was written with (its bytes are its id), and the model
+ * record's "former_names" lists the names it may hold.  models/ENC(OLD)
+ * then holds a redirect, {"name", "renamed_to", "time", "user"}, which is
+ * not a model: loading it fails, naming the model's name at the end of
+ * the chain of redirects.
+ */
+
+/* How many redirects a name is followed through (a loop stops there too). */
+#define REDIRECT_HOPS 32
+
+int mlreg_redirect_check(const cJSON *rec, const char *name)
+{
+	const char *to = mlreg_doc_str(rec, "renamed_to", NULL);
+
+	if (!cJSON_IsObject(rec) || strcmp(mlreg_doc_str(rec, "name", ""), name) != 0 || !to ||
+	    mlreg_name_validate(to) < 0 || !strcmp(to, name) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "time")) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "user")) ||
+	    cJSON_GetObjectItemCaseSensitive(rec, "latest_version"))
+		return mlreg_error_set(MLREG_ECORRUPT, "the redirect of model '%s' (a renamed "
+				       "model) is malformed", name);
+	return 0;
+}
+
+/*
+ * Returns the error that loading name, whose record rec is a redirect in
+ * the models directory root, gives: MLREG_ENOTFOUND naming the model at
+ * the end of its redirects ("use 'NEW'"), or saying it no longer exists
+ * (*dangling set); MLREG_ECORRUPT for a malformed redirect, one that does
+ * not end within REDIRECT_HOPS, or an unreadable record on the way.
+ */
+static int resolve_redirect(const char *root, const char *name, const cJSON *rec,
+			    int *dangling)
+{
+	const char *to = mlreg_doc_str(rec, "renamed_to", "");
+	char *cur, *head;
+	int hops, err = 0;
+
+	*dangling = 0;
+	if (mlreg_redirect_check(rec, name) < 0)
+		return mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
+	head = xasprintf("model '%s' was renamed to '%s' (on %s by %s)", name, to,
+			 mlreg_doc_str(rec, "time", ""), mlreg_doc_str(rec, "user", ""));
+	cur = xstrdup(to);
+	for (hops = 1;; hops++) {
+		char *enc = mlreg_name_encode(cur);
+		char *path = xasprintf("%s/%s/model.json", root, enc);
+		char *what = xasprintf("the record of model '%s'", cur);
+		const char *next;
+		cJSON *r = NULL;
+
+		err = read_record(&r, path, what);
+		free(enc);
+		free(path);
+		free(what);
+		if (err == MLREG_ENOTFOUND) {
+			*dangling = 1;
+			err = mlreg_error_set(MLREG_ENOTFOUND, "%s%s%s%s, which no longer exists",
+					      head, hops > 1 ? " and later to '" : "",
+					      hops > 1 ? cur : "", hops > 1 ? "'" : "");
+			break;
+		}
+		if (err < 0)
+			break;
+		if (!cJSON_GetObjectItemCaseSensitive(r, "renamed_to")) {
+			err = mlreg_error_set(MLREG_ENOTFOUND, "%s%s%s%s; use '%s'", head,
+					      hops > 1 ? " and later to '" : "", hops > 1 ? cur : "",
+					      hops > 1 ? "'" : "", cur);
+			cJSON_Delete(r);
+			break;
+		}
+		if (mlreg_redirect_check(r, cur) < 0 || hops >= REDIRECT_HOPS) {
+			err = mlreg_error_set(MLREG_ECORRUPT, "%s, but the redirects from '%s' are "
+					      "malformed, loop or go on for more than %d renames; "
+					      "run 'mlreg fsck'", head, to, REDIRECT_HOPS);
+			cJSON_Delete(r);
+			break;
+		}
+		next = mlreg_doc_str(r, "renamed_to", "");
+		free(cur);
+		cur = xstrdup(next);
+		cJSON_Delete(r);
+	}
+	free(cur);
+	free(head);
+	return err;
+}
+
+/* Returns the models directory holding dir (models/ENC), malloc'd. */
+static char *models_root(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+
+	return slash ? xstrndup(dir, (size_t)(slash - dir)) : xstrdup(".");
+}
+
+static int redirect_error(const char *dir, const char *name, const cJSON *rec)
+{
+	char *root = models_root(dir);
+	int dangling, err = resolve_redirect(root, name, rec, &dangling);
+
+	free(root);
+	return err;
+}
+
+int mlreg_redirect_verify(const struct mlreg_store *store, const char *name, const cJSON *rec)
+{
+	char *root = mlreg_store_path(store, "models");
+	int dangling, err = resolve_redirect(root, name, rec, &dangling);
+
+	free(root);
+	if (err == MLREG_ENOTFOUND && !dangling) {
+		mlreg_error_clear();
+		return 0;
+	}
+	return err;
+}
+
+/*
+ * Returns 1 after setting the message when rec, the record in dir
+ * (models/ENC(name)), is the record of another model X that has no record
+ * of its own any more: a rename of X to name stopped between its
+ * directory's rename and its commit.  Returns 0 otherwise.
+ */
+static int interrupted_rename(const char *dir, const char *name, const cJSON *rec)
+{
+	const char *x = mlreg_doc_str(rec, "name", "");
+	char *root, *enc, *path;
+	int yes;
+
+	if (mlreg_name_validate(x) < 0 || !strcmp(x, name)) {
+		mlreg_error_clear();
+		return 0;
+	}
+	root = models_root(dir);
+	enc = mlreg_name_encode(x);
+	path = xasprintf("%s/%s/model.json", root, enc);
+	yes = access(path, F_OK) < 0 && errno == ENOENT;
+	if (yes)
+		mlreg_error_set(MLREG_ECORRUPT, "a rename of model '%s' to '%s' was interrupted; "
+				"run 'mlreg rename %s %s' again", x, name, x, name);
+	free(root);
+	free(enc);
+	free(path);
+	return yes;
+}
+
+int mlreg_model_is_redirect(const struct mlreg_store *store, const char *name)
+{
+	char *dir = model_dir(store, name), *path = xasprintf("%s/model.json", dir);
+	cJSON *rec = NULL;
+	int yes = read_record(&rec, path, path) == 0 &&
+		  cJSON_GetObjectItemCaseSensitive(rec, "renamed_to") != NULL;
+
+	mlreg_error_clear();
+	cJSON_Delete(rec);
+	free(dir);
+	free(path);
+	return yes;
+}
+
+int mlreg_rename_interrupted(const struct mlreg_store *store, const char *name, const cJSON *rec)
+{
+	char *dir = model_dir(store, name);
+	int yes = interrupted_rename(dir, name, rec);
+
+	free(dir);
+	return yes;
+}
+
+/* Returns 1 when the array former (may be NULL) holds the string name. */
+static int former_has(const cJSON *former, const char *name)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, former)
+		if (cJSON_IsString(f) && !strcmp(f->valuestring, name))
+			return 1;
+	return 0;
+}
+
+void mlreg_former_merge(cJSON *model, const cJSON *other)
+{
+	const char *name = mlreg_doc_str(model, "name", "");
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, FORMER(other)) {
+		cJSON *mine = FORMER(model);
+		if (!cJSON_IsString(f) || mlreg_name_validate(f->valuestring) < 0 ||
+		    !strcmp(f->valuestring, name) || former_has(mine, f->valuestring))
+			continue;
+		if (!cJSON_IsArray(mine)) {
+			mine = cJSON_CreateArray();
+			mlreg_doc_set(model, "former_names", mine);
+		}
+		cJSON_AddItemToArray(mine, cJSON_CreateString(f->valuestring));
+	}
+	mlreg_error_clear();
+}
+
+/*
+ * Returns 0 after emptying the directory dir of models/ENC(name) that a
+ * rename replaces: a redirect's (its record and lock file) or an
+ * interrupted create's (a lock file, empty versions/ and events/), so
+ * that rename(2) can put a model's directory in its place; MLREG_ECONFLICT
+ * when it holds anything else (the rename(2) would fail: it is checked
+ * there again).
+ */
+static int empty_model_dir(const char *dir, const char *name)
+{
+	static const char *const files[] = { "model.json", "model.json.lock" };
+	static const char *const dirs[] = { "versions", "events" };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *p = xasprintf("%s/%s", dir, files[i]);
+		int bad = unlink(p) < 0 && errno != ENOENT;
+		free(p);
+		if (bad)
+			return mlreg_error_os("cannot replace the redirect of model '%s'", name);
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = xasprintf("%s/%s", dir, dirs[i]);
+		int bad = rmdir(p) < 0 && errno != ENOENT;
+		free(p);
+		if (bad)
+			return mlreg_error_set(MLREG_ECONFLICT, "cannot rename to '%s': '%s' holds "
+					       "records but no model record (an interrupted "
+					       "download?); remove it first", name, dir);
+	}
+	return 0;
+}
+
+/*
+ * Returns 0 after checking that name may become a model by a rename: free,
+ * a redirect (*replace set), or an interrupted create without records
+ * (*replace set); sets *resume to 1 when models/ENC(name) holds old's
+ * record (the directory was moved, not committed), 2 when it is the model
+ * renamed from old, committed, and old has no record (no redirect yet).
+ * MLREG_EEXISTS when name is a model.
+ */
+static int rename_target(int *replace, int *resume, const struct mlreg_store *store,
+			 const char *old, const char *name)
+{
+	char *dir = model_dir(store, name), *odir = model_dir(store, old);
+	char *path = xasprintf("%s/model.json", dir), *opath = xasprintf("%s/model.json", odir);
+	cJSON *rec = NULL;
+	struct stat st;
+	int err;
+
+	*replace = *resume = 0;
+	if (lstat(dir, &st) < 0) {
+		err = errno == ENOENT ? 0 : mlreg_error_os("cannot read '%s'", dir);
+		goto done;
+	}
+	err = read_record(&rec, path, "the record of the model to rename to");
+	if (err == MLREG_ENOTFOUND) {	/* an interrupted create's */
+		mlreg_error_clear();
+		*replace = 1;
+		err = 0;
+		goto done;
+	}
+	if (err < 0)
+		goto done;
+	if (cJSON_GetObjectItemCaseSensitive(rec, "renamed_to")) {
+		*replace = 1;
+	} else if (!strcmp(mlreg_doc_str(rec, "name", ""), old) && access(opath, F_OK) < 0) {
+		*resume = 1;
+	} else if (!strcmp(mlreg_doc_str(rec, "name", ""), name) &&
+		   former_has(FORMER(rec), old) && access(opath, F_OK) < 0) {
+		*resume = 2;
+	} else {
+		err = mlreg_error_set(MLREG_EEXISTS, "model '%s' exists", name);
+	}
+done:
+	cJSON_Delete(rec);
+	free(dir);
+	free(odir);
+	free(path);
+	free(opath);
+	return err;
+}
+
+/*
+ * Returns 0 after adding the event of the rename (action "rename") to
+ * model, the renamed model's record about to be committed, writing it in
+ * dir (its new directory); as mlreg_event_append() writes events.
+ */
+static int rename_event(cJSON *model, const char *dir, const char *old, const char *name,
+			const char *user, const char *message, const char *now)
+{
+	cJSON *body = cJSON_CreateObject(), *rec;
+	char hex[MLREG_HEX_LEN + 1], *text, *edir, *epath;
+	long k = (long)mlreg_doc_int(model, "latest_event", 0) + 1;
+	int err;
+
+	cJSON_AddStringToObject(body, "user", user);
+	cJSON_AddStringToObject(body, "action", "rename");
+	cJSON_AddStringToObject(body, "from", old);
+	cJSON_AddStringToObject(body, "to", name);
+	cJSON_AddStringToObject(body, "message", message ? message : "");
+	rec = chained_record(model, name, "event", k, "latest_event_id", "time", now, body);
+	cJSON_Delete(body);
+	if ((err = mlreg_event_check(rec, name, NULL, k)) < 0) {
+		cJSON_Delete(rec);
+		return err;
+	}
+	text = mlreg_doc_print(rec);
+	cJSON_Delete(rec);
+	mlreg_sha256_hex(text, strlen(text), hex);
+	edir = xasprintf("%s/events", dir);
+	epath = xasprintf("%s/%ld.json", edir, k);
+	if (mkdir(edir, 0755) < 0 && errno != EEXIST)
+		err = mlreg_error_os("cannot create '%s'", edir);
+	else
+		err = mlreg_fs_write_atomic(epath, text, strlen(text));
+	if (!err) {
+		mlreg_doc_set(model, "latest_event", cJSON_CreateNumber((double)k));
+		mlreg_doc_set(model, "latest_event_id", cJSON_CreateString(hex));
+	}
+	free(text);
+	free(edir);
+	free(epath);
+	return err;
+}
+
+/* Points lk, held on the lock of dir_from's model.json, at the same file in dir_to. */
+static void lock_moved(struct mlreg_lock *lk, const char *dir_to)
+{
+	free(lk->path);
+	free(lk->lockpath);
+	lk->path = xasprintf("%s/model.json", dir_to);
+	lk->lockpath = xasprintf("%s.lock", lk->path);
+}
+
+int mlreg_model_rename(cJSON **out, struct mlreg_store *store, const char *old,
+		       const char *name, const char *user, const char *message)
+{
+	struct mlreg_lock lk = { 0 }, olk = { 0 };
+	char *odir = NULL, *ndir = NULL, *orec = NULL, *root = NULL;
+	cJSON *model = NULL, *redirect = NULL;
+	char now[40];
+	int gc = -1, replace, resume, err;
+
+	if (out)
+		*out = NULL;
+	if ((err = mlreg_name_validate(old)) < 0 || (err = mlreg_name_validate(name)) < 0)
+		return err;
+	if (!strcmp(old, name))
+		return mlreg_error_set(MLREG_EINVALID, "cannot rename model '%s' to itself", old);
+	/* Records move: gc must not read a half-moved model (section 7.1). */
+	if ((gc = mlreg_object_lock(store, 0, mlreg_lock_timeout())) < 0)
+		return gc;
+	odir = model_dir(store, old);
+	ndir = model_dir(store, name);
+	orec = xasprintf("%s/model.json", odir);
+	root = mlreg_store_path(store, "models");
+	if (read_record(&redirect, orec, "the record of the model to rename") == 0 &&
+	    cJSON_GetObjectItemCaseSensitive(redirect, "renamed_to")) {
+		err = redirect_error(odir, old, redirect);	/* renamed already */
+		goto done;
+	}
+	cJSON_Delete(redirect);
+	redirect = NULL;
+	mlreg_error_clear();
+	if ((err = rename_target(&replace, &resume, store, old, name)) < 0)
+		goto done;
+	if (resume == 1) {
+		/* The directory moved; its record, still old's, was not committed. */
+		char *npath = xasprintf("%s/model.json", ndir);
+		err = mlreg_lock_acquire(&lk, npath, mlreg_lock_timeout());
+		free(npath);
+		if (!err)
+			err = read_record(&model, lk.path, "the record of the renamed model");
+		if (!err && (strcmp(mlreg_doc_str(model, "name", ""), old) != 0 ||
+			     cJSON_GetObjectItemCaseSensitive(model, "renamed_to")))
+			err = mlreg_error_set(MLREG_ECONFLICT, "model '%s' changed while it was "
+					      "renamed; run the rename again", name);
+		if (err < 0)
+			goto done;
+	} else if (resume == 0) {
+		if ((err = lock_model(&lk, &model, store, old)) < 0)
+			goto done;
+		if (replace && (err = empty_model_dir(ndir, name)) < 0)
+			goto done;
+		if (rename(odir, ndir) < 0) {
+			err = errno == ENOTEMPTY || errno == EEXIST ?
+				mlreg_error_set(MLREG_ECONFLICT, "cannot rename model '%s' to '%s': "
+						"'%s' is in use; try again", old, name, ndir) :
+				mlreg_error_os("cannot rename '%s' to '%s'", odir, ndir);
+			goto done;
+		}
+		lock_moved(&lk, ndir);
+	}
+	/*
+	 * Old's lock before the commit: a writer of old that waited on the
+	 * lock that moved retries on old's path and waits here, then finds
+	 * the redirect.
+	 */
+	if (mkdir(odir, 0755) < 0 && errno != EEXIST) {
+		err = mlreg_error_os("cannot create '%s'", odir);
+		goto done;
+	}
+	if ((err = mlreg_lock_acquire(&olk, orec, mlreg_lock_timeout())) < 0 ||
+	    (err = mlreg_fs_fsync_dir(root)) < 0)	/* the move, and old's directory */
+		goto done;
+	if (access(orec, F_OK) == 0) {
+		err = mlreg_error_set(MLREG_ECONFLICT, "model '%s' was created again while it was "
+				      "renamed to '%s'", old, name);
+		goto done;
+	}
+	mlreg_time_now(now, sizeof(now));
+	if (resume < 2) {
+		cJSON *former = FORMER(model);
+		mlreg_doc_set(model, "name", cJSON_CreateString(name));
+		if (!cJSON_IsArray(former)) {
+			former = cJSON_CreateArray();
+			mlreg_doc_set(model, "former_names", former);
+		}
+		if (!former_has(former, old))
+			cJSON_AddItemToArray(former, cJSON_CreateString(old));
+		for (int i = cJSON_GetArraySize(former) - 1; i >= 0; i--) {	/* back to an old name */
+			const cJSON *f = cJSON_GetArrayItem(former, i);
+			if (cJSON_IsString(f) && !strcmp(f->valuestring, name))
+				cJSON_DeleteItemFromArray(former, i);
+		}
+		mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(now));
+		if ((err = rename_event(model, ndir, old, name, user, message, now)) < 0 ||
+		    (err = commit_record(&lk, model)) < 0 || (err = mlreg_fs_fsync_dir(ndir)) < 0)
+			goto done;
+	}
+	redirect = cJSON_CreateObject();
+	cJSON_AddStringToObject(redirect, "name", old);
+	cJSON_AddStringToObject(redirect, "renamed_to", name);
+	cJSON_AddStringToObject(redirect, "time", now);
+	cJSON_AddStringToObject(redirect, "user", user);
+	if ((err = commit_record(&olk, redirect)) < 0 || (err = mlreg_fs_fsync_dir(odir)) < 0 ||
+	    (err = mlreg_fs_fsync_dir(root)) < 0)
+		goto done;
+	mlreg_lock_release(&lk);
+	if (out) {
+		cJSON_Delete(model);
+		model = NULL;
+		err = mlreg_model_load(out, store, name);
+	}
+done:
+	mlreg_lock_release(&lk);
+	mlreg_lock_release(&olk);
+	mlreg_object_unlock(gc);
+	cJSON_Delete(model);
+	cJSON_Delete(redirect);
+	free(odir);
+	free(ndir);
+	free(orec);
+	free(root);
 	return err;
 }

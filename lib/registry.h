@@ -26,6 +26,14 @@
 int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 		       const char *description, const cJSON *metadata);
 
+/*
+ * Returns 0 as mlreg_model_create() does, also when name is a redirect left
+ * by a rename (section 5.2 of store-format.md), which the new model's
+ * record replaces in one rename (create --force).
+ */
+int mlreg_model_create_over_redirect(cJSON **out, struct mlreg_store *store, const char *name,
+				     const char *description, const cJSON *metadata);
+
 /* Returns 0 and the record of model name in *out; MLREG_ENOTFOUND when absent. */
 int mlreg_model_load(cJSON **out, const struct mlreg_store *store, const char *name);
 
@@ -150,18 +158,20 @@ int mlreg_paths_check(const char *const *paths, size_t n);
 int mlreg_files_check(const cJSON *files);
 
 /*
- * Returns 0 when rec is a well-formed record of version n of model name:
- * it names them, has a parent id exactly when n > 1, and its files pass
+ * Returns 0 when rec is a well-formed record of version n of model name
+ * (former: the model record's "former_names", may be NULL): it names them
+ * (mlreg_record_names_model()), has a parent id exactly when n > 1, and its files pass
  * mlreg_files_check(); MLREG_ECORRUPT naming NAME@N otherwise.
  */
-int mlreg_version_check(const cJSON *rec, const char *name, long n);
+int mlreg_version_check(const cJSON *rec, const char *name, const cJSON *former, long n);
 
 /*
  * Returns 0 and in *out the record of version n of model name that the len
  * bytes at buf hold, read by mlreg_doc_parse_record() and checked by
  * mlreg_version_check(); MLREG_ECORRUPT with the reason otherwise.
  */
-int mlreg_version_parse(cJSON **out, const char *buf, size_t len, const char *name, long n);
+int mlreg_version_parse(cJSON **out, const char *buf, size_t len, const char *name,
+			const cJSON *former, long n);
 
 /*
  * Partial versions.  A version downloaded without its files (their objects
@@ -224,12 +234,13 @@ int mlreg_event_list(cJSON **out, const struct mlreg_store *store, const char *n
 		     int fsck_hint);
 
 /*
- * Returns 0 when rec is a well-formed event K of model name: it names them,
+ * Returns 0 when rec is a well-formed event K of model name (former as for
+ * mlreg_version_check()): it names them,
  * has "parent" (a hash when K > 1, null for 1) and "time", "user" and
  * "action" strings; MLREG_ECORRUPT naming the event otherwise.  What each
  * action's members mean is lifecycle.c's to check (mlreg_lifecycle_replay()).
  */
-int mlreg_event_check(const cJSON *rec, const char *name, long k);
+int mlreg_event_check(const cJSON *rec, const char *name, const cJSON *former, long k);
 
 /*
  * Returns 0 and the bytes of event k of model name as stored (malloc'd in
@@ -271,5 +282,74 @@ struct mlreg_adopt {
  * a->ev_base (a local registration or lifecycle change came first).
  */
 int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct mlreg_adopt *a);
+
+/*
+ * Renamed models (store-format.md 5.2).  A rename moves the model's
+ * directory whole and rewrites no record: version records and events keep
+ * the "model" they were written with, and the model record lists the names
+ * the model had in "former_names" (oldest first).  The old name's
+ * directory then holds a redirect, {"name", "renamed_to", "time", "user"}:
+ * not a model, so mlreg_model_load() of it (and everything built on it)
+ * fails with MLREG_ENOTFOUND "model 'OLD' was renamed to 'NEW' (on T by
+ * U); use 'NEW'", following a chain of redirects to its end (at most 32).
+ * Version and event objects read back name the model as it is now called.
+ */
+
+/*
+ * Returns 1 when rec (a version record or an event) names model name or
+ * one of the names in former (an array, may be NULL): the one copy of the
+ * rule every check of a record's "model" applies.
+ */
+int mlreg_record_names_model(const cJSON *rec, const char *name, const cJSON *former);
+
+/*
+ * Adds to model (a model record) the former names of
+ * other (a model record, may be NULL: a remote's) that it lacks, each a
+ * valid name other than its own; nothing is added to a record when there
+ * is nothing to add.
+ */
+void mlreg_former_merge(cJSON *model, const cJSON *other);
+
+/*
+ * Returns 0 when rec is a well-formed redirect of model name: its name,
+ * "renamed_to" another valid name, "time" and "user" strings, and no
+ * "latest_version"; MLREG_ECORRUPT otherwise.
+ */
+int mlreg_redirect_check(const cJSON *rec, const char *name);
+
+/*
+ * Returns 0 when rec, the record of name, is a well-formed redirect whose
+ * chain ends at a model (fsck); MLREG_ENOTFOUND saying so when it ends at
+ * a name that is no model (dangling: the model is gone), MLREG_ECORRUPT for
+ * a malformed redirect or a chain that loops.
+ */
+int mlreg_redirect_verify(const struct mlreg_store *store, const char *name, const cJSON *rec);
+
+/* Returns 1 when the record of name is a redirect (the model was renamed), else 0. */
+int mlreg_model_is_redirect(const struct mlreg_store *store, const char *name);
+
+/*
+ * Returns 1 after setting the message ("a rename of model 'X' to 'NAME'
+ * was interrupted; run 'mlreg rename X NAME' again") when rec, the record
+ * in name's directory, is the record of a model X that has no record of
+ * its own: a rename stopped between its directory's move and its commit.
+ * Returns 0 otherwise.
+ */
+int mlreg_rename_interrupted(const struct mlreg_store *store, const char *name,
+			     const cJSON *rec);
+
+/*
+ * Returns 0 after renaming model old to name, holding the gc lock shared:
+ * under old's lock its directory is renamed (rename(2): versions, events
+ * and markers move together), the record committed with name, old added
+ * to "former_names" and an event "rename" {from, to, message} (user,
+ * message), then old's directory gets a redirect to name.  name may be a
+ * redirect or an interrupted create (replaced); MLREG_EEXISTS when it is a
+ * model, MLREG_ENOTFOUND when old is none (a redirect: naming where it
+ * points).  A rename that stopped half way is finished by the same call.
+ * *out (may be NULL) gets the renamed model's record.
+ */
+int mlreg_model_rename(cJSON **out, struct mlreg_store *store, const char *old,
+		       const char *name, const char *user, const char *message);
 
 #endif

@@ -25,14 +25,14 @@
 # directory of -C DIR, as mlreg takes them).  Works with or without the
 # bash-completion package.
 
-_mlreg_commands="init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck gc remote upload download help"
+_mlreg_commands="init create register import describe diff list list-versions search metadata alias deprecate undeprecate rename checkout export validate inspect template fsck gc remote upload download help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
 {
 	case $1 in
 	init) echo "-q --quiet -h --help" ;;
-	create) echo "-d --description -m --metadata --metadata-file --json -h --help" ;;
+	create) echo "-d --description -m --metadata --metadata-file --force --json -h --help" ;;
 	register) echo "-m --metadata --message --framework --metrics-file --metric --hparams-file --hparam --spec --contract --create --if-changed --no-if-changed --json -q --quiet -h --help" ;;
 	import) echo "--name --message --if-changed --no-if-changed --json -q --quiet -h --help" ;;
 	describe) echo "--json -h --help" ;;
@@ -45,6 +45,7 @@ _mlreg_opts()
 	alias:set | alias:rm | alias:remove) echo "-m --message --git-tag --json -h --help" ;;
 	alias:*) echo "--json -h --help" ;;
 	deprecate | undeprecate) echo "-m --message --json -h --help" ;;
+	rename) echo "-m --message --json -h --help" ;;
 	checkout) echo "-f --force -h --help" ;;
 	export) echo "--format -o --output -f --force -h --help" ;;
 	validate) echo "--spec --contract --json -h --help" ;;
@@ -81,6 +82,7 @@ _mlreg_takes_arg()
 	metadata:--add | metadata:--add-file | metadata:--remove) return 0 ;;
 	alias:-m | alias:--message | alias:--at) return 0 ;;
 	deprecate:-m | deprecate:--message | undeprecate:-m | undeprecate:--message) return 0 ;;
+	rename:-m | rename:--message) return 0 ;;
 	list-versions:--filter | list-versions:--sort-by | list-versions:--order-by | \
 	list-versions:--limit | list-versions:--columns) return 0 ;;
 	search:--filter | search:--sort-by | search:--order-by | search:--limit | \
@@ -375,7 +377,7 @@ _mlreg()
 	case $cmd:$npos in
 	init:0) _mlreg_files -d; return ;;
 	help:0) _mlreg_reply "$cur" $_mlreg_commands; return ;;
-	register:0 | list-versions:0 | metadata:0) what=name ;;
+	register:0 | list-versions:0 | metadata:0 | rename:0) what=name ;;
 	describe:0 | checkout:0 | export:0 | diff:0 | diff:1) what=ref ;;
 	deprecate:0 | undeprecate:0) what=ref ;;
 	alias:0) _mlreg_reply "$cur" set rm list log; return ;;

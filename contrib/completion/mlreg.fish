@@ -233,6 +233,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a metadata -d "show or change a model's 
 complete -c mlreg -n 'not __mlreg_cmd' -a alias -d 'set, remove, list aliases (stages) and their log'
 complete -c mlreg -n 'not __mlreg_cmd' -a deprecate -d 'mark a version as one not to use'
 complete -c mlreg -n 'not __mlreg_cmd' -a undeprecate -d "clear a version's deprecation"
+complete -c mlreg -n 'not __mlreg_cmd' -a rename -d 'give a model a new name (the old one redirects)'
 complete -c mlreg -n 'not __mlreg_cmd' -a checkout -d "write a version's files into a directory"
 complete -c mlreg -n 'not __mlreg_cmd' -a export -d 'write a version as a zip or tar.gz artifact archive'
 complete -c mlreg -n 'not __mlreg_cmd' -a validate -d "run a version's, a directory's or an archive's checks"
@@ -246,7 +247,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a download -d 'bring versions from a rem
 complete -c mlreg -n 'not __mlreg_cmd' -a help -d 'show help for mlreg or a command'
 
 # -h/--help, which every command takes.
-for c in init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck gc remote upload download help
+for c in init create register import describe diff list list-versions search metadata alias deprecate undeprecate rename checkout export validate inspect template fsck gc remote upload download help
     complete -c mlreg -n "__mlreg_using $c" -s h -l help -d 'show the usage'
 end
 
@@ -258,6 +259,7 @@ complete -c mlreg -n '__mlreg_using init' -s q -l quiet -d 'say nothing on succe
 complete -c mlreg -n '__mlreg_using create' -s d -l description -x -d "the model's description"
 complete -c mlreg -n '__mlreg_using create' -s m -l metadata -x -d 'set a metadata key (KEY=VALUE)'
 complete -c mlreg -n '__mlreg_using create' -l metadata-file -r -F -d 'metadata from a JSON or YAML mapping'
+complete -c mlreg -n '__mlreg_using create' -l force -d "replace the redirect of a renamed model's old name"
 complete -c mlreg -n '__mlreg_using create' -l json -d 'print the new model as JSON'
 
 # register
@@ -347,6 +349,11 @@ for c in deprecate undeprecate
     complete -c mlreg -n "__mlreg_using $c; and test (__mlreg_npos) = 0" -a '(__mlreg_refs)'
 end
 
+# rename
+complete -c mlreg -n '__mlreg_using rename' -s m -l message -x -d "why (kept in the model's log)"
+complete -c mlreg -n '__mlreg_using rename' -l json -d 'print the renamed model as JSON'
+complete -c mlreg -n '__mlreg_using rename; and test (__mlreg_npos) = 0' -a '(__mlreg_models)'
+
 # checkout
 complete -c mlreg -n '__mlreg_using checkout' -s f -l force -d 'overwrite files that have other content'
 complete -c mlreg -n '__mlreg_using checkout; and test (__mlreg_npos) = 0' -a '(__mlreg_refs)'
@@ -404,4 +411,4 @@ end
 complete -c mlreg -n '__mlreg_using download' -l all -d 'also the files of every earlier version'
 
 # help
-complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata alias deprecate undeprecate checkout export validate inspect template fsck gc remote upload download help'
+complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata alias deprecate undeprecate rename checkout export validate inspect template fsck gc remote upload download help'

@@ -269,6 +269,8 @@ int sync_load_local(struct sync *s, struct model *m)
 	cJSON *rec;
 	int err = mlreg_model_load(&rec, s->store, m->name);
 
+	if (err == MLREG_ENOTFOUND && mlreg_model_is_redirect(s->store, m->name))
+		return mlreg_model_load(&rec, s->store, m->name);	/* "renamed to NEW" */
 	if (err == MLREG_ENOTFOUND) {
 		mlreg_error_clear();
 		return 0;

@@ -202,7 +202,9 @@ static int check_events(struct sync *s, struct model *m)
 		cJSON *rec = NULL;
 
 		if (mlreg_doc_parse_record(&rec, buf, len, "the record") < 0 ||
-		    mlreg_event_check(rec, m->name, k) < 0) {
+		    mlreg_event_check(rec, m->name,
+				      cJSON_GetObjectItemCaseSensitive(m->record, "former_names"),
+				      k) < 0) {
 			corrupt(s, m, k, mlreg_error_message());
 			cJSON_Delete(rec);
 			break;

@@ -713,7 +713,10 @@ int sync_check_records(struct sync *s, struct model *m, struct wants *w)
 		const char *parent;
 		cJSON *rec;
 
-		if (mlreg_version_parse(&rec, buf, len, m->name, k) < 0) {
+		/* Records written before a rename name a former name (the remote record's). */
+		if (mlreg_version_parse(&rec, buf, len, m->name,
+					cJSON_GetObjectItemCaseSensitive(m->record, "former_names"),
+					k) < 0) {
 			sync_fail(s, MLREG_ECORRUPT, "remote '%s': models/%s/versions/%ld.json is corrupt: "
 				  "%s", s->r->name, m->enc, k, mlreg_error_message());
 			cJSON_Delete(rec);

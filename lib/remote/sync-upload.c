@@ -640,6 +640,9 @@ static cJSON *merged_record(struct sync *s, struct model *m, cJSON *local)
 	else
 		cJSON_AddNullToObject(rec, "latest_id");
 	sync_events_hint(s, m, rec);
+	/* The names its records may hold (a rename), so that a download accepts them. */
+	mlreg_former_merge(rec, local);
+	mlreg_former_merge(rec, theirs);
 	return rec;
 }
 

@@ -42,7 +42,7 @@ static void fuzz_record(const uint8_t *data, size_t size)
 	/* the model and version it claims, so that the deeper checks are reached */
 	name = mlreg_doc_str(rec, "model", "m");
 	n = (long)mlreg_doc_int(rec, "version", 1);
-	if (mlreg_version_check(rec, name, n) == 0) {
+	if (mlreg_version_check(rec, name, NULL, n) == 0) {
 		if (mlreg_files_check(cJSON_GetObjectItemCaseSensitive(rec, "files")) < 0)
 			abort();
 		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rec, "files")) {

@@ -300,14 +300,14 @@ static void records(void)
 	memset(hex, 'b', 64);
 	hex[64] = '\0';
 	text = xasprintf(rec, hex, hex);
-	ok(mlreg_version_parse(&out, text, strlen(text), "m", 1) == MLREG_ECORRUPT && !out &&
+	ok(mlreg_version_parse(&out, text, strlen(text), "m", NULL, 1) == MLREG_ECORRUPT && !out &&
 	   strstr(mlreg_error_message(), "NUL character"),
 	   "a record whose paths differ after \\u0000 is refused");
 	free(text);
 	text = xasprintf("{\"model\":\"m\",\"version\":1,\"parent\":null,\"files\":["
 			 "{\"path\":\"x\\\\u0000a\",\"size\":1,\"sha256\":\"%s\","
 			 "\"mode\":\"0644\"}]}", hex);
-	ok(mlreg_version_parse(&out, text, strlen(text), "m", 1) == 0,
+	ok(mlreg_version_parse(&out, text, strlen(text), "m", NULL, 1) == 0,
 	   "an escaped backslash before u0000 is no NUL");
 	cJSON_Delete(out);
 	free(text);
