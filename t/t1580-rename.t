@@ -358,7 +358,8 @@ test_expect_success 'a remote record naming a model that is not a former name is
 	mkdir third &&
 	mlreg --store third/.mlreg init >/dev/null &&
 	remote_add third/.mlreg origin &&
-	STORE=third/.mlreg test_fails_remote 1 "models/half/versions/1.json is corrupt: the record of half@1 names another model or version" \
+	# (the events are checked before the version records: the first is refused)
+	STORE=third/.mlreg test_fails_remote 1 "models/half/events/1.json is corrupt: event 1 of model .half. names another model or event" \
 		mlreg --store third/.mlreg download origin half
 EOF
 
