@@ -2,16 +2,40 @@
  * AWS credentials, region and S3 endpoint, found where the AWS CLI and the
  * SDKs (botocore) find them: the environment, then a profile of the shared
  * credentials file (~/.aws/credentials) and of the config file
- * (~/.aws/config), read as botocore reads them.  Only static keys are
- * supported (no role assumption, SSO, credential_process or instance
- * metadata).  Secrets never appear in a message and are wiped before their
- * memory is released; and from the first mlreg_aws_credentials() call on,
- * the process is not dumpable (prctl PR_SET_DUMPABLE 0: no core file, no
- * ptrace or /proc/PID/mem by another process of the same user) until it
- * exits, since copies of the secrets live where they cannot be wiped.
+ * (~/.aws/config), read as botocore reads them.
+ *
+ * Credential providers, tried in botocore's order (the first that has
+ * credentials wins; an error in one ends the search, as in botocore):
+ *   1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ *      AWS_SESSION_TOKEN (skipped when the remote names a profile);
+ *   2. static keys of the profile in the shared credentials file;
+ *   3. the profile's credential_process (credproc.c), from the credentials
+ *      file or else the config file;
+ *   4. static keys of the profile in the config file.
+ * Not supported (a profile that holds only these is "no credentials",
+ * naming the key): role_arn/source_profile, web_identity_token_file and
+ * AWS_WEB_IDENTITY_TOKEN_FILE, sso_*, credential_source; nor the ECS
+ * container and EC2 instance metadata endpoints.
+ *
+ * Credentials with an expiry (from credential_process) are refreshed by
+ * mlreg_aws_creds_refresh(), which the S3 transport calls before signing
+ * each request.
+ *
+ * Threats.  Secrets never appear in a message, a file, argv or the
+ * environment of a child, and are wiped before their memory is released;
+ * and from the first mlreg_aws_credentials() call on, the process is not
+ * dumpable (prctl PR_SET_DUMPABLE 0: no core file, no ptrace or
+ * /proc/PID/mem by another process of the same user) until it exits, since
+ * copies of the secrets live where they cannot be wiped.  A
+ * credential_process is the user's own configuration, trusted as awscli
+ * trusts it: it runs with the user's environment, but what it prints is
+ * bounded (MLREG_AWS_MAX_ANSWER), parsed strictly, wiped, and never quoted
+ * in a message.
  */
 #ifndef MLREG_AWSCONF_H
 #define MLREG_AWSCONF_H
+
+#include <time.h>
 
 #define MLREG_AWSCONF_MAX_FILE (1024 * 1024)	/* the largest file read */
 
@@ -24,7 +48,20 @@ struct mlreg_aws_creds {
 	 * "profile 'dev' in /home/u/.aws/credentials"
 	 */
 	char *source;
+	time_t expires;	/* when they stop working; 0: never (static keys) */
+	char *profile;	/* malloc'd, the profile asked for (NULL: none), to refresh */
 };
+
+/*
+ * Credentials that expire within MLREG_AWS_REFRESH_ADVISORY seconds are
+ * fetched again before the next request (botocore's advisory window, 15
+ * minutes); if that fails while they are still good for more than
+ * MLREG_AWS_REFRESH_MANDATORY seconds (botocore's mandatory window, 10
+ * minutes) the old ones are used and the refresh is tried again at the next
+ * request, else the failure is an error.
+ */
+#define MLREG_AWS_REFRESH_ADVISORY (15 * 60)
+#define MLREG_AWS_REFRESH_MANDATORY (10 * 60)
 
 /* Frees and zeroes (OPENSSL_cleanse) the strings. */
 void mlreg_aws_creds_free(struct mlreg_aws_creds *c);
@@ -33,14 +70,14 @@ void mlreg_aws_creds_free(struct mlreg_aws_creds *c);
  * Returns 0 and credentials in *out.  profile: an explicit profile name
  * (from the remote's configuration) or NULL.
  *
- * Order (as botocore's): when profile is NULL, AWS_ACCESS_KEY_ID +
- * AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) from the environment win; then
- * the profile (explicit, else $AWS_PROFILE, else $AWS_DEFAULT_PROFILE, else
- * "default") in the shared credentials file ($AWS_SHARED_CREDENTIALS_FILE,
- * else ~/.aws/credentials: section [NAME]) and then in the config file
- * ($AWS_CONFIG_FILE, else ~/.aws/config: section [profile NAME], or
- * [default] for default) with keys aws_access_key_id,
- * aws_secret_access_key, aws_session_token.
+ * Order (as botocore's, see the providers above): when profile is NULL,
+ * AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN) from the
+ * environment win; then the profile (explicit, else $AWS_PROFILE, else
+ * $AWS_DEFAULT_PROFILE, else "default") in the shared credentials file
+ * ($AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials: section [NAME]),
+ * its credential_process, and then the config file ($AWS_CONFIG_FILE, else
+ * ~/.aws/config: section [profile NAME], or [default] for default) with
+ * keys aws_access_key_id, aws_secret_access_key, aws_session_token.
  *
  * MLREG_ENOTFOUND with a message saying what was looked at when none are
  * found; MLREG_EINVALID when an explicitly named profile does not exist in
@@ -49,6 +86,13 @@ void mlreg_aws_creds_free(struct mlreg_aws_creds *c);
  * the missing one.
  */
 int mlreg_aws_credentials(struct mlreg_aws_creds *out, const char *profile);
+
+/*
+ * Returns 0 when c, at time now, is good beyond the advisory window, or
+ * after fetching it again (c replaced), or when that failed but c is good
+ * beyond the mandatory window; else the error, c unchanged.
+ */
+int mlreg_aws_creds_refresh(struct mlreg_aws_creds *c, time_t now);
 
 /*
  * Returns 0 and the region in *out (malloc'd) from $AWS_REGION,

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Prints how botocore resolves AWS credentials, for t/t6360, for many
+cases in one run: each line of standard input is a case, words separated
+by spaces: VAR=VALUE settings of the environment (applied to this
+process's environment as it started) and last, optionally, "profile=NAME"
+(an explicit profile, as a remote's --profile).  For each case one line is
+printed: "METHOD ACCESS_KEY_ID" (METHOD as botocore names its providers:
+env, shared-credentials-file, custom-process, config-file, container-role,
+iam-role, ...), "none" when it finds none, or "error CLASS" when it fails.
+It never prints a secret."""
+import os
+import sys
+
+import botocore.exceptions
+import botocore.session
+
+
+def resolve(words, base):
+    os.environ.clear()
+    os.environ.update(base)
+    profile = None
+    for w in words:
+        name, _, value = w.partition("=")
+        if name == "profile":
+            profile = value
+        else:
+            os.environ[name] = value
+    try:
+        session = botocore.session.Session(profile=profile)
+        creds = session.get_credentials()
+        if creds is None:
+            return "none"
+        frozen = creds.get_frozen_credentials()
+        return "%s %s" % (creds.method, frozen.access_key)
+    except botocore.exceptions.BotoCoreError as e:
+        return "error %s" % type(e).__name__
+
+
+def main():
+    base = dict(os.environ)
+    cases = sys.stdin.read().splitlines()
+    # a credential_process botocore runs inherits our standard input
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    for line in cases:
+        print(resolve(line.split(), base), flush=True)
+
+
+main()

@@ -1,0 +1,237 @@
+#!/bin/sh
+test_description='AWS credentials beyond static keys: credential_process in botocore order, refreshed before they expire'
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-s3.sh"
+. "$TEST_DIRECTORY/lib-remote.sh"
+s3_start
+REMOTE_KIND=s3
+
+# s3rver accepts S3RVER / S3RVER only: an upload that succeeds proves those
+# keys signed it, one that fails names where the keys came from.
+BIN="$TEST_ROOT/bin"	# no space in it, unlike $SCRATCH
+CONF="$TEST_ROOT/conf" CREDS="$TEST_ROOT/creds"
+AWS_CONFIG_FILE=$CONF AWS_SHARED_CREDENTIALS_FILE=$CREDS
+export AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+MARK=SeCrEtMaRk-do-not-print
+
+# proc NAME ID SECRET [MINUTES [FAIL_FROM]]: writes $BIN/NAME, a
+# credential_process printing ID and SECRET (Expiration MINUTES from now
+# when given), counting its runs in $BIN/NAME.runs, keeping its standard
+# input in $BIN/NAME.stdin; from its FAIL_FROMth run on it exits 1.
+proc () {
+	mkdir -p "$BIN" &&
+	{
+		printf '#!/bin/sh\n'
+		printf 'echo run >>"$0.runs"\ncat >"$0.stdin"\n'
+		test -z "$5" || printf 'test $(wc -l <"$0.runs") -lt %s || exit 1\n' "$5"
+		if test -n "$4"
+		then
+			printf 'exp=$(date -u -d "+%s minutes" +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n' "$4"
+			printf 'printf '\''{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "SessionToken": "tok-%s", "Expiration": "%%s"}\\n'\'' "$exp"\n' "$2" "$3" "$MARK"
+		else
+			printf 'echo '\''{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s"}'\''\n' "$2" "$3"
+		fi
+	} >"$BIN/$1" &&
+	chmod +x "$BIN/$1" &&
+	rm -f "$BIN/$1.runs"
+}
+
+# raw NAME BODY [STATUS]: $BIN/NAME prints BODY as is and exits STATUS.
+raw () {
+	mkdir -p "$BIN" &&
+	printf '#!/bin/sh\nprintf "%%s\\n" '\''%s'\''\nexit %s\n' "$2" "${3:-0}" >"$BIN/$1" &&
+	chmod +x "$BIN/$1"
+}
+
+# runs NAME: how many times $BIN/NAME ran.
+runs () {
+	if test -f "$BIN/$1.runs"; then wc -l <"$BIN/$1.runs"; else echo 0; fi
+}
+
+# new_version: registers one more version of m (6 new files: 8 objects or more to upload).
+n_version=0
+new_version () {
+	n_version=$((n_version + 1)) &&
+	rm -rf "v" && make_files "v$n_version" 6 100 && mv "v$n_version" v &&
+	echo "$n_version" >v/n && mlreg register m v >/dev/null
+}
+
+test_expect_success 'setup: a store, remotes with and without a profile' '
+	mlreg init >/dev/null &&
+	make_files v 6 100 && mlreg register --create m v >/dev/null &&
+	remote_add "$MLREG_DIR" origin s &&
+	mlreg remote add prof "$(remote_url s)" --endpoint "$S3_ENDPOINT" --profile dev &&
+	: >"$CREDS" && : >"$CONF"
+'
+
+test_expect_success 'credential_process in the config file signs the upload, run once' '
+	proc good S3RVER S3RVER &&
+	printf "%s\n" "[default]" "credential_process = $BIN/good --flag" >"$CONF" &&
+	echo "not for it" >input &&
+	MLREG_TRACE=1 mlreg upload origin <input >out 2>err &&
+	echo m@1 >expect && test_cmp expect out &&
+	grep "^mlreg: trace: credentials from credential_process of profile .default.$" err &&
+	test "$(runs good)" = 1 && test_must_be_empty "$BIN/good.stdin"
+'
+
+test_expect_success 'credential_process in the credentials file (the two files merged)' '
+	new_version && proc good S3RVER S3RVER &&
+	printf "%s\n" "[default]" "credential_process = $BIN/good" >"$CREDS" &&
+	printf "%s\n" "[default]" "aws_access_key_id = WRONG" "aws_secret_access_key = WRONG" >"$CONF" &&
+	mlreg upload origin >out &&
+	echo m@2 >expect && test_cmp expect out && test "$(runs good)" = 1
+'
+
+test_expect_success 'a quoted path with spaces, split as shlex.split does; stderr passed through' '
+	new_version &&
+	mkdir -p "$SCRATCH/with space" &&
+	printf "#!/bin/sh\nfor a; do printf \"[%%s]\\\\n\" \"\$a\"; done >\"%s/args\"\necho from-proc >&2\nexec %s/good\n" \
+		"$TEST_ROOT" "$BIN" >"$SCRATCH/with space/p" && chmod +x "$SCRATCH/with space/p" &&
+	line="\"$SCRATCH/with space/p\" '\''a  b'\'' c\\ d \"e\\\"f\\g\" '\'''\'' h\"i j\"k" &&
+	printf "%s\n" "[default]" "credential_process = $line" >"$CREDS" &&
+	"$PYTHON" -c "import shlex, sys; [print(\"[%s]\" % a) for a in shlex.split(sys.argv[1])[1:]]" \
+		"$line" >expect &&
+	test_line_count = 5 expect &&
+	mlreg upload origin >out 2>err &&
+	test_cmp expect "$TEST_ROOT/args" &&
+	echo from-proc >expect && test_cmp expect err
+'
+
+# mlreg_method REMOTE: where mlreg took its keys from (its trace), named as
+# botocore names its providers; "none" when it found none.
+mlreg_method () {
+	MLREG_TRACE=1 mlreg list --remote "$1" 2>&1 >/dev/null </dev/null |
+	sed -n -e "s/^mlreg: trace: credentials from environment$/env/p" \
+		-e "s/^mlreg: trace: credentials from profile .* in .*\/creds\.[0-9]*$/shared-credentials-file/p" \
+		-e "s/^mlreg: trace: credentials from credential_process of profile .*/custom-process/p" \
+		-e "s/^mlreg: trace: credentials from profile .* in .*\/conf\.[0-9]*$/config-file/p" \
+		>"$TEST_ROOT/method"
+	if test -s "$TEST_ROOT/method"; then cat "$TEST_ROOT/method"; else echo none; fi
+}
+
+test_expect_success 'the order of providers is botocore'\''s (80 cases)' '
+	proc p AKIDPROC S3RVER && mkdir "$TEST_ROOT/cases" &&
+	static="aws_access_key_id = AKIDSTATIC
+aws_secret_access_key = S3RVER" &&
+	n=0 &&
+	for conf in "[default]
+$static
+credential_process = $BIN/p" "[default]
+credential_process = $BIN/p
+[profile dev]
+$static" "[default]
+$static
+[profile dev]
+credential_process = $BIN/p" ""
+	do
+		for creds in "[default]
+$static" "[default]
+credential_process = $BIN/p
+[dev]
+$static" "[default]
+region = x" ""
+		do
+			n=$((n + 1)) &&
+			printf "%s\n" "$conf" >"$TEST_ROOT/cases/conf.$n" &&
+			printf "%s\n" "$creds" >"$TEST_ROOT/cases/creds.$n" &&
+			files="AWS_CONFIG_FILE=$TEST_ROOT/cases/conf.$n AWS_SHARED_CREDENTIALS_FILE=$TEST_ROOT/cases/creds.$n" &&
+			echo "$files AWS_PROFILE=dev" &&
+			for env in "" "AWS_ACCESS_KEY_ID=AKIDENV AWS_SECRET_ACCESS_KEY=S3RVER"
+			do
+				echo "$files $env" &&
+				echo "$files $env profile=dev" || return 1
+			done
+		done
+	done >cases &&
+	test_line_count = 80 cases &&
+	AWS_EC2_METADATA_DISABLED=true "$PYTHON" "$TEST_DIRECTORY/helpers/botocreds.py" <cases |
+		sed -e "s/ .*//" -e "s/^error$/none/" >expect &&
+	while read -r line
+	do
+		case $line in
+		*profile=dev) (export ${line% profile=dev} && mlreg_method prof) ;;
+		*) (export $line && mlreg_method origin) ;;
+		esac || return 1
+	done <cases >actual &&
+	test_line_count = 80 actual &&
+	grep -q "^env$" expect && grep -q "^shared-credentials-file$" expect &&
+	grep -q "^custom-process$" expect && grep -q "^config-file$" expect &&
+	grep -q "^none$" expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'static keys of the credentials file come before credential_process' '
+	proc good S3RVER S3RVER &&
+	printf "%s\n" "[default]" "aws_access_key_id = WRONG" "aws_secret_access_key = WRONG" \
+		"credential_process = $BIN/good" >"$CREDS" && : >"$CONF" &&
+	test_fails 128 "^fatal: remote .origin.: .*the credentials (from profile .default. in $CREDS) are not accepted" \
+		mlreg upload origin &&
+	test "$(runs good)" = 0
+'
+
+# fails_with NAME PATTERN: with credential_process = $BIN/NAME, an upload
+# fails with PATTERN, never showing $MARK.
+fails_with () {
+	printf "%s\n" "[default]" "credential_process = $BIN/$1" >"$CREDS" &&
+	test_fails 128 "^fatal: remote .origin.: credential_process of profile .default.: $2" \
+		mlreg upload origin &&
+	! grep -e "$MARK" "$ERR"
+}
+
+test_expect_success 'failures: a one-line error naming the profile, never what it printed' '
+	raw exit3 "{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"$MARK\"}" 3 &&
+	fails_with exit3 ".*/exit3. exited with status 3$" &&
+	raw notjson "$MARK is not JSON" &&
+	fails_with notjson "its output is not a JSON object$" &&
+	raw v2 "{\"Version\": 2, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"$MARK\"}" &&
+	fails_with v2 "its output has another Version, not \"Version\": 1$" &&
+	raw nov "{\"AccessKeyId\": \"A\", \"SecretAccessKey\": \"$MARK\"}" &&
+	fails_with nov "its output has no Version, not \"Version\": 1$" &&
+	raw nosecret "{\"Version\": 1, \"AccessKeyId\": \"$MARK\"}" &&
+	fails_with nosecret "its output has no SecretAccessKey string$" &&
+	raw noid "{\"Version\": 1, \"SecretAccessKey\": \"$MARK\"}" &&
+	fails_with noid "its output has no AccessKeyId string$" &&
+	raw past "{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"$MARK\", \"Expiration\": \"2020-01-01T00:00:00Z\"}" &&
+	fails_with past "the credentials it gave expired at 2020-01-01T00:00:00Z$" &&
+	raw baddate "{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"$MARK\", \"Expiration\": \"tomorrow\"}" &&
+	fails_with baddate "its Expiration is not an RFC 3339 date-time$" &&
+	printf "#!/bin/sh\nhead -c 1100000 /dev/zero | tr \"\\\\0\" x\necho $MARK\n" >"$BIN/big" &&
+	chmod +x "$BIN/big" &&
+	fails_with big "its output is larger than 1048576 bytes$" &&
+	fails_with "no-such-program" "cannot run .*no-such-program.: No such file or directory$" &&
+	fails_with "good \"unclosed" "cannot split the command: no closing quotation$" &&
+	fails_with "good \\" "cannot split the command: no escaped character$" &&
+	printf "%s\n" "[default]" "credential_process = $BIN/exit3" "s3 =" "  x = y" >"$CONF"
+'
+
+test_expect_success 'credentials expiring within 15 minutes are fetched again before requests' '
+	: >"$CONF" && new_version && proc soon S3RVER S3RVER 12 &&
+	printf "%s\n" "[default]" "credential_process = $BIN/soon" >"$CREDS" &&
+	mlreg upload origin >out && test -s out &&
+	test "$(runs soon)" -gt 2
+'
+
+test_expect_success 'credentials good for longer are fetched once' '
+	new_version && proc late S3RVER S3RVER 60 &&
+	printf "%s\n" "[default]" "credential_process = $BIN/late" >"$CREDS" &&
+	mlreg upload origin >out && test -s out &&
+	test "$(runs late)" = 1
+'
+
+test_expect_success 'a failed refresh keeps credentials still good beyond 10 minutes' '
+	new_version && proc flaky S3RVER S3RVER 12 2 &&
+	printf "%s\n" "[default]" "credential_process = $BIN/flaky" >"$CREDS" &&
+	mlreg upload origin >out && test -s out &&
+	test "$(runs flaky)" -gt 2
+'
+
+test_expect_success 'a failed refresh of credentials expiring within 10 minutes fails the upload' '
+	new_version && proc dying S3RVER S3RVER 5 2 &&
+	printf "%s\n" "[default]" "credential_process = $BIN/dying" >"$CREDS" &&
+	test_must_fail mlreg upload origin >out 2>err &&
+	grep "cannot refresh the AWS credentials from credential_process of profile .default., which expire within 10 minutes: credential_process of profile .default.: .*/dying. exited with status 1" err &&
+	! grep -e "$MARK" err
+'
+
+test_done
