@@ -234,4 +234,129 @@ test_expect_success 'a failed refresh of credentials expiring within 10 minutes 
 	! grep -e "$MARK" err
 '
 
+# fake_state JSON: what t/helpers/fake-aws.py answers from now on.
+fake_state () {
+	printf '%s\n' "$1" >"$TEST_ROOT/fake-state.tmp" &&
+	mv "$TEST_ROOT/fake-state.tmp" "$TEST_ROOT/fake-state"
+}
+
+test_expect_success 'setup: the fake container and instance metadata endpoints' '
+	: >"$CREDS" && : >"$CONF" && new_version &&
+	fake_state "{}" && : >"$TEST_ROOT/fake-log" &&
+	"$PYTHON" "$TEST_DIRECTORY/helpers/fake-aws.py" "$TEST_ROOT/fake-port" \
+		"$TEST_ROOT/fake-state" "$TEST_ROOT/fake-log" 2>"$TEST_ROOT/fake-err" &
+	FAKE_PID=$! &&
+	test_atexit "kill $FAKE_PID 2>/dev/null" &&
+	n=0 && while ! test -s "$TEST_ROOT/fake-port" && test $n -lt 100
+	do
+		sleep 0.1 && n=$((n + 1))
+	done &&
+	FAKE="http://127.0.0.1:$(cat "$TEST_ROOT/fake-port")" &&
+	test_must_fail mlreg upload origin 2>err &&
+	grep "no AWS credentials" err
+'
+
+# container ARGS...: runs ARGS with the container endpoint of the fake set.
+container () {
+	env AWS_CONTAINER_CREDENTIALS_FULL_URI="$FAKE/v2/credentials" "$@"
+}
+
+test_expect_success 'container credentials (FULL_URI) with the authorization token' '
+	fake_state "{\"auth\": \"$MARK-tok\", \"token\": \"$MARK-session\"}" &&
+	container AWS_CONTAINER_AUTHORIZATION_TOKEN="$MARK-tok" MLREG_TRACE=1 \
+		mlreg upload origin >out 2>err &&
+	test -s out &&
+	grep "^mlreg: trace: credentials from container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)$" err &&
+	grep "^GET /v2/credentials auth=ok$" "$TEST_ROOT/fake-log" &&
+	! grep -e "$MARK" err
+'
+
+test_expect_success 'the token file comes before the token variable' '
+	new_version && printf "%s\n" "$MARK-tok" >"$TEST_ROOT/tokfile" &&
+	container AWS_CONTAINER_AUTHORIZATION_TOKEN=wrong \
+		AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$TEST_ROOT/tokfile" mlreg upload origin >out &&
+	test -s out
+'
+
+test_expect_success 'container failures: refused token, bad answer, host not allowed' '
+	test_fails 128 "^fatal: remote .origin.: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI): HTTP 401$" \
+		container AWS_CONTAINER_AUTHORIZATION_TOKEN="$MARK-bad" mlreg upload origin &&
+	! grep -e "$MARK" "$ERR" &&
+	fake_state "{\"body\": \"$MARK not json\"}" &&
+	test_fails 128 "^fatal: remote .origin.: container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI): its output is not a JSON object$" \
+		container mlreg upload origin &&
+	! grep -e "$MARK" "$ERR" &&
+	test_fails 128 "host .example.com. is not allowed over http" \
+		env AWS_CONTAINER_CREDENTIALS_FULL_URI=http://example.com/creds mlreg upload origin &&
+	test_fails 128 "host .10.0.0.1. is not allowed over http" \
+		env AWS_CONTAINER_CREDENTIALS_FULL_URI=http://10.0.0.1/creds mlreg upload origin
+'
+
+test_expect_success 'static keys of the config file come before the container' '
+	fake_state "{\"key\": \"NOT-THIS\"}" &&
+	printf "%s\n" "[default]" "aws_access_key_id = S3RVER" "aws_secret_access_key = S3RVER" >"$CONF" &&
+	container MLREG_TRACE=1 mlreg upload origin >out 2>err &&
+	grep "^mlreg: trace: credentials from profile .default. in $CONF$" err &&
+	: >"$CONF"
+'
+
+test_expect_success 'botocore agrees: config file, then container, then instance metadata' '
+	printf "%s\n" "[default]" "aws_access_key_id = AKIDCONF" "aws_secret_access_key = S3RVER" \
+		>"$TEST_ROOT/conf-static" &&
+	fake_state "{\"key\": \"AKIDFAKE\", \"token\": \"tok\"}" &&
+	u=AWS_CONTAINER_CREDENTIALS_FULL_URI=$FAKE/v2/credentials &&
+	m="AWS_EC2_METADATA_DISABLED=false AWS_EC2_METADATA_SERVICE_ENDPOINT=$FAKE" &&
+	cat >cases <<-EOF &&
+	AWS_CONFIG_FILE=$TEST_ROOT/conf-static $u $m
+	$u $m
+	$m
+	EOF
+	"$PYTHON" "$TEST_DIRECTORY/helpers/botocreds.py" <cases >expect &&
+	while read -r line
+	do
+		(export $line && MLREG_TRACE=1 mlreg list --remote origin 2>&1 >/dev/null </dev/null |
+		 sed -n -e "s/^mlreg: trace: credentials from profile .* in .*conf-static$/config-file AKIDCONF/p" \
+			-e "s/^mlreg: trace: credentials from container credentials.*/container-role AKIDFAKE/p" \
+			-e "s/^mlreg: trace: credentials from EC2 instance metadata.*/iam-role AKIDFAKE/p")
+	done <cases >actual &&
+	test_cmp expect actual
+'
+
+# imds ARGS...: runs ARGS with the instance metadata of the fake.
+imds () {
+	env -u AWS_EC2_METADATA_DISABLED AWS_EC2_METADATA_SERVICE_ENDPOINT="$FAKE" "$@"
+}
+
+test_expect_success 'EC2 instance metadata, IMDSv2' '
+	new_version && fake_state "{\"token\": \"$MARK-session\"}" && : >"$TEST_ROOT/fake-log" &&
+	imds MLREG_TRACE=1 mlreg upload origin >out 2>err &&
+	test -s out &&
+	grep "^mlreg: trace: credentials from EC2 instance metadata (role .mlreg-role.)$" err &&
+	cat >expect <<-\EOF &&
+	PUT /latest/api/token ttl=21600
+	GET /latest/meta-data/iam/security-credentials/ token=ok
+	GET /latest/meta-data/iam/security-credentials/mlreg-role token=ok
+	EOF
+	test_cmp expect "$TEST_ROOT/fake-log"
+'
+
+test_expect_success 'IMDSv1 when the token is refused with 404' '
+	new_version && fake_state "{\"imdsv1\": true}" && : >"$TEST_ROOT/fake-log" &&
+	imds mlreg upload origin >out && test -s out &&
+	grep -c "token=none" "$TEST_ROOT/fake-log" >count && echo 2 >expect && test_cmp expect count
+'
+
+test_expect_success 'AWS_EC2_METADATA_DISABLED=true, or a failing service: no credentials' '
+	: >"$TEST_ROOT/fake-log" &&
+	test_fails 128 "^fatal: remote .origin.: no AWS credentials: " \
+		imds AWS_EC2_METADATA_DISABLED=true mlreg upload origin &&
+	test_must_be_empty "$TEST_ROOT/fake-log" &&
+	fake_state "{\"status\": 500}" &&
+	test_fails 128 "^fatal: remote .origin.: no AWS credentials: " imds mlreg upload origin &&
+	test -s "$TEST_ROOT/fake-log" &&
+	fake_state "{\"body\": \"$MARK\"}" &&
+	test_fails 128 "^fatal: remote .origin.: no AWS credentials: " imds mlreg upload origin &&
+	! grep -e "$MARK" "$ERR"
+'
+
 test_done

@@ -573,6 +573,10 @@ static const char *unsupported(const struct section *s)
 	return NULL;
 }
 
+static int no_credentials(const struct ini *creds, const struct section *cs,
+			  const struct ini *conf, const struct section *fs, const char *profile,
+			  int named);
+
 /*
  * What the providers of the chain share: the profile and the two files,
  * each read when a provider first needs it.
@@ -666,6 +670,34 @@ static int prov_config_file(struct mlreg_aws_creds *out, struct chain *c)
 }
 
 /*
+ * Not a provider: a profile named (by the remote or the environment) but
+ * in neither file is an error before the providers that need no profile,
+ * as botocore's ProfileNotFound.
+ */
+static int named_profile_exists(struct mlreg_aws_creds *out, struct chain *c)
+{
+	int err;
+
+	if ((err = need_creds(c)) < 0 || (err = need_conf(c)) < 0)
+		return err;
+	if (c->named && !c->cs && !c->fs)
+		return no_credentials(&c->creds, c->cs, &c->conf, c->fs, c->name, c->named);
+	return 1;
+}
+
+/* Provider: ECS container credentials (container.c). */
+static int prov_container(struct mlreg_aws_creds *out, struct chain *c)
+{
+	return mlreg_aws_container(out);
+}
+
+/* Provider: EC2 instance metadata (imds.c). */
+static int prov_imds(struct mlreg_aws_creds *out, struct chain *c)
+{
+	return mlreg_aws_imds(out);
+}
+
+/*
  * The chain, in botocore's order (botocore/credentials.py,
  * create_credential_resolver); each returns 0 with *out filled, 1 when it
  * has nothing, or an error that ends the search.
@@ -678,6 +710,9 @@ static const struct provider {
 	{ "shared-credentials-file", prov_shared_file },
 	{ "custom-process", prov_process },
 	{ "config-file", prov_config_file },
+	{ "(profile check)", named_profile_exists },
+	{ "container-role", prov_container },
+	{ "iam-role", prov_imds },
 };
 
 /*

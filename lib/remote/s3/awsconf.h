@@ -11,13 +11,20 @@
  *   2. static keys of the profile in the shared credentials file;
  *   3. the profile's credential_process (credproc.c), from the credentials
  *      file or else the config file;
- *   4. static keys of the profile in the config file.
+ *   4. static keys of the profile in the config file;
+ *   (a profile named by the remote or the environment but found in
+ *   neither file is an error here, as botocore's ProfileNotFound)
+ *   5. ECS container credentials (container.c):
+ *      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
+ *      AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE); a failure is an error;
+ *   6. EC2 instance metadata, IMDSv2 (imds.c), unless
+ *      AWS_EC2_METADATA_DISABLED=true; a failure is "no credentials".
  * Not supported (a profile that holds only these is "no credentials",
  * naming the key): role_arn/source_profile, web_identity_token_file and
- * AWS_WEB_IDENTITY_TOKEN_FILE, sso_*, credential_source; nor the ECS
- * container and EC2 instance metadata endpoints.
+ * AWS_WEB_IDENTITY_TOKEN_FILE, sso_*, credential_source.
  *
- * Credentials with an expiry (from credential_process) are refreshed by
+ * Credentials with an expiry (credential_process, container, instance
+ * metadata) are refreshed by
  * mlreg_aws_creds_refresh(), which the S3 transport calls before signing
  * each request.
  *
@@ -30,7 +37,12 @@
  * credential_process is the user's own configuration, trusted as awscli
  * trusts it: it runs with the user's environment, but what it prints is
  * bounded (MLREG_AWS_MAX_ANSWER), parsed strictly, wiped, and never quoted
- * in a message.
+ * in a message.  The container and instance metadata answers are treated
+ * the same way, fetched without proxy or redirect, with short timeouts
+ * (2 s, 1 s: a machine without the service waits 1 s, and only when no
+ * earlier provider had credentials); a container URL over http must be a
+ * loopback or link-local ECS address, since the authorization token goes
+ * to it.
  */
 #ifndef MLREG_AWSCONF_H
 #define MLREG_AWSCONF_H

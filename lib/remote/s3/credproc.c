@@ -209,7 +209,8 @@ static const char *json_str(const cJSON *o, const char *name)
 
 /* Returns 0 after filling out from a credential_process JSON document (creds-int.h). */
 int mlreg_aws_creds_from_json(struct mlreg_aws_creds *out, const char *json, size_t len,
-			      time_t now, const char *what)
+			      time_t now, const char *what, const char *token_key,
+			      int need_version)
 {
 	cJSON *j = cJSON_ParseWithLength(json, len);
 	const cJSON *ver;
@@ -222,7 +223,7 @@ int mlreg_aws_creds_from_json(struct mlreg_aws_creds *out, const char *json, siz
 		goto done;
 	}
 	ver = cJSON_GetObjectItemCaseSensitive(j, "Version");
-	if (!cJSON_IsNumber(ver) || ver->valuedouble != 1) {
+	if (need_version && (!cJSON_IsNumber(ver) || ver->valuedouble != 1)) {
 		err = mlreg_error_set(MLREG_EINVALID, "%s: its output has %s, not \"Version\": 1",
 				      what, ver ? "another Version" : "no Version");
 		goto done;
@@ -234,7 +235,7 @@ int mlreg_aws_creds_from_json(struct mlreg_aws_creds *out, const char *json, siz
 				      id ? "SecretAccessKey" : "AccessKeyId");
 		goto done;
 	}
-	token = json_str(j, "SessionToken");
+	token = json_str(j, token_key);
 	if (cJSON_GetObjectItemCaseSensitive(j, "Expiration")) {
 		if (!(exp = json_str(j, "Expiration")) || mlreg_aws_parse_time(&expires, exp) < 0) {
 			err = mlreg_error_set(MLREG_EINVALID, "%s: its Expiration is not an RFC 3339 "
@@ -355,7 +356,7 @@ int mlreg_aws_credproc(struct mlreg_aws_creds *out, const char *cmdline, const c
 				      WEXITSTATUS(status));
 		goto done;
 	}
-	if ((err = mlreg_aws_creds_from_json(out, buf, len, time(NULL), what)) < 0)
+	if ((err = mlreg_aws_creds_from_json(out, buf, len, time(NULL), what, "SessionToken", 1)) < 0)
 		goto done;
 	out->source = xasprintf("credential_process of profile '%s'", profile);
 done:

@@ -1,6 +1,8 @@
 /*
  * What awsconf.c (the chain of credential providers) shares with the
- * providers that live in their own files (credproc.c: credential_process).
+ * providers that live in their own files (credproc.c: credential_process;
+ * container.c: ECS container credentials; imds.c: EC2 instance metadata and
+ * the small HTTP client both use).
  * Private to lib/remote/s3/: nothing outside includes it.  A provider
  * returns 0 with *out filled (access_key, secret_key, optional
  * session_token, source, expires), or a negative MLREG_E* code with a
@@ -29,14 +31,33 @@ int mlreg_aws_parse_time(time_t *out, const char *s);
 
 /*
  * Returns 0 after filling out from a JSON credentials document (json,
- * len bytes, NUL-terminated) in the credential_process format: Version 1,
- * AccessKeyId, SecretAccessKey, optional SessionToken and Expiration
- * (RFC 3339, not past at now).  what ("credential_process of profile
- * 'dev'") starts each message.  Wipes every string of the parse tree
- * before freeing it.
+ * len bytes, NUL-terminated): AccessKeyId, SecretAccessKey, optional
+ * token_key ("SessionToken" for credential_process, "Token" for the
+ * container and instance metadata) and Expiration (RFC 3339, not past at
+ * now); with need_version, "Version": 1 too (credential_process).  what
+ * ("credential_process of profile 'dev'") starts each message.  Wipes
+ * every string of the parse tree before freeing it.
  */
 int mlreg_aws_creds_from_json(struct mlreg_aws_creds *out, const char *json, size_t len,
-			      time_t now, const char *what);
+			      time_t now, const char *what, const char *token_key,
+			      int need_version);
+
+/*
+ * Returns 0 after one HTTP request (method, url, extra header lines, NULL
+ * terminated, or NULL) with the status in *status and the body in *body
+ * (malloc'd, NUL-terminated, at most MLREG_AWS_MAX_ANSWER bytes; the
+ * caller wipes and frees it with mlreg_aws_wipe_free), no proxy, no
+ * redirect, timeout_ms for the whole request; MLREG_EREMOTE, message
+ * starting with what, when there was no answer or it was too large.
+ */
+int mlreg_aws_http(long *status, char **body, size_t *len, const char *method,
+		   const char *url, const char *const *headers, long timeout_ms, const char *what);
+
+/* Returns 0 with ECS container credentials, 1 when none are configured (container.c). */
+int mlreg_aws_container(struct mlreg_aws_creds *out);
+
+/* Returns 0 with EC2 instance metadata credentials, 1 when there are none (imds.c). */
+int mlreg_aws_imds(struct mlreg_aws_creds *out);
 
 /*
  * Returns 0 after running cmdline (split as botocore does, no shell) and
