@@ -359,4 +359,52 @@ test_expect_success 'AWS_EC2_METADATA_DISABLED=true, or a failing service: no cr
 	! grep -e "$MARK" "$ERR"
 '
 
+ARN=arn:aws:iam::123456789012:role/ci
+# wid ARGS...: runs ARGS with a web identity from the environment, STS the fake.
+wid () {
+	env AWS_WEB_IDENTITY_TOKEN_FILE="$TEST_ROOT/jwt" AWS_ROLE_ARN=$ARN \
+		AWS_ENDPOINT_URL_STS="$FAKE" "$@"
+}
+
+test_expect_success 'web identity (AssumeRoleWithWebIdentity) from the environment' '
+	new_version && printf "%s" "$MARK-jwt" >"$TEST_ROOT/jwt" &&
+	fake_state "{\"web_token\": \"$MARK-jwt\"}" && : >"$TEST_ROOT/fake-log" &&
+	wid AWS_ROLE_SESSION_NAME=ci-run MLREG_TRACE=1 mlreg upload origin >out 2>err &&
+	test -s out &&
+	grep "^mlreg: trace: credentials from web identity (AWS_WEB_IDENTITY_TOKEN_FILE, role .$ARN.)$" err &&
+	echo "POST / action=AssumeRoleWithWebIdentity version=2011-06-15 role=$ARN session=ci-run token=ok ctype=application/x-www-form-urlencoded" >expect &&
+	test_cmp expect "$TEST_ROOT/fake-log" &&
+	! grep -e "$MARK" err
+'
+
+test_expect_success 'web identity comes before static keys, as botocore has it' '
+	new_version &&
+	printf "%s\n" "[default]" "aws_access_key_id = AKIDSTATIC" "aws_secret_access_key = WRONG" >"$CREDS" &&
+	echo "AWS_WEB_IDENTITY_TOKEN_FILE=$TEST_ROOT/jwt AWS_ROLE_ARN=$ARN AWS_ENDPOINT_URL_STS=$FAKE" >cases &&
+	BOTOCREDS_STS_ENDPOINT=$FAKE "$PYTHON" "$TEST_DIRECTORY/helpers/botocreds.py" <cases >actual &&
+	echo "assume-role-with-web-identity S3RVER" >expect && test_cmp expect actual &&
+	wid mlreg upload origin >out && test -s out && : >"$CREDS"
+'
+
+test_expect_success 'web identity from the profile, refreshed before it expires' '
+	new_version && fake_state "{\"web_token\": \"$MARK-jwt\", \"minutes\": 12}" &&
+	: >"$TEST_ROOT/fake-log" &&
+	printf "%s\n" "[profile dev]" "web_identity_token_file = $TEST_ROOT/jwt" \
+		"role_arn = $ARN" "role_session_name = from-profile" >"$CONF" &&
+	env AWS_ENDPOINT_URL_STS="$FAKE" mlreg upload prof >out && test -s out &&
+	grep -c "session=from-profile token=ok" "$TEST_ROOT/fake-log" >count &&
+	test "$(cat count)" -gt 2 && : >"$CONF"
+'
+
+test_expect_success 'web identity failures: refused token, no role, no token file' '
+	printf "%s" "wrong-$MARK" >"$TEST_ROOT/jwt" && fake_state "{\"web_token\": \"$MARK-jwt\"}" &&
+	test_fails 128 "^fatal: remote .origin.: web identity (AWS_WEB_IDENTITY_TOKEN_FILE, role .$ARN.): STS answered HTTP 400 InvalidIdentityToken$" \
+		wid mlreg upload origin &&
+	! grep -e "$MARK" "$ERR" &&
+	test_fails 128 "^fatal: remote .origin.: web identity (AWS_WEB_IDENTITY_TOKEN_FILE): no role to assume: set AWS_ROLE_ARN or role_arn in profile .default.$" \
+		wid env -u AWS_ROLE_ARN mlreg upload origin &&
+	test_fails 128 "^fatal: remote .origin.: web identity (AWS_WEB_IDENTITY_TOKEN_FILE, role .$ARN.): cannot read the token file: .*no-jwt" \
+		wid AWS_WEB_IDENTITY_TOKEN_FILE="$TEST_ROOT/no-jwt" mlreg upload origin
+'
+
 test_done

@@ -7,11 +7,24 @@ process's environment as it started) and last, optionally, "profile=NAME"
 printed: "METHOD ACCESS_KEY_ID" (METHOD as botocore names its providers:
 env, shared-credentials-file, custom-process, config-file, container-role,
 iam-role, ...), "none" when it finds none, or "error CLASS" when it fails.
-It never prints a secret."""
+It never prints a secret.  botocore's credential providers ignore
+AWS_ENDPOINT_URL_STS: BOTOCREDS_STS_ENDPOINT=URL sends their STS calls
+there (to the fake of t/helpers/fake-aws.py)."""
 import os
 import sys
 
 import botocore.session
+
+
+def redirect_sts(url):
+    create = botocore.session.Session.create_client
+
+    def create_client(self, service_name, *args, **kwargs):
+        if service_name == "sts":
+            kwargs["endpoint_url"] = url
+        return create(self, service_name, *args, **kwargs)
+
+    botocore.session.Session.create_client = create_client
 
 
 def resolve(words, base):
@@ -36,6 +49,8 @@ def resolve(words, base):
 
 
 def main():
+    if os.environ.get("BOTOCREDS_STS_ENDPOINT"):
+        redirect_sts(os.environ["BOTOCREDS_STS_ENDPOINT"])
     base = dict(os.environ)
     cases = sys.stdin.read().splitlines()
     # a credential_process botocore runs inherits our standard input

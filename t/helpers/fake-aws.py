@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A fake of the AWS credential endpoints, for t/t6360: the ECS container
-credentials endpoint and EC2 instance metadata (IMDSv2), on 127.0.0.1.
+credentials endpoint, EC2 instance metadata (IMDSv2) and STS
+AssumeRoleWithWebIdentity (POST /), on 127.0.0.1.
 
 Usage: fake-aws.py PORTFILE STATEFILE LOGFILE
 It listens on a free port of 127.0.0.1, writes the port to PORTFILE, and
@@ -13,8 +14,11 @@ JSON object (all members optional):
   "body": answer credential requests with this body instead
   "imdsv1": true: the token PUT answers 404 and GETs need no token
   "role": the role name (default "mlreg-role")
+  "web_token": the WebIdentityToken STS wants (none: any)
+  "sts_error": STS answers 400 with this error Code
 and appends one line to LOGFILE: METHOD PATH then, for IMDS requests,
-"token=ok|bad|none", for container ones "auth=ok|bad|none" (never a value).
+"token=ok|bad|none", for container ones "auth=ok|bad|none", for STS ones
+"action=A version=V role=ARN session=NAME token=ok|bad" (never a secret).
 """
 import datetime
 import http.server
@@ -23,6 +27,7 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 
 PORTFILE, STATEFILE, LOGFILE = sys.argv[1:4]
 TOKEN = "imds-session-token-0123456789"
@@ -89,6 +94,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not ttl:
             return self.answer(400)
         self.answer(200, TOKEN, "text/plain")
+
+    def do_POST(self):
+        st = state()
+        n = int(self.headers.get("Content-Length") or 0)
+        form = urllib.parse.parse_qs(self.rfile.read(n).decode(), keep_blank_values=True)
+        one = lambda k: form.get(k, [""])[0]
+        want = st.get("web_token")
+        tok = "ok" if want is None or one("WebIdentityToken") == want else "bad"
+        self.log("action=%s version=%s role=%s session=%s token=%s ctype=%s" % (
+            one("Action"), one("Version"), one("RoleArn"), one("RoleSessionName"), tok,
+            self.headers.get("Content-Type", "").split(";")[0]))
+        if "status" in st:
+            return self.answer(st["status"])
+        code = st.get("sts_error") or (None if tok == "ok" else "InvalidIdentityToken")
+        if code:
+            return self.answer(400, "<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code>"
+                               "<Message>no %s</Message></Error></ErrorResponse>"
+                               % (code, one("WebIdentityToken")), "text/xml")
+        if "body" in st:
+            return self.answer(200, st["body"], "text/xml")
+        d = creds(st, "SessionToken")
+        d.setdefault("SessionToken", "sts-session-token")
+        xml = ("<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
+               "2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials>%s"
+               "</Credentials></AssumeRoleWithWebIdentityResult>"
+               "</AssumeRoleWithWebIdentityResponse>" %
+               "".join("<%s>%s</%s>" % (k, v, k) for k, v in d.items()))
+        self.answer(200, xml, "text/xml")
 
     def do_GET(self):
         st = state()

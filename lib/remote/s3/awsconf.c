@@ -562,7 +562,7 @@ done:
 static const char *unsupported(const struct section *s)
 {
 	static const char *const keys[] = { "role_arn", "sso_session", "sso_start_url",
-					    "web_identity_token_file", "credential_source" };
+					    "credential_source" };
 	size_t i, k;
 
 	if (s)
@@ -622,6 +622,69 @@ static int need_conf(struct chain *c)
 static int prov_env(struct mlreg_aws_creds *out, struct chain *c)
 {
 	return c->explicit ? 1 : creds_from_env(out);
+}
+
+/*
+ * Returns 0 and the value of key in the profile (the credentials file's
+ * section first, then the config file's, as botocore merges them) in *out,
+ * NULL when absent or empty; or MLREG_EINVALID.
+ */
+static int profile_value(char **out, struct chain *c, const char *key)
+{
+	int err;
+
+	*out = NULL;
+	if ((err = need_creds(c)) < 0 || (err = need_conf(c)) < 0)
+		return err;
+	if (c->cs && (err = get_value(out, NULL, &c->creds, c->cs, key)) < 0)
+		return err;
+	if (!*out && c->fs && (err = get_value(out, NULL, &c->conf, c->fs, key)) < 0)
+		return err;
+	if (*out && !**out) {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
+/*
+ * Provider: STS AssumeRoleWithWebIdentity (sts.c) with
+ * AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, each
+ * else the profile's web_identity_token_file, role_arn, role_session_name.
+ */
+static int prov_web_identity(struct mlreg_aws_creds *out, struct chain *c)
+{
+	const char *tf = env_value("AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *arn = env_value("AWS_ROLE_ARN"), *sess = env_value("AWS_ROLE_SESSION_NAME");
+	char *ptf = NULL, *parn = NULL, *psess = NULL, *var = NULL;
+	int err;
+
+	if (!tf) {
+		if ((err = profile_value(&ptf, c, "web_identity_token_file")) < 0 || !ptf)
+			return err < 0 ? err : 1;
+		tf = ptf;
+		var = xasprintf("web_identity_token_file of profile '%s'", c->name);
+	} else {
+		var = xstrdup("AWS_WEB_IDENTITY_TOKEN_FILE");
+	}
+	if (!arn && (err = profile_value(&parn, c, "role_arn")) < 0)
+		goto done;
+	if (!arn && !(arn = parn)) {
+		err = mlreg_error_set(MLREG_EINVALID, "web identity (%s): no role to assume: set "
+				      "AWS_ROLE_ARN or role_arn in profile '%s'", var, c->name);
+		goto done;
+	}
+	if (!sess && (err = profile_value(&psess, c, "role_session_name")) < 0)
+		goto done;
+	if (!sess)
+		sess = psess;
+	err = mlreg_aws_web_identity(out, tf, arn, sess, c->explicit, var);
+done:
+	free(ptf);
+	free(parn);
+	free(psess);
+	free(var);
+	return err;
 }
 
 /* Provider: static keys of the profile in the shared credentials file. */
@@ -707,6 +770,7 @@ static const struct provider {
 	int (*get)(struct mlreg_aws_creds *out, struct chain *c);
 } providers[] = {
 	{ "env", prov_env },
+	{ "assume-role-with-web-identity", prov_web_identity },
 	{ "shared-credentials-file", prov_shared_file },
 	{ "custom-process", prov_process },
 	{ "config-file", prov_config_file },

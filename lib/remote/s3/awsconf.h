@@ -8,23 +8,27 @@
  * credentials wins; an error in one ends the search, as in botocore):
  *   1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *      AWS_SESSION_TOKEN (skipped when the remote names a profile);
- *   2. static keys of the profile in the shared credentials file;
- *   3. the profile's credential_process (credproc.c), from the credentials
+ *   2. STS AssumeRoleWithWebIdentity (sts.c): AWS_WEB_IDENTITY_TOKEN_FILE,
+ *      AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, each else the profile's
+ *      web_identity_token_file, role_arn, role_session_name; STS at
+ *      AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else regional;
+ *   3. static keys of the profile in the shared credentials file;
+ *   4. the profile's credential_process (credproc.c), from the credentials
  *      file or else the config file;
- *   4. static keys of the profile in the config file;
+ *   5. static keys of the profile in the config file;
  *   (a profile named by the remote or the environment but found in
  *   neither file is an error here, as botocore's ProfileNotFound)
- *   5. ECS container credentials (container.c):
+ *   6. ECS container credentials (container.c):
  *      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
  *      AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE); a failure is an error;
- *   6. EC2 instance metadata, IMDSv2 (imds.c), unless
+ *   7. EC2 instance metadata, IMDSv2 (imds.c), unless
  *      AWS_EC2_METADATA_DISABLED=true; a failure is "no credentials".
  * Not supported (a profile that holds only these is "no credentials",
- * naming the key): role_arn/source_profile, web_identity_token_file and
- * AWS_WEB_IDENTITY_TOKEN_FILE, sso_*, credential_source.
+ * naming the key): role_arn with source_profile (AssumeRole), sso_*,
+ * credential_source.
  *
- * Credentials with an expiry (credential_process, container, instance
- * metadata) are refreshed by
+ * Credentials with an expiry (web identity, credential_process, container,
+ * instance metadata) are refreshed by
  * mlreg_aws_creds_refresh(), which the S3 transport calls before signing
  * each request.
  *
@@ -42,7 +46,8 @@
  * (2 s, 1 s: a machine without the service waits 1 s, and only when no
  * earlier provider had credentials); a container URL over http must be a
  * loopback or link-local ECS address, since the authorization token goes
- * to it.
+ * to it.  The web identity token is a secret too: read bounded, sent only
+ * in the POST body to STS (never in a URL or a message), wiped.
  */
 #ifndef MLREG_AWSCONF_H
 #define MLREG_AWSCONF_H

@@ -168,7 +168,7 @@ int mlreg_aws_container(struct mlreg_aws_creds *out)
 			hdr[1] = auth;
 		}
 	}
-	if ((err = mlreg_aws_http(&status, &body, &len, "GET", url, hdr, CONTAINER_TIMEOUT_MS,
+	if ((err = mlreg_aws_http(&status, &body, &len, "GET", url, hdr, NULL, CONTAINER_TIMEOUT_MS,
 				  what)) < 0)
 		goto done;
 	if (status != 200) {

@@ -2,7 +2,7 @@
  * What awsconf.c (the chain of credential providers) shares with the
  * providers that live in their own files (credproc.c: credential_process;
  * container.c: ECS container credentials; imds.c: EC2 instance metadata and
- * the small HTTP client both use).
+ * the small HTTP client the three use; sts.c: AssumeRoleWithWebIdentity).
  * Private to lib/remote/s3/: nothing outside includes it.  A provider
  * returns 0 with *out filled (access_key, secret_key, optional
  * session_token, source, expires), or a negative MLREG_E* code with a
@@ -44,20 +44,31 @@ int mlreg_aws_creds_from_json(struct mlreg_aws_creds *out, const char *json, siz
 
 /*
  * Returns 0 after one HTTP request (method, url, extra header lines, NULL
- * terminated, or NULL) with the status in *status and the body in *body
+ * terminated, or NULL; post: the body to send, or NULL) with the status in *status and the body in *body
  * (malloc'd, NUL-terminated, at most MLREG_AWS_MAX_ANSWER bytes; the
  * caller wipes and frees it with mlreg_aws_wipe_free), no proxy, no
  * redirect, timeout_ms for the whole request; MLREG_EREMOTE, message
  * starting with what, when there was no answer or it was too large.
  */
 int mlreg_aws_http(long *status, char **body, size_t *len, const char *method,
-		   const char *url, const char *const *headers, long timeout_ms, const char *what);
+		   const char *url, const char *const *headers, const char *post,
+		   long timeout_ms, const char *what);
 
 /* Returns 0 with ECS container credentials, 1 when none are configured (container.c). */
 int mlreg_aws_container(struct mlreg_aws_creds *out);
 
 /* Returns 0 with EC2 instance metadata credentials, 1 when there are none (imds.c). */
 int mlreg_aws_imds(struct mlreg_aws_creds *out);
+
+/*
+ * Returns 0 after STS AssumeRoleWithWebIdentity (sts.c) of role_arn with
+ * the token in token_file, as session (NULL: "mlreg-session-TIME");
+ * profile gives the region of the STS endpoint; source_var names where
+ * the token file came from, for messages.
+ */
+int mlreg_aws_web_identity(struct mlreg_aws_creds *out, const char *token_file,
+			   const char *role_arn, const char *session, const char *profile,
+			   const char *source_var);
 
 /*
  * Returns 0 after running cmdline (split as botocore does, no shell) and

@@ -61,7 +61,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ctx)
 
 /* Returns 0 with the status and body of one request (creds-int.h). */
 int mlreg_aws_http(long *status, char **body, size_t *len, const char *method,
-		   const char *url, const char *const *headers, long timeout_ms, const char *what)
+		   const char *url, const char *const *headers, const char *post,
+		   long timeout_ms, const char *what)
 {
 	struct body b = { xmalloc(MLREG_AWS_MAX_ANSWER + 1), 0, 0 };
 	struct curl_slist *sl = NULL;
@@ -84,10 +85,10 @@ int mlreg_aws_http(long *status, char **body, size_t *len, const char *method,
 	sl = curl_slist_append(sl, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (!strcmp(method, "PUT")) {
+	if (post) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(post));
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -153,7 +154,7 @@ int mlreg_aws_imds(struct mlreg_aws_creds *out)
 		base = IMDS_DEFAULT;
 	n = strlen(base);
 	url = xasprintf("%s%slatest/api/token", base, n && base[n - 1] == '/' ? "" : "/");
-	if ((err = mlreg_aws_http(&status, &token, &len, "PUT", url, ttl, IMDS_TIMEOUT_MS,
+	if ((err = mlreg_aws_http(&status, &token, &len, "PUT", url, ttl, "", IMDS_TIMEOUT_MS,
 				  what)) < 0)
 		goto none;
 	if (status == 200 && len && !memchr(token, '\n', len) && !memchr(token, '\r', len)) {
@@ -164,7 +165,7 @@ int mlreg_aws_imds(struct mlreg_aws_creds *out)
 	}
 	free(url);
 	url = xasprintf("%s%s" IMDS_ROLES, base, n && base[n - 1] == '/' ? "" : "/");
-	if ((err = mlreg_aws_http(&status, &body, &len, "GET", url, hdr, IMDS_TIMEOUT_MS,
+	if ((err = mlreg_aws_http(&status, &body, &len, "GET", url, hdr, NULL, IMDS_TIMEOUT_MS,
 				  what)) < 0 || status != 200 || !len)
 		goto none;
 	role = xstrndup(body, strcspn(body, "\r\n"));
@@ -175,7 +176,7 @@ int mlreg_aws_imds(struct mlreg_aws_creds *out)
 	body = NULL;
 	free(url);
 	url = xasprintf("%s%s" IMDS_ROLES "%s", base, n && base[n - 1] == '/' ? "" : "/", role);
-	if ((err = mlreg_aws_http(&status, &body, &len, "GET", url, hdr, IMDS_TIMEOUT_MS,
+	if ((err = mlreg_aws_http(&status, &body, &len, "GET", url, hdr, NULL, IMDS_TIMEOUT_MS,
 				  what)) < 0 || status != 200)
 		goto none;
 	{
