@@ -407,4 +407,36 @@ test_expect_success 'web identity failures: refused token, no role, no token fil
 		wid AWS_WEB_IDENTITY_TOKEN_FILE="$TEST_ROOT/no-jwt" mlreg upload origin
 '
 
+test_expect_success 'role_arn with source_profile: AssumeRole signed with the source keys' '
+	new_version && fake_state "{\"source_key\": \"AKIDSRC\", \"source_secret\": \"$MARK-src\"}" &&
+	: >"$TEST_ROOT/fake-log" &&
+	printf "%s\n" "[src]" "aws_access_key_id = AKIDSRC" "aws_secret_access_key = $MARK-src" \
+		"aws_session_token = src-token" >"$CREDS" &&
+	printf "%s\n" "[profile dev]" "role_arn = $ARN" "source_profile = src" \
+		"role_session_name = deploy" "external_id = ext-1" >"$CONF" &&
+	env AWS_ENDPOINT_URL_STS="$FAKE" MLREG_TRACE=1 mlreg upload prof >out 2>err &&
+	test -s out &&
+	grep "^mlreg: trace: credentials from assume role (profile .dev., role .$ARN.)$" err &&
+	echo "POST / action=AssumeRole role=$ARN session=deploy external_id=ext-1 sig=ok" >expect &&
+	test_cmp expect "$TEST_ROOT/fake-log" &&
+	echo "profile=dev" >cases &&
+	env AWS_ENDPOINT_URL_STS= BOTOCREDS_STS_ENDPOINT=$FAKE "$PYTHON" \
+		"$TEST_DIRECTORY/helpers/botocreds.py" <cases >actual &&
+	echo "assume-role S3RVER" >expect && test_cmp expect actual
+'
+
+test_expect_success 'role_arn failures: wrong source keys, no source profile, a loop' '
+	printf "%s\n" "[src]" "aws_access_key_id = AKIDSRC" "aws_secret_access_key = WRONG-$MARK" >"$CREDS" &&
+	test_fails 128 "^fatal: remote .prof.: assume role (profile .dev., role .$ARN.): STS answered HTTP 403 SignatureDoesNotMatch$" \
+		env AWS_ENDPOINT_URL_STS="$FAKE" mlreg upload prof &&
+	! grep -e "$MARK" "$ERR" &&
+	printf "%s\n" "[profile dev]" "role_arn = $ARN" "source_profile = nosuch" >"$CONF" &&
+	test_fails 128 "^fatal: remote .prof.: profile .dev.: source_profile .nosuch.: AWS profile .nosuch. not found" \
+		env AWS_ENDPOINT_URL_STS="$FAKE" mlreg upload prof &&
+	printf "%s\n" "[profile dev]" "role_arn = $ARN" "source_profile = dev" >"$CONF" &&
+	test_fails 128 "chains more than 5 profiles (a loop?)" \
+		env AWS_ENDPOINT_URL_STS="$FAKE" mlreg upload prof &&
+	: >"$CONF" && : >"$CREDS"
+'
+
 test_done

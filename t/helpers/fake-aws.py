@@ -16,9 +16,13 @@ JSON object (all members optional):
   "role": the role name (default "mlreg-role")
   "web_token": the WebIdentityToken STS wants (none: any)
   "sts_error": STS answers 400 with this error Code
+  "source_key", "source_secret": the keys AssumeRole must be signed with
+  (S3RVER, S3RVER); its signature is checked with botocore's signer
 and appends one line to LOGFILE: METHOD PATH then, for IMDS requests,
 "token=ok|bad|none", for container ones "auth=ok|bad|none", for STS ones
-"action=A version=V role=ARN session=NAME token=ok|bad" (never a secret).
+"action=A version=V role=ARN session=NAME token=ok|bad" (web identity) or
+"action=AssumeRole role=ARN session=NAME external_id=ID sig=ok|bad|none"
+(never a secret).
 """
 import datetime
 import http.server
@@ -95,11 +99,54 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.answer(400)
         self.answer(200, TOKEN, "text/plain")
 
+    def sigv4(self, body, st):
+        """Returns "ok" when the request is SigV4-signed for sts with the
+        key id and secret of st's source_key / source_secret (default
+        S3RVER), checked by botocore's own signer; "bad" or "none" else."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        auth = self.headers.get("Authorization")
+        if not auth:
+            return "none"
+        try:
+            fields = dict(f.strip().split("=", 1) for f in auth.split(" ", 1)[1].split(","))
+            akid, _, region, service, _ = fields["Credential"].split("/")
+            signed = fields["SignedHeaders"].split(";")
+            headers = {h: self.headers[h] for h in signed}
+            req = AWSRequest(method="POST", url="http://%s/" % self.headers["Host"],
+                             data=body, headers=headers)
+            req.context["timestamp"] = self.headers["X-Amz-Date"]
+            signer = SigV4Auth(Credentials(st.get("source_key", "S3RVER"),
+                                           st.get("source_secret", "S3RVER"),
+                                           self.headers.get("X-Amz-Security-Token")),
+                               service, region)
+            want = signer.signature(signer.string_to_sign(req, signer.canonical_request(req)),
+                                    req)
+            return "ok" if (service == "sts" and akid == st.get("source_key", "S3RVER")
+                            and fields["Signature"] == want) else "bad"
+        except Exception:
+            return "bad"
+
     def do_POST(self):
         st = state()
         n = int(self.headers.get("Content-Length") or 0)
-        form = urllib.parse.parse_qs(self.rfile.read(n).decode(), keep_blank_values=True)
+        raw = self.rfile.read(n)
+        form = urllib.parse.parse_qs(raw.decode(), keep_blank_values=True)
         one = lambda k: form.get(k, [""])[0]
+        if one("Action") == "AssumeRole":
+            sig = self.sigv4(raw, st)
+            self.log("action=AssumeRole role=%s session=%s external_id=%s sig=%s" % (
+                one("RoleArn"), one("RoleSessionName"), one("ExternalId"), sig))
+            if sig != "ok":
+                return self.answer(403, "<ErrorResponse><Error><Code>SignatureDoesNotMatch"
+                                   "</Code></Error></ErrorResponse>", "text/xml")
+            d = creds(st, "SessionToken")
+            d.setdefault("SessionToken", "sts-session-token")
+            return self.answer(200, "<AssumeRoleResponse><AssumeRoleResult><Credentials>%s"
+                               "</Credentials></AssumeRoleResult></AssumeRoleResponse>" %
+                               "".join("<%s>%s</%s>" % (k, v, k) for k, v in d.items()),
+                               "text/xml")
         want = st.get("web_token")
         tok = "ok" if want is None or one("WebIdentityToken") == want else "bad"
         self.log("action=%s version=%s role=%s session=%s token=%s ctype=%s" % (

@@ -755,11 +755,15 @@ static void aws_partial(void)
 	}
 	put(".aws/credentials", "[dev]\nregion = x\n");
 	put(".aws/config", "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
-	    "source_profile = default\n");
+	    "credential_source = Ec2InstanceMetadata\n");
 	ok(aws_fails(creds_rc("dev"), MLREG_ENOTFOUND, "no AWS credentials in profile 'dev': no "
 		     "aws_access_key_id in '"), "a profile without keys: not found");
-	ok(strstr(mlreg_error_message(), "role_arn is not supported") != NULL,
+	ok(strstr(mlreg_error_message(), "credential_source is not supported") != NULL,
 	   "naming the unsupported way it gives");
+	put(".aws/config", "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+	    "source_profile = default\n");
+	ok(aws_fails(creds_rc("dev"), MLREG_EINVALID, "profile 'dev': source_profile 'default': "
+		     "AWS profile 'default' not found"), "role_arn: the source profile must exist");
 }
 
 static void aws_syntax(void)

@@ -561,13 +561,13 @@ done:
  */
 static const char *unsupported(const struct section *s)
 {
-	static const char *const keys[] = { "role_arn", "sso_session", "sso_start_url",
-					    "credential_source" };
+	static const char *const keys[] = { "credential_source", "sso_session", "sso_start_url",
+					    "role_arn" };
 	size_t i, k;
 
 	if (s)
-		for (i = 0; i < s->n; i++)
-			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			for (i = 0; i < s->n; i++)
 				if (!strcmp(s->e[i].key, keys[k]))
 					return keys[k];
 	return NULL;
@@ -687,6 +687,54 @@ done:
 	return err;
 }
 
+/*
+ * Provider: a profile's role_arn with source_profile, assumed (STS
+ * AssumeRole, sts.c) with the credentials of the source profile, found by
+ * the whole chain with that profile named (so it may assume a role in turn,
+ * up to 5 deep).  A profile with web_identity_token_file is the next
+ * provider's; one with credential_source is not supported.
+ */
+static int prov_assume_role(struct mlreg_aws_creds *out, struct chain *c)
+{
+	static int depth;
+	char *arn = NULL, *src_name = NULL, *wit = NULL, *sess = NULL, *ext = NULL;
+	struct mlreg_aws_creds src;
+	int err;
+
+	memset(&src, 0, sizeof(src));
+	if ((err = profile_value(&arn, c, "role_arn")) < 0 || !arn ||
+	    (err = profile_value(&wit, c, "web_identity_token_file")) < 0 || wit ||
+	    (err = profile_value(&src_name, c, "source_profile")) < 0 || !src_name) {
+		err = err < 0 ? err : 1;
+		goto done;
+	}
+	if ((err = profile_value(&sess, c, "role_session_name")) < 0 ||
+	    (err = profile_value(&ext, c, "external_id")) < 0)
+		goto done;
+	if (depth >= 5) {
+		err = mlreg_error_set(MLREG_EINVALID, "profile '%s': role_arn with source_profile "
+				      "chains more than 5 profiles (a loop?)", c->name);
+		goto done;
+	}
+	depth++;
+	err = mlreg_aws_credentials(&src, src_name);
+	depth--;
+	if (err < 0) {
+		err = mlreg_error_set(err, "profile '%s': source_profile '%s': %s", c->name,
+				      src_name, mlreg_error_message());
+		goto done;
+	}
+	err = mlreg_aws_assume_role(out, &src, arn, sess, ext, c->name);
+done:
+	mlreg_aws_creds_free(&src);
+	free(arn);
+	free(src_name);
+	free(wit);
+	free(sess);
+	free(ext);
+	return err;
+}
+
 /* Provider: static keys of the profile in the shared credentials file. */
 static int prov_shared_file(struct mlreg_aws_creds *out, struct chain *c)
 {
@@ -770,6 +818,7 @@ static const struct provider {
 	int (*get)(struct mlreg_aws_creds *out, struct chain *c);
 } providers[] = {
 	{ "env", prov_env },
+	{ "assume-role", prov_assume_role },
 	{ "assume-role-with-web-identity", prov_web_identity },
 	{ "shared-credentials-file", prov_shared_file },
 	{ "custom-process", prov_process },

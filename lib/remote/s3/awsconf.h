@@ -8,6 +8,10 @@
  * credentials wins; an error in one ends the search, as in botocore):
  *   1. the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *      AWS_SESSION_TOKEN (skipped when the remote names a profile);
+ *   1b. the profile's role_arn with source_profile (and role_session_name,
+ *      external_id): STS AssumeRole (sts.c) signed with the credentials the
+ *      whole chain finds for the source profile (named, so env is skipped;
+ *      at most 5 profiles deep);
  *   2. STS AssumeRoleWithWebIdentity (sts.c): AWS_WEB_IDENTITY_TOKEN_FILE,
  *      AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, each else the profile's
  *      web_identity_token_file, role_arn, role_session_name; STS at
@@ -24,11 +28,12 @@
  *   7. EC2 instance metadata, IMDSv2 (imds.c), unless
  *      AWS_EC2_METADATA_DISABLED=true; a failure is "no credentials".
  * Not supported (a profile that holds only these is "no credentials",
- * naming the key): role_arn with source_profile (AssumeRole), sso_*,
- * credential_source.
+ * naming the key): credential_source, sso_*, a role_arn without
+ * source_profile.  (Unlike botocore, a source profile without keys of its
+ * own may get them from the container or instance metadata.)
  *
- * Credentials with an expiry (web identity, credential_process, container,
- * instance metadata) are refreshed by
+ * Credentials with an expiry (assumed roles, web identity,
+ * credential_process, container, instance metadata) are refreshed by
  * mlreg_aws_creds_refresh(), which the S3 transport calls before signing
  * each request.
  *

@@ -71,6 +71,15 @@ int mlreg_aws_web_identity(struct mlreg_aws_creds *out, const char *token_file,
 			   const char *source_var);
 
 /*
+ * Returns 0 after STS AssumeRole (sts.c) of role_arn as session (NULL:
+ * "mlreg-session-TIME"), with external_id (or NULL), signed with src's
+ * keys; profile names it in messages and gives the STS region.
+ */
+int mlreg_aws_assume_role(struct mlreg_aws_creds *out, const struct mlreg_aws_creds *src,
+			  const char *role_arn, const char *session, const char *external_id,
+			  const char *profile);
+
+/*
  * Returns 0 after running cmdline (split as botocore does, no shell) and
  * filling out from its stdout; profile names it in messages.
  */
