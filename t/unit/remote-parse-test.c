@@ -437,7 +437,8 @@ static const char *const aws_vars[] = {
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
 	"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
-	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI",
 };
 
 /* Returns a path in the scratch directory (static, one at a time). */
@@ -475,6 +476,7 @@ static void fresh(void)
 	for (i = 0; i < sizeof(aws_vars) / sizeof(aws_vars[0]); i++)
 		unsetenv(aws_vars[i]);
 	setenv("HOME", dir, 1);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);	/* no 1 s wait for 169.254.169.254 */
 	put(".aws/credentials", NULL);
 	put(".aws/config", NULL);
 	put("creds", NULL);
@@ -753,11 +755,15 @@ static void aws_partial(void)
 	}
 	put(".aws/credentials", "[dev]\nregion = x\n");
 	put(".aws/config", "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
-	    "source_profile = default\n");
+	    "credential_source = Ec2InstanceMetadata\n");
 	ok(aws_fails(creds_rc("dev"), MLREG_ENOTFOUND, "no AWS credentials in profile 'dev': no "
 		     "aws_access_key_id in '"), "a profile without keys: not found");
-	ok(strstr(mlreg_error_message(), "role_arn is not supported") != NULL,
+	ok(strstr(mlreg_error_message(), "credential_source is not supported") != NULL,
 	   "naming the unsupported way it gives");
+	put(".aws/config", "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
+	    "source_profile = default\n");
+	ok(aws_fails(creds_rc("dev"), MLREG_EINVALID, "profile 'dev': source_profile 'default': "
+		     "AWS profile 'default' not found"), "role_arn: the source profile must exist");
 }
 
 static void aws_syntax(void)

@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "awsconf.h"
+#include "creds-int.h"
 #include "error.h"
 #include "fs.h"
 #include "util.h"
@@ -54,13 +55,14 @@ struct ini {
 };
 
 /* Frees a string that may hold a secret after wiping it. */
-static void wipe_free(char *s)
+void mlreg_aws_wipe_free(char *s)
 {
 	if (s) {
 		OPENSSL_cleanse(s, strlen(s));
 		free(s);
 	}
 }
+#define wipe_free mlreg_aws_wipe_free
 
 /* Returns 1 for what Python's str.strip() removes from ASCII text. */
 static int is_ws(char c)
@@ -559,18 +561,272 @@ done:
  */
 static const char *unsupported(const struct section *s)
 {
-	static const char *const keys[] = { "role_arn", "credential_process", "sso_session",
-					    "sso_start_url", "web_identity_token_file",
-					    "credential_source" };
+	static const char *const keys[] = { "credential_source", "sso_session", "sso_start_url",
+					    "role_arn" };
 	size_t i, k;
 
 	if (s)
-		for (i = 0; i < s->n; i++)
-			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			for (i = 0; i < s->n; i++)
 				if (!strcmp(s->e[i].key, keys[k]))
 					return keys[k];
 	return NULL;
 }
+
+static int no_credentials(const struct ini *creds, const struct section *cs,
+			  const struct ini *conf, const struct section *fs, const char *profile,
+			  int named);
+
+/*
+ * What the providers of the chain share: the profile and the two files,
+ * each read when a provider first needs it.
+ */
+struct chain {
+	const char *explicit;	/* the profile the caller named, or NULL */
+	const char *name;	/* the profile read */
+	int named;		/* name came from the caller or the environment */
+	struct ini creds, conf;
+	int creds_loaded, conf_loaded;
+	const struct section *cs;	/* [name] in the credentials file, or NULL */
+	const struct section *fs;	/* [profile name] in the config file, or NULL */
+};
+
+/* Returns 0 once the credentials file is read and cs found, or MLREG_EINVALID / MLREG_EOS. */
+static int need_creds(struct chain *c)
+{
+	int err;
+
+	if (c->creds_loaded)
+		return 0;
+	c->creds_loaded = 1;
+	if ((err = ini_load(&c->creds, "AWS credentials file", "AWS_SHARED_CREDENTIALS_FILE",
+			    "credentials")) < 0)
+		return err;
+	return find_section(&c->cs, &c->creds, c->name);
+}
+
+/* Returns 0 once the config file is read and fs found, or MLREG_EINVALID / MLREG_EOS. */
+static int need_conf(struct chain *c)
+{
+	int err;
+
+	if (c->conf_loaded)
+		return 0;
+	c->conf_loaded = 1;
+	if ((err = ini_load(&c->conf, "AWS config file", "AWS_CONFIG_FILE", "config")) < 0)
+		return err;
+	return config_profile(&c->fs, &c->conf, c->name);
+}
+
+/* Provider: the environment's keys, unless the caller named a profile (as botocore). */
+static int prov_env(struct mlreg_aws_creds *out, struct chain *c)
+{
+	return c->explicit ? 1 : creds_from_env(out);
+}
+
+/*
+ * Returns 0 and the value of key in the profile (the credentials file's
+ * section first, then the config file's, as botocore merges them) in *out,
+ * NULL when absent or empty; or MLREG_EINVALID.
+ */
+static int profile_value(char **out, struct chain *c, const char *key)
+{
+	int err;
+
+	*out = NULL;
+	if ((err = need_creds(c)) < 0 || (err = need_conf(c)) < 0)
+		return err;
+	if (c->cs && (err = get_value(out, NULL, &c->creds, c->cs, key)) < 0)
+		return err;
+	if (!*out && c->fs && (err = get_value(out, NULL, &c->conf, c->fs, key)) < 0)
+		return err;
+	if (*out && !**out) {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
+/*
+ * Provider: STS AssumeRoleWithWebIdentity (sts.c) with
+ * AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, each
+ * else the profile's web_identity_token_file, role_arn, role_session_name.
+ */
+static int prov_web_identity(struct mlreg_aws_creds *out, struct chain *c)
+{
+	const char *tf = env_value("AWS_WEB_IDENTITY_TOKEN_FILE");
+	const char *arn = env_value("AWS_ROLE_ARN"), *sess = env_value("AWS_ROLE_SESSION_NAME");
+	char *ptf = NULL, *parn = NULL, *psess = NULL, *var = NULL;
+	int err;
+
+	if (!tf) {
+		if ((err = profile_value(&ptf, c, "web_identity_token_file")) < 0 || !ptf)
+			return err < 0 ? err : 1;
+		tf = ptf;
+		var = xasprintf("web_identity_token_file of profile '%s'", c->name);
+	} else {
+		var = xstrdup("AWS_WEB_IDENTITY_TOKEN_FILE");
+	}
+	if (!arn && (err = profile_value(&parn, c, "role_arn")) < 0)
+		goto done;
+	if (!arn && !(arn = parn)) {
+		err = mlreg_error_set(MLREG_EINVALID, "web identity (%s): no role to assume: set "
+				      "AWS_ROLE_ARN or role_arn in profile '%s'", var, c->name);
+		goto done;
+	}
+	if (!sess && (err = profile_value(&psess, c, "role_session_name")) < 0)
+		goto done;
+	if (!sess)
+		sess = psess;
+	err = mlreg_aws_web_identity(out, tf, arn, sess, c->explicit, var);
+done:
+	free(ptf);
+	free(parn);
+	free(psess);
+	free(var);
+	return err;
+}
+
+/*
+ * Provider: a profile's role_arn with source_profile, assumed (STS
+ * AssumeRole, sts.c) with the credentials of the source profile, found by
+ * the whole chain with that profile named (so it may assume a role in turn,
+ * up to 5 deep).  A profile with web_identity_token_file is the next
+ * provider's; one with credential_source is not supported.
+ */
+static int prov_assume_role(struct mlreg_aws_creds *out, struct chain *c)
+{
+	static int depth;
+	char *arn = NULL, *src_name = NULL, *wit = NULL, *sess = NULL, *ext = NULL;
+	struct mlreg_aws_creds src;
+	int err;
+
+	memset(&src, 0, sizeof(src));
+	if ((err = profile_value(&arn, c, "role_arn")) < 0 || !arn ||
+	    (err = profile_value(&wit, c, "web_identity_token_file")) < 0 || wit ||
+	    (err = profile_value(&src_name, c, "source_profile")) < 0 || !src_name) {
+		err = err < 0 ? err : 1;
+		goto done;
+	}
+	if ((err = profile_value(&sess, c, "role_session_name")) < 0 ||
+	    (err = profile_value(&ext, c, "external_id")) < 0)
+		goto done;
+	if (depth >= 5) {
+		err = mlreg_error_set(MLREG_EINVALID, "profile '%s': role_arn with source_profile "
+				      "chains more than 5 profiles (a loop?)", c->name);
+		goto done;
+	}
+	depth++;
+	err = mlreg_aws_credentials(&src, src_name);
+	depth--;
+	if (err < 0) {
+		err = mlreg_error_set(err, "profile '%s': source_profile '%s': %s", c->name,
+				      src_name, mlreg_error_message());
+		goto done;
+	}
+	err = mlreg_aws_assume_role(out, &src, arn, sess, ext, c->name);
+done:
+	mlreg_aws_creds_free(&src);
+	free(arn);
+	free(src_name);
+	free(wit);
+	free(sess);
+	free(ext);
+	return err;
+}
+
+/* Provider: static keys of the profile in the shared credentials file. */
+static int prov_shared_file(struct mlreg_aws_creds *out, struct chain *c)
+{
+	int err;
+
+	if ((err = need_creds(c)) < 0)
+		return err;
+	return c->cs ? creds_from_section(out, &c->creds, c->cs, c->name) : 1;
+}
+
+/*
+ * Provider: the profile's credential_process, from the credentials file or
+ * else the config file (botocore merges the two, the first winning).
+ */
+static int prov_process(struct mlreg_aws_creds *out, struct chain *c)
+{
+	char *cmd = NULL;
+	int err;
+
+	if ((err = need_creds(c)) < 0 || (err = need_conf(c)) < 0)
+		return err;
+	if (c->cs && (err = get_value(&cmd, NULL, &c->creds, c->cs, "credential_process")) < 0)
+		return err;
+	if (!cmd && c->fs &&
+	    (err = get_value(&cmd, NULL, &c->conf, c->fs, "credential_process")) < 0)
+		return err;
+	if (!cmd || !*cmd) {
+		free(cmd);
+		return 1;
+	}
+	err = mlreg_aws_credproc(out, cmd, c->name);
+	free(cmd);
+	return err;
+}
+
+/* Provider: static keys of the profile in the config file. */
+static int prov_config_file(struct mlreg_aws_creds *out, struct chain *c)
+{
+	int err;
+
+	if ((err = need_conf(c)) < 0)
+		return err;
+	return c->fs ? creds_from_section(out, &c->conf, c->fs, c->name) : 1;
+}
+
+/*
+ * Not a provider: a profile named (by the remote or the environment) but
+ * in neither file is an error before the providers that need no profile,
+ * as botocore's ProfileNotFound.
+ */
+static int named_profile_exists(struct mlreg_aws_creds *out, struct chain *c)
+{
+	int err;
+
+	if ((err = need_creds(c)) < 0 || (err = need_conf(c)) < 0)
+		return err;
+	if (c->named && !c->cs && !c->fs)
+		return no_credentials(&c->creds, c->cs, &c->conf, c->fs, c->name, c->named);
+	return 1;
+}
+
+/* Provider: ECS container credentials (container.c). */
+static int prov_container(struct mlreg_aws_creds *out, struct chain *c)
+{
+	return mlreg_aws_container(out);
+}
+
+/* Provider: EC2 instance metadata (imds.c). */
+static int prov_imds(struct mlreg_aws_creds *out, struct chain *c)
+{
+	return mlreg_aws_imds(out);
+}
+
+/*
+ * The chain, in botocore's order (botocore/credentials.py,
+ * create_credential_resolver); each returns 0 with *out filled, 1 when it
+ * has nothing, or an error that ends the search.
+ */
+static const struct provider {
+	const char *name;
+	int (*get)(struct mlreg_aws_creds *out, struct chain *c);
+} providers[] = {
+	{ "env", prov_env },
+	{ "assume-role", prov_assume_role },
+	{ "assume-role-with-web-identity", prov_web_identity },
+	{ "shared-credentials-file", prov_shared_file },
+	{ "custom-process", prov_process },
+	{ "config-file", prov_config_file },
+	{ "(profile check)", named_profile_exists },
+	{ "container-role", prov_container },
+	{ "iam-role", prov_imds },
+};
 
 /*
  * Returns MLREG_ENOTFOUND or MLREG_EINVALID after saying what was looked at
@@ -586,9 +842,9 @@ static int no_credentials(const struct ini *creds, const struct section *cs,
 
 	if (cs || fs)
 		err = mlreg_error_set(MLREG_ENOTFOUND, "no AWS credentials in profile '%s': "
-				      "no aws_access_key_id in %s or %s%s%s%s", profile, a, b,
-				      how ? " (its " : "", how ? how : "",
-				      how ? " is not supported: only static keys are)" : "");
+				      "no aws_access_key_id in %s or %s, nor credential_process%s%s%s",
+				      profile, a, b, how ? " (its " : "", how ? how : "",
+				      how ? " is not supported)" : "");
 	else if (named)
 		err = mlreg_error_set(MLREG_EINVALID, "AWS profile '%s' not found in %s or %s",
 				      profile, a, b);
@@ -610,46 +866,59 @@ void mlreg_aws_creds_free(struct mlreg_aws_creds *c)
 	wipe_free(c->secret_key);
 	wipe_free(c->session_token);
 	free(c->source);
+	free(c->profile);
 	memset(c, 0, sizeof(*c));
 }
 
-/* Returns 0 and credentials in *out, found as botocore finds static keys (see awsconf.h). */
+/* Returns 0 and credentials in *out, found as botocore finds them (see awsconf.h). */
 int mlreg_aws_credentials(struct mlreg_aws_creds *out, const char *profile)
 {
-	struct ini creds, conf;
-	const struct section *cs = NULL, *fs = NULL;
-	const char *name;
-	int named, err;
+	struct chain c;
+	size_t i;
+	int err = 1;
 
 	/* From here on the process holds secrets, also in memory that libcurl and
 	 * OpenSSL own and we cannot wipe: no core dump, no ptrace by the same user,
 	 * /proc/PID/mem and environ readable by root only, until the process ends. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(out, 0, sizeof(*out));
-	memset(&creds, 0, sizeof(creds));
-	memset(&conf, 0, sizeof(conf));
-	/* An explicit profile removes the environment from the chain, as in botocore. */
-	if (!profile && (err = creds_from_env(out)) <= 0)
-		return err;
-	name = profile_name(profile, &named);
-	if ((err = ini_load(&creds, "AWS credentials file", "AWS_SHARED_CREDENTIALS_FILE",
-			    "credentials")) < 0 ||
-	    (err = find_section(&cs, &creds, name)) < 0)
-		goto done;
-	if (cs && (err = creds_from_section(out, &creds, cs, name)) <= 0)
-		goto done;
-	if ((err = ini_load(&conf, "AWS config file", "AWS_CONFIG_FILE", "config")) < 0 ||
-	    (err = config_profile(&fs, &conf, name)) < 0)
-		goto done;
-	if (fs && (err = creds_from_section(out, &conf, fs, name)) <= 0)
-		goto done;
-	err = no_credentials(&creds, cs, &conf, fs, name, named);
-done:
-	ini_free(&creds);
-	ini_free(&conf);
-	if (err < 0)
+	memset(&c, 0, sizeof(c));
+	c.explicit = profile && *profile ? profile : NULL;
+	c.name = profile_name(profile, &c.named);
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]) && err > 0; i++)
+		err = providers[i].get(out, &c);
+	if (err > 0 && (err = need_creds(&c)) == 0 && (err = need_conf(&c)) == 0)
+		err = no_credentials(&c.creds, c.cs, &c.conf, c.fs, c.name, c.named);
+	ini_free(&c.creds);
+	ini_free(&c.conf);
+	if (err < 0) {
 		mlreg_aws_creds_free(out);
-	return err;
+		return err;
+	}
+	out->profile = c.explicit ? xstrdup(c.explicit) : NULL;
+	return 0;
+}
+
+/* Returns 0 with c valid for more than the refresh window (see awsconf.h). */
+int mlreg_aws_creds_refresh(struct mlreg_aws_creds *c, time_t now)
+{
+	struct mlreg_aws_creds fresh;
+	int err;
+
+	if (!c->expires || c->expires - now > MLREG_AWS_REFRESH_ADVISORY)
+		return 0;
+	if ((err = mlreg_aws_credentials(&fresh, c->profile)) == 0) {
+		mlreg_aws_creds_free(c);
+		*c = fresh;
+		return 0;
+	}
+	if (c->expires - now > MLREG_AWS_REFRESH_MANDATORY) {
+		mlreg_error_clear();	/* still good for a while: try again later */
+		return 0;
+	}
+	return mlreg_error_set(err, "cannot refresh the AWS credentials from %s, which expire "
+			       "within %d minutes: %s", c->source, MLREG_AWS_REFRESH_MANDATORY / 60,
+			       mlreg_error_message());
 }
 
 /*

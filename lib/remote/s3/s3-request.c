@@ -281,6 +281,11 @@ static int start(struct s3 *s, struct req *r)
 	size_t nh = 0;
 	int err, i;
 
+	/* Credentials that expire soon are fetched again first (awsconf.h). */
+	if ((err = mlreg_aws_creds_refresh(&s->creds, time(NULL))) < 0)
+		return err;
+	key.access_key = s->creds.access_key;
+	key.secret_key = s->creds.secret_key;
 	enc = mlreg_sigv4_uri_encode(r->key, 1);
 	if (s->path_style)
 		path = *r->key ? xasprintf("/%s/%s", s->bucket, enc) : xasprintf("/%s", s->bucket);

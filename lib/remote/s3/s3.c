@@ -508,6 +508,8 @@ int mlreg_tr_s3_open(struct mlreg_transport **out, const struct mlreg_remote *r,
 	curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(o->jobs > 0 ? o->jobs : 8));
 	s->trace = getenv("MLREG_TRACE") && *getenv("MLREG_TRACE") &&
 		strcmp(getenv("MLREG_TRACE"), "0");
+	if (s->trace)	/* where, never what: the source names no secret */
+		fprintf(stderr, "mlreg: trace: credentials from %s\n", s->creds.source);
 	if (getenv("AWS_CA_BUNDLE") && *getenv("AWS_CA_BUNDLE"))
 		s->ca_bundle = xstrdup(getenv("AWS_CA_BUNDLE"));
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
