@@ -37,6 +37,11 @@ static struct {
 	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned int, int, int *);
 	CURLMsg *(*multi_info_read)(CURLM *, int *);
 	CURLMcode (*multi_cleanup)(CURLM *);
+	void (*free)(void *);
+	CURLU *(*url)(void);
+	void (*url_cleanup)(CURLU *);
+	CURLUcode (*url_get)(CURLU *, CURLUPart, char **, unsigned int);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
 } api;
 
 /* Sets api's pointer member NAME from symbol curl_NAME; 0 when missing. */
@@ -61,7 +66,8 @@ int mlreg_curl_load(void)
 	    FIND(slist_append) && FIND(slist_free_all) && FIND(multi_init) &&
 	    FIND(multi_setopt) && FIND(multi_add_handle) && FIND(multi_remove_handle) &&
 	    FIND(multi_perform) && FIND(multi_poll) && FIND(multi_info_read) &&
-	    FIND(multi_cleanup)) {
+	    FIND(multi_cleanup) && FIND(free) && FIND(url) && FIND(url_cleanup) &&
+	    FIND(url_get) && FIND(url_set)) {
 		api.ok = 1;
 		return 0;
 	}
@@ -199,4 +205,31 @@ CURLMsg *curl_multi_info_read(CURLM *multi, int *left)
 CURLMcode curl_multi_cleanup(CURLM *multi)
 {
 	return mlreg_curl_load() == 0 ? api.multi_cleanup(multi) : CURLM_INTERNAL_ERROR;
+}
+
+void curl_free(void *p)
+{
+	if (mlreg_curl_load() == 0)
+		api.free(p);
+}
+
+CURLU *curl_url(void)
+{
+	return mlreg_curl_load() == 0 ? api.url() : NULL;
+}
+
+void curl_url_cleanup(CURLU *u)
+{
+	if (mlreg_curl_load() == 0)
+		api.url_cleanup(u);
+}
+
+CURLUcode curl_url_get(CURLU *u, CURLUPart what, char **part, unsigned int flags)
+{
+	return mlreg_curl_load() == 0 ? api.url_get(u, what, part, flags) : CURLUE_BAD_HANDLE;
+}
+
+CURLUcode curl_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags)
+{
+	return mlreg_curl_load() == 0 ? api.url_set(u, what, part, flags) : CURLUE_BAD_HANDLE;
 }
