@@ -94,6 +94,8 @@ static int same_record(const struct rver *rv, const char *buf, size_t len)
 {
 	char md5[33];
 
+	if (rv->same_id)
+		return 1;
 	if (rv->size != len)
 		return 0;
 	if (strlen(rv->etag) != 32)
@@ -381,11 +383,26 @@ static void download_conflict(struct sync *s, struct model *m, long n, const cha
  * records where the listing cannot tell; a difference fails the model (a
  * conflict).
  */
+int sync_same_version(const char *a, size_t alen, const char *b, size_t blen)
+{
+	char ha[MLREG_HEX_LEN + 1], hb[MLREG_HEX_LEN + 1];
+
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return 1;
+	mlreg_version_id(a, alen, ha);
+	mlreg_version_id(b, blen, hb);
+	return strcmp(ha, hb) == 0;
+}
+
 int sync_compare_existing(struct sync *s, int downloading)
 {
 	struct slot *sl = NULL;
 	size_t nsl = 0, capsl = 0, i;
+	int again;
 
+again:
+	again = 0;
+	nsl = 0;
 	for (i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
 		long top = downloading ? (m->latest < m->contig ? m->latest : m->contig)
@@ -430,14 +447,23 @@ int sync_compare_existing(struct sync *s, int downloading)
 			sync_fail(s, sl[i].err, "%s", sl[i].msg);
 			m->failed = 1;
 		} else if (sync_read_local(s, m, k, &buf, &len, hex) == 0) {
-			if ((len != sl[i].len || memcmp(buf, sl[i].body, len) != 0) && downloading)
+			int same = sync_same_version(buf, len, sl[i].body, sl[i].len);
+			if (same)
+				m->rv[k].same_id = 1;
+			if (same && (len != sl[i].len || memcmp(buf, sl[i].body, len) != 0)) {
+				/* a tombstone on one side: compare the versions after it too */
+				again = 1;
+			} else if (!same && downloading) {
 				download_conflict(s, m, k, sl[i].body, sl[i].len);
-			else if (len != sl[i].len || memcmp(buf, sl[i].body, len) != 0)
+			} else if (!same) {
 				sync_conflict(s, m, k, sl[i].body, sl[i].len, "already has");
+			}
 			free(buf);
 		}
 		sync_slot_clear(&sl[i]);
 	}
+	if (again)	/* each round settles one version more: it ends */
+		goto again;
 	free(sl);
 	return 0;
 }

@@ -712,7 +712,7 @@ int sync_check_records(struct sync *s, struct model *m, struct wants *w)
 			free(mine.v);
 			return 0;
 		}
-		mlreg_sha256_hex(buf, len, hex);
+		mlreg_version_id(buf, len, hex);
 		memcpy(prev, hex, sizeof(hex));
 		if (w && sync_files_wanted(s, m, k))
 			sync_wants_add_files(&mine, rec);
@@ -794,7 +794,7 @@ int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char 
 	for (long k = m->down.want; k >= 1; k--) {
 		char hex[MLREG_HEX_LEN + 1];
 		cJSON *rec = cJSON_ParseWithLength(m->down.bufs[k - 1], m->down.lens[k - 1]);
-		mlreg_sha256_hex(m->down.bufs[k - 1], m->down.lens[k - 1], hex);
+		mlreg_version_id(m->down.bufs[k - 1], m->down.lens[k - 1], hex);
 		cJSON_AddItemToArray(*out, mlreg_version_with_id(rec, hex));
 		cJSON_Delete(rec);
 	}

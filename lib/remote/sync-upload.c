@@ -534,8 +534,7 @@ static int put_records_round(struct sync *s, int *more)
 			if (p[i].sl.err) {
 				sync_fail(s, p[i].sl.err, "%s", p[i].sl.msg);
 				m->failed = 1;
-			} else if (p[i].sl.len != p[i].len ||
-				   memcmp(p[i].sl.body, p[i].buf, p[i].len) != 0) {
+			} else if (!sync_same_version(p[i].sl.body, p[i].sl.len, p[i].buf, p[i].len)) {
 				sync_conflict(s, m, n, p[i].sl.body, p[i].sl.len, ours ?
 					      "received at the same time" : "already has");
 			} else {
