@@ -95,6 +95,7 @@ static int on_model_key(void *ctx, const struct mlreg_key *k)
 	MLREG_ALLOC_GROW(m->listed, m->nlisted + 1, m->caplisted);
 	m->listed[m->nlisted].n = n;
 	m->listed[m->nlisted].v.present = 1;
+	m->listed[m->nlisted].v.same_id = 0;
 	m->listed[m->nlisted].v.size = k->size;
 	snprintf(m->listed[m->nlisted].v.etag, sizeof(m->listed[0].v.etag), "%s", k->etag);
 	m->nlisted++;
