@@ -275,6 +275,11 @@ int mlreg_model_update_metadata(cJSON **out, struct mlreg_store *store, const ch
 		return err;
 	if ((err = lock_model(&lk, &rec, store, name)) < 0)
 		return err;
+	if ((err = mlreg_model_require_live(rec)) < 0) {
+		mlreg_lock_release(&lk);
+		cJSON_Delete(rec);
+		return err;
+	}
 	meta = cJSON_GetObjectItemCaseSensitive(rec, "metadata");
 	if (!cJSON_IsObject(meta)) {
 		meta = cJSON_CreateObject();

@@ -137,6 +137,21 @@ test_expect_success 'gc frees what only deleted versions used, keeps the shared 
 	test_must_be_empty fsck.err
 EOF
 
+test_expect_success 'a deprecated version deleted: both marks, fsck clean, NAME skips both' - <<-\EOF
+	mlreg create dep &&
+	mlreg register dep m1 >/dev/null && mlreg register dep m2 >/dev/null &&
+	mlreg register dep m3 >/dev/null &&
+	mlreg deprecate dep@3 && mlreg delete dep@3 >/dev/null &&
+	mlreg delete dep@2 >/dev/null &&
+	json_assert .mlreg/models/dep/model.json 'd["deprecated"] == [3]' &&
+	mlreg list-versions dep --deleted >out &&
+	test_grep "^3 .*  \[deprecated\] \[deleted by $BY\] $" out &&
+	mlreg checkout dep co-dep 2>err &&
+	test_must_be_empty err &&
+	test_cmp m1/own.bin co-dep/own.bin &&
+	fsck_clean
+EOF
+
 test_expect_success 'fsck: an alias naming a tombstone, a malformed tombstone' - <<-\EOF
 	mlreg alias set clf@5 staging &&
 	rec=.mlreg/models/clf/versions/5.json &&
@@ -188,7 +203,7 @@ EOF
 test_expect_success 'a deleted model is left out and refused until created again' - <<-\EOF
 	mlreg create other &&
 	mlreg list --json >l.json &&
-	json_assert l.json '[m["name"] for m in d] == ["other"]' &&
+	json_assert l.json '[m["name"] for m in d] == ["dep", "other"]' &&
 	mlreg list >out &&
 	test_grep -v "^clf " out &&
 	test_fails 1 "^error: model .clf. was deleted by $BY; .mlreg create clf. makes it again$" \
@@ -199,6 +214,10 @@ test_expect_success 'a deleted model is left out and refused until created again
 		mlreg list-versions clf &&
 	test_fails 1 "^error: model .clf. was deleted by $BY; .mlreg create clf. makes it again$" \
 		mlreg register --create clf m4 &&
+	test_fails 1 "^error: model .clf. was deleted by $BY; .mlreg create clf. makes it again$" \
+		mlreg metadata clf --add k=v &&
+	test_fails 1 "^error: model .clf. was deleted by $BY; .mlreg create clf. makes it again$" \
+		mlreg checkout clf co6 &&
 	mlreg list-versions clf --deleted --json >l.json &&
 	json_assert l.json 'all("deleted" in v for v in d) and len(d) == 6' &&
 	mlreg create clf -d "again" &&
@@ -207,7 +226,7 @@ test_expect_success 'a deleted model is left out and refused until created again
 	test_cmp expect out &&
 	json_assert .mlreg/models/clf/model.json '"deleted" not in d' 'd["description"] == "again"' &&
 	mlreg list --json >l.json &&
-	json_assert l.json '[m["name"] for m in d] == ["clf", "other"]' &&
+	json_assert l.json '[m["name"] for m in d] == ["clf", "dep", "other"]' &&
 	test_fails 1 "^error: model .clf. already exists$" mlreg create clf &&
 	fsck_clean
 EOF
