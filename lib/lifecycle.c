@@ -1,7 +1,9 @@
 /*
  * Aliases and deprecation (see lifecycle.h): the rules of each change,
  * applied under the model's lock through registry.c's event log, and the
- * reading side: resolving NAME@ALIAS and replaying the log.
+ * reading side: resolving NAME@ALIAS and replaying the log.  Deleting
+ * (mlreg_delete()) removes the aliases here, then has registry.c write
+ * the tombstones; resolving skips or refuses deleted versions.
  *
  * Threats: an alias comes from the command line and from records another
  * store wrote, and ends up in messages, in git tag names and in JSON keys,

@@ -1,6 +1,7 @@
 /*
  * A model's life after registration: aliases (stages such as "production")
- * and deprecation, each change an event of the model's log (registry.h).
+ * and deprecation, each change an event of the model's log (registry.h),
+ * and deletion (tombstones: registry.h, store-format.md 6.7).
  *
  * State and history.  The model record keeps the current state, "aliases"
  * (an object: alias -> version number) and "deprecated" (a sorted array of
@@ -21,7 +22,7 @@
  * Alias names (mlreg_alias_validate()): 1 to 64 bytes of lowercase ASCII
  * letters, digits, '-', '_' and '.', starting with a letter, not ending
  * with '.', without "..", and not "latest" (built in: the highest version
- * that is not deprecated).  A letter first means an alias never reads as
+ * that is neither deprecated nor deleted).  A letter first means an alias never reads as
  * a version number, and the alphabet is safe in a git tag name, a file
  * name and a terminal.
  */

@@ -3,9 +3,11 @@
  * cJSON trees here); their fields are fixed by mlreg(1) and store-format.md.
  *
  * A model lives in models/<encoded name>/: model.json (replaced under its
- * lock) and versions/<N>.json (immutable).  Version N is visible only once
- * model.json's latest_version reaches N; that rename is the commit point of
- * a registration, so a killed process never leaves a partial version.
+ * lock) and versions/<N>.json (immutable, except that deleting a version
+ * replaces it whole by its tombstone: below).  Version N is visible only
+ * once model.json's latest_version reaches N; that rename is the commit
+ * point of a registration, so a killed process never leaves a partial
+ * version.
  */
 #ifndef MLREG_REGISTRY_H
 #define MLREG_REGISTRY_H
