@@ -231,6 +231,25 @@ test_expect_success 'a deleted model is left out and refused until created again
 	fsck_clean
 EOF
 
+test_expect_success 'deletes and registers at once: each applies, numbers stay unique' - <<-\EOF
+	mlreg create race &&
+	for i in 1 2 3
+	do
+		mlreg register race m$i >/dev/null || return 1
+	done
+	mlreg register race m4 >r1 & p1=$!
+	mlreg delete race@1 race@2 >d1 & p2=$!
+	mlreg register race m1 >r2 & p3=$!
+	mlreg delete race@3 >d2 & p4=$!
+	wait $p1 && wait $p2 && wait $p3 && wait $p4 &&
+	cat r1 r2 | sort >got &&
+	printf "race@4\nrace@5\n" >expect &&
+	test_cmp expect got &&
+	mlreg list-versions race --deleted --json >l.json &&
+	json_assert l.json '[(v["version"], "deleted" in v) for v in d] == [(5, False), (4, False), (3, True), (2, True), (1, True)]' &&
+	fsck_clean
+EOF
+
 test_expect_success 'upload sends a tombstone; a download stores it as it is' - <<-\EOF
 	mlreg create up &&
 	for i in 1 2 3
