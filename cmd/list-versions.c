@@ -267,7 +267,8 @@ static void emit(struct out *o, const cJSON *v)
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "deprecated")))
 			cmd_printf("[deprecated] ");
 		if (del)
-			cmd_printf("[deleted by %s on %s] ", cmd_str(del, "user"), cmd_str(del, "time"));
+			cmd_printf("[deleted by %s on %s] ", cmd_str(del, "user"),
+				   cmd_str(del, "time"));
 		cmd_printf("%.*s", (int)strcspn(msg, "\r\n"), msg);	/* the subject line */
 	}
 	cmd_printf("\n");

@@ -1074,8 +1074,9 @@ int mlreg_version_require_live(const struct mlreg_store *store, const char *name
 	    memmem(buf, len, "\"deleted\"", 9) &&
 	    mlreg_version_parse(&rec, buf, len, name, n) == 0 &&
 	    (del = mlreg_record_deleted(rec)) != NULL)
-		err = mlreg_error_set(MLREG_ENOTFOUND, "%s@%ld was deleted by %s on %s", name, n,
-				      mlreg_doc_str(del, "user", "?"), mlreg_doc_str(del, "time", "?"));
+		err = mlreg_error_set(MLREG_ENOTFOUND, "%s@%ld was deleted by %s on %s",
+				      name, n, mlreg_doc_str(del, "user", "?"),
+				      mlreg_doc_str(del, "time", "?"));
 	else
 		mlreg_error_clear();	/* unreadable: its reader says so */
 	cJSON_Delete(rec);
@@ -1204,9 +1205,9 @@ int mlreg_version_delete(cJSON **out, struct mlreg_store *store, const char *nam
 		}
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(model, "aliases"))
 			if (cJSON_IsNumber(a) && (long)a->valuedouble == k) {
-				err = mlreg_error_set(MLREG_ECONFLICT, "cannot delete %s@%ld: alias '%s' "
-						      "names it (--force removes its aliases)",
-						      name, k, a->string);
+				err = mlreg_error_set(MLREG_ECONFLICT, "cannot delete %s@%ld: "
+						      "alias '%s' names it (--force removes "
+						      "its aliases)", name, k, a->string);
 				goto done;
 			}
 	}
