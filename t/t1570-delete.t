@@ -178,7 +178,14 @@ open(sys.argv[1], \"w\").write(json.dumps(d, separators=(\",\", \":\")) + \"\n\"
 	test_must_fail mlreg fsck >out &&
 	test_grep "corrupt version record .clf.@5: the record of clf@5 is a malformed tombstone: it lists files" out &&
 	test_fails 1 "clf@5 is a malformed tombstone: it lists files; run .mlreg fsck." \
-		mlreg list-versions clf --deleted
+		mlreg list-versions clf --deleted &&
+	cp v5.orig $rec &&
+	dep2=.mlreg/models/dep/versions/2.json &&
+	cp $dep2 dep2.orig &&
+	test_when_finished "cp dep2.orig $dep2" &&
+	sed "s/\"id\":\"[0-9a-f]*\"/\"id\":\"$(printf "%064d" 0)\"/" dep2.orig >$dep2 &&
+	test_must_fail mlreg fsck >out &&
+	test_grep "version record .dep.@2 hashes to 0000000000000000000000000000000000000000000000000000000000000000, expected " out
 EOF
 
 test_expect_success 'delete NAME: refused with aliases; a half-done deletion is finished' - <<-\EOF
