@@ -308,6 +308,26 @@ test_expect_success 'deleting after upload stays local: no conflict, no resurrec
 	fsck_clean
 EOF
 
+test_expect_success 'another version against a remote tombstone is a conflict naming the deletion' - <<-\EOF
+	mlreg create tc &&
+	mlreg register tc m1 >/dev/null &&
+	mlreg delete tc@1 -m gone >/dev/null &&
+	mlreg upload -q origin tc >/dev/null &&
+	D=$PWD/d/.mlreg &&
+	mlreg --store "$D" init &&
+	mlreg --store "$D" remote add origin "file://$PWD/remote" &&
+	mlreg --store "$D" create tc &&
+	mlreg --store "$D" register tc m2 >/dev/null &&
+	: >"$D/gc.lock" &&
+	STORE=$D &&
+	test_when_finished "unset STORE" &&
+	id=$(json_get .mlreg/models/tc/versions/1.json 'd["id"][:12]') &&
+	test_fails 1 "^error: remote .origin. already has another tc@1 (id $id, deleted by Ann <ann@example.com> at [0-9T:.Z-]*): your tc@1" \
+		mlreg --store "$D" upload -q origin tc &&
+	test_fails 1 "^error: remote .origin. has another tc@1 than the local store (deleted by Ann <ann@example.com> at [0-9T:.Z-]*)" \
+		mlreg --store "$D" download -q origin tc
+EOF
+
 test_expect_success 'a hostile remote tombstone is refused with one line' - <<-\EOF
 	mlreg create bad &&
 	mlreg register bad m1 >/dev/null && mlreg register bad m2 >/dev/null &&

@@ -340,6 +340,10 @@ static char *who(const char *buf, size_t len)
 
 	if (!cJSON_IsObject(rec))
 		s = xstrdup("");
+	else if (mlreg_record_deleted(rec))	/* a tombstone (6.7) */
+		s = xasprintf(", deleted by %s at %s",
+			      mlreg_doc_str(mlreg_record_deleted(rec), "user", "?"),
+			      mlreg_doc_str(mlreg_record_deleted(rec), "time", "?"));
 	else
 		s = xasprintf(", registered by %s on %s at %s", mlreg_doc_str(prov, "user", "?"),
 			      mlreg_doc_str(prov, "host", "?"), mlreg_doc_str(rec, "created", "?"));
@@ -355,7 +359,7 @@ void sync_conflict(struct sync *s, struct model *m, long n, const char *theirs, 
 	char *by = theirs ? who(theirs, len) : xstrdup("");
 
 	if (theirs)
-		mlreg_sha256_hex(theirs, len, hex);
+		mlreg_version_id(theirs, len, hex);
 	m->failed = 1;
 	sync_fail(s, MLREG_ECONFLICT, "remote '%s' %s another %s@%ld (id %.12s%s): your %s@%ld and "
 		  "later were not uploaded and are unchanged; to share them, download '%s' into "
