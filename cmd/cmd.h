@@ -61,6 +61,7 @@ extern const char *store_option;	/* --store PATH, or NULL */
 int cmd_alias(int argc, char **argv, struct mlreg_store *store);
 int cmd_checkout(int argc, char **argv, struct mlreg_store *store);
 int cmd_create(int argc, char **argv, struct mlreg_store *store);
+int cmd_delete(int argc, char **argv, struct mlreg_store *store);
 int cmd_deprecate(int argc, char **argv, struct mlreg_store *store);
 int cmd_describe(int argc, char **argv, struct mlreg_store *store);
 int cmd_diff(int argc, char **argv, struct mlreg_store *store);
@@ -97,6 +98,7 @@ extern const char cmd_alias_usage[], cmd_deprecate_usage[], cmd_checkout_usage[]
 	cmd_validate_usage[], cmd_search_usage[];
 extern const char cmd_gc_usage[];
 extern const char cmd_rename_usage[];
+extern const char cmd_delete_usage[];
 
 /* Returns the command named name, or NULL. */
 const struct cmd *cmd_lookup(const char *name);
@@ -222,8 +224,9 @@ struct cmd_query {
 	size_t ncolumns;
 	int json;
 	int search;			/* print NAME@N rows (search) */
+	int deleted;			/* list deleted versions (tombstones) too */
 };
-#define CMD_QUERY_INIT { NULL, 0, 0, NULL, 0, -1, NULL, 0, 0, 0 }
+#define CMD_QUERY_INIT { NULL, 0, 0, NULL, 0, -1, NULL, 0, 0, 0, 0 }
 enum { CMD_OPT_FILTER = 512, CMD_OPT_SORT_BY, CMD_OPT_ORDER_BY, CMD_OPT_LIMIT,
        CMD_OPT_COLUMNS };
 

@@ -198,6 +198,10 @@ int cmd_describe(int argc, char **argv, struct mlreg_store *store)
 	/* a bare NAME of a model without versions describes the model alone */
 	if (!strchr(argv[optind], '@') && mlreg_model_load(&model, store, argv[optind]) == 0 &&
 	    mlreg_doc_int(model, "latest_version", 0) == 0) {
+		if ((err = mlreg_model_require_live(model)) < 0) {
+			cJSON_Delete(model);
+			return cmd_fail(err);
+		}
 		name = xstrdup(argv[optind]);
 		n = 0;
 	} else {

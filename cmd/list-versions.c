@@ -21,7 +21,7 @@
 const char cmd_list_versions_usage[] =
 	"usage: mlreg list-versions NAME [--remote REMOTE] [--json] [--filter EXPR]...\n"
 	"                           [--sort-by FIELD] [--order-by asc|desc] [--limit N]\n"
-	"                           [--columns FIELD,...]\n"
+	"                           [--columns FIELD,...] [--deleted]\n"
 	"\n"
 	"    --remote REMOTE       the versions on a remote (no file is downloaded)\n"
 	"    --json                print an array of version objects\n"
@@ -30,7 +30,8 @@ const char cmd_list_versions_usage[] =
 	"                          metrics.KEY, hparams.KEY, metadata.KEY...)\n"
 	"    --order-by asc|desc   the order of --sort-by (asc unless told)\n"
 	"    --limit N             at most N versions\n"
-	"    --columns FIELD,...   print these fields as columns\n";
+	"    --columns FIELD,...   print these fields as columns\n"
+	"    --deleted             list deleted versions too, marked [deleted by ...]\n";
 
 int cmd_query_option(struct cmd_query *q, int c, const char *arg)
 {
@@ -252,7 +253,8 @@ static void emit(struct out *o, const cJSON *v)
 		free(t);
 	}
 	if (!q->search) {
-		const char *msg = cmd_str(v, "message");
+		const cJSON *del = mlreg_record_deleted(v);
+		const char *msg = del ? cmd_str(del, "message") : cmd_str(v, "message");
 		const cJSON *a, *aliases = cJSON_GetObjectItemCaseSensitive(v, "aliases");
 		int first = 1;
 		cmd_printf("  ");
@@ -264,6 +266,9 @@ static void emit(struct out *o, const cJSON *v)
 			cmd_printf(") ");
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "deprecated")))
 			cmd_printf("[deprecated] ");
+		if (del)
+			cmd_printf("[deleted by %s on %s] ", cmd_str(del, "user"),
+				   cmd_str(del, "time"));
 		cmd_printf("%.*s", (int)strcspn(msg, "\r\n"), msg);	/* the subject line */
 	}
 	cmd_printf("\n");
@@ -300,7 +305,7 @@ static int run(struct cmd_query *q, const struct source *src)
 				goto sorted;
 			if ((err = load(&v, &owned, src, i, n)) < 0)
 				goto done;
-			if (selected(q, v)) {
+			if ((q->deleted || !mlreg_record_deleted(v)) && selected(q, v)) {
 				if (q->sort_by) {
 					MLREG_ALLOC_GROW(keep, nkeep + 1, capkeep);
 					keep[nkeep].model = i;
@@ -379,6 +384,14 @@ int cmd_query_run(struct cmd_query *q, struct mlreg_store *store, char **names, 
 	for (i = 0; i < src.n; i++) {
 		if ((err = mlreg_model_load(&src.models[i], store, src.names[i])) < 0)
 			goto done;
+		if (!q->deleted && (err = mlreg_model_require_live(src.models[i])) < 0 &&
+		    q->search) {
+			err = 0;	/* search: a deleted model is not there */
+			src.latest[i] = 0;
+			continue;
+		}
+		if (err < 0)
+			goto done;
 		src.latest[i] = (long)mlreg_doc_int(src.models[i], "latest_version", 0);
 	}
 	err = run(q, &src);
@@ -395,7 +408,7 @@ done:
 
 int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 {
-	enum { OPT_JSON = 256, OPT_REMOTE };
+	enum { OPT_JSON = 256, OPT_REMOTE, OPT_DELETED };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "remote", required_argument, NULL, OPT_REMOTE },
@@ -404,6 +417,7 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 		{ "order-by", required_argument, NULL, CMD_OPT_ORDER_BY },
 		{ "limit", required_argument, NULL, CMD_OPT_LIMIT },
 		{ "columns", required_argument, NULL, CMD_OPT_COLUMNS },
+		{ "deleted", no_argument, NULL, OPT_DELETED },
 		{ 0 }
 	};
 	struct cmd_query q = CMD_QUERY_INIT;
@@ -416,6 +430,8 @@ int cmd_list_versions(int argc, char **argv, struct mlreg_store *store)
 			q.json = 1;
 		} else if (c == OPT_REMOTE) {
 			remote = optarg;
+		} else if (c == OPT_DELETED) {
+			q.deleted = 1;
 		} else if (c >= CMD_OPT_FILTER && c <= CMD_OPT_COLUMNS) {
 			if ((ret = cmd_query_option(&q, c, optarg)) != 0)
 				goto done;

@@ -93,6 +93,8 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store)
 		return cmd_fail(err);
 	v = xcalloc((size_t)cJSON_GetArraySize(all) + 1, sizeof(*v));
 	cJSON_ArrayForEach(item, all) {
+		if (mlreg_record_deleted(item))
+			continue;	/* deleted: 'mlreg create NAME' makes it again */
 		if (name_sub && !strstr(cmd_str(item, "name"), name_sub))
 			continue;
 		if (desc_sub && !strstr(cmd_str(item, "description"), desc_sub))

@@ -22,6 +22,8 @@ static const struct cmd commands[] = {
 	  cmd_create_usage },
 	{ "deprecate", cmd_deprecate, NEED_STORE, "mark a version as one not to use",
 	  cmd_deprecate_usage },
+	{ "delete", cmd_delete, NEED_STORE, "delete versions or a model, keeping tombstones",
+	  cmd_delete_usage },
 	{ "describe", cmd_describe, NEED_STORE, "show a model and one of its versions",
 	  cmd_describe_usage },
 	{ "diff", cmd_diff, NEED_STORE, "show what changed between two versions",

@@ -376,6 +376,14 @@ static char *fsck_version(struct fsck_state *st, const char *name, const cJSON *
 		problem(st, "corrupt version record '%s'@1: version 1 has a parent", name);
 	else if (n > 1)
 		parent = xstrdup(p->valuestring);
+	if (cJSON_GetObjectItemCaseSensitive(rec, "deleted")) {
+		/* a tombstone (6.7): its id is its own; it needs no object */
+		if (mlreg_version_check(rec, name, former, n) < 0)
+			problem(st, "corrupt version record '%s'@%ld: %s", name, n,
+				mlreg_error_message());
+		cJSON_Delete(rec);
+		return parent;
+	}
 	files = cJSON_GetObjectItemCaseSensitive(rec, "files");
 	partial = mlreg_version_partial(st->store, name, n, hex, NULL);
 	if (mlreg_files_check(files) < 0) {

@@ -1,7 +1,9 @@
 /*
  * Aliases and deprecation (see lifecycle.h): the rules of each change,
  * applied under the model's lock through registry.c's event log, and the
- * reading side: resolving NAME@ALIAS and replaying the log.
+ * reading side: resolving NAME@ALIAS and replaying the log.  Deleting
+ * (mlreg_delete()) removes the aliases here, then has registry.c write
+ * the tombstones; resolving skips or refuses deleted versions.
  *
  * Threats: an alias comes from the command line and from records another
  * store wrote, and ends up in messages, in git tag names and in JSON keys,
@@ -126,6 +128,35 @@ static int no_such_alias(const cJSON *model, const char *name, const char *alias
 	return err;
 }
 
+/*
+ * Returns 0 and in *v the highest version of model (named name) that is
+ * neither deprecated nor deleted, reading the records from the top down;
+ * MLREG_ENOTFOUND saying why when there is none.
+ */
+static int latest_live(long *v, const struct mlreg_store *store, const cJSON *model,
+		       const char *name)
+{
+	long n = latest_usable(model);
+	int deleted = 0;
+
+	for (; n > 0; n--) {
+		if (mlreg_model_deprecated(model, n))
+			continue;
+		if (mlreg_version_require_live(store, name, n) == 0)
+			break;
+		deleted = 1;
+	}
+	mlreg_error_clear();
+	*v = n;
+	if (n > 0)
+		return 0;
+	if (!deleted)
+		return mlreg_error_set(MLREG_ENOTFOUND, "every version of model '%s' is "
+				       "deprecated; name one as %s@N", name, name);
+	return mlreg_error_set(MLREG_ENOTFOUND, "every version of model '%s' is deleted or "
+			       "deprecated", name);
+}
+
 int mlreg_ref_resolve(const struct mlreg_store *store, const char *spec, char **name,
 		      long *version)
 {
@@ -153,14 +184,16 @@ int mlreg_ref_resolve(const struct mlreg_store *store, const char *spec, char **
 	}
 	if ((err = mlreg_model_load(&model, store, n)) < 0)
 		goto done;
+	if ((err = mlreg_model_require_live(model)) < 0)
+		goto done;
 	latest = (long)mlreg_doc_int(model, "latest_version", 0);
 	if (v == 0 && !strcmp(suffix, "latest")) {
-		if (latest == 0) {
+		if (latest == 0)
 			err = mlreg_error_set(MLREG_ENOTFOUND, "model '%s' has no versions", n);
-		} else if ((v = latest_usable(model)) == 0) {
-			err = mlreg_error_set(MLREG_ENOTFOUND, "every version of model '%s' is "
-					      "deprecated; name one as %s@N", n, n);
-		}
+		else
+			err = latest_live(&v, store, model, n);
+		if (err < 0)
+			goto done;
 	} else if (v == 0) {
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(model, "aliases"), suffix);
@@ -171,6 +204,8 @@ int mlreg_ref_resolve(const struct mlreg_store *store, const char *spec, char **
 	}
 	if (!err && (v < 1 || v > latest))
 		err = mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found", v, n);
+	if (!err)
+		err = mlreg_version_require_live(store, n, v);
 done:
 	cJSON_Delete(model);
 	if (err < 0) {
@@ -189,6 +224,7 @@ struct change {
 	long n;
 	int on;
 	const char *message;
+	const struct mlreg_store *store;	/* set: a deleted version is refused */
 };
 
 /* Returns the model record's member key as an object or array, made when missing. */
@@ -223,6 +259,8 @@ static int apply_alias_set(cJSON *model, cJSON *body, void *arg)
 		return err;
 	if (cJSON_IsNumber(old) && (long)old->valuedouble == c->n)
 		return 1;
+	if (c->store && (err = mlreg_version_require_live(c->store, c->name, c->n)) < 0)
+		return err;
 	if (mlreg_model_deprecated(model, c->n))
 		return mlreg_error_set(MLREG_ECONFLICT, "%s@%ld is deprecated; run 'mlreg "
 				       "undeprecate %s@%ld' first", c->name, c->n, c->name, c->n);
@@ -290,6 +328,8 @@ static int apply_deprecate(cJSON *model, cJSON *body, void *arg)
 		return err;
 	if (mlreg_model_deprecated(model, c->n) == c->on)
 		return 1;
+	if (c->store && (err = mlreg_version_require_live(c->store, c->name, c->n)) < 0)
+		return err;
 	cJSON_AddStringToObject(body, "action", c->on ? "deprecate" : "undeprecate");
 	cJSON_AddNumberToObject(body, "version", (double)c->n);
 	cJSON_AddStringToObject(body, "message", c->message ? c->message : "");
@@ -300,7 +340,7 @@ static int apply_deprecate(cJSON *model, cJSON *body, void *arg)
 int mlreg_alias_set(cJSON **event, struct mlreg_store *store, const char *name, long n,
 		    const char *alias, const char *user, const char *message)
 {
-	struct change c = { name, alias, n, 1, message };
+	struct change c = { name, alias, n, 1, message, store };
 	int err;
 
 	if (event)
@@ -313,7 +353,7 @@ int mlreg_alias_set(cJSON **event, struct mlreg_store *store, const char *name, 
 int mlreg_alias_remove(cJSON **event, struct mlreg_store *store, const char *name,
 		       const char *alias, const char *user, const char *message)
 {
-	struct change c = { name, alias, 0, 0, message };
+	struct change c = { name, alias, 0, 0, message, NULL };
 	int err;
 
 	if (event)
@@ -326,7 +366,7 @@ int mlreg_alias_remove(cJSON **event, struct mlreg_store *store, const char *nam
 int mlreg_version_deprecate(cJSON **event, struct mlreg_store *store, const char *name,
 			    long n, int on, const char *user, const char *message)
 {
-	struct change c = { name, NULL, n, on, message };
+	struct change c = { name, NULL, n, on, message, store };
 
 	return mlreg_event_append(event, store, name, user, apply_deprecate, &c);
 }
@@ -467,6 +507,11 @@ int mlreg_lifecycle_check(const struct mlreg_store *store, const cJSON *model)
 					      "version %ld, which does not exist", item->string,
 					      name, (long)item->valuedouble);
 			goto done;
+		} else if (mlreg_version_require_live(store, name, (long)item->valuedouble) < 0) {
+			err = mlreg_error_set(MLREG_ECORRUPT, "alias '%s' of model '%s' names a "
+					      "deleted version: %s", item->string, name,
+					      mlreg_error_message());
+			goto done;
 		}
 	cJSON_ArrayForEach(item, deprecated)
 		if ((long)item->valuedouble > latest) {
@@ -479,5 +524,51 @@ done:
 	cJSON_Delete(events);
 	cJSON_Delete(aliases);
 	cJSON_Delete(deprecated);
+	return err;
+}
+
+/* Deleting (store-format.md 6.7): the aliases first, then the tombstones. */
+
+int mlreg_delete(cJSON **out, struct mlreg_store *store, const char *name, long n, int force,
+		 const char *user, const char *message)
+{
+	cJSON *model = NULL, *names = NULL;
+	const cJSON *a;
+	char *why = NULL;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if ((err = mlreg_model_load(&model, store, name)) < 0)
+		return err;
+	if (n > 0 && (err = need_version(model, name, n)) < 0)
+		goto done;
+	names = n > 0 ? mlreg_model_aliases_of(model, n)
+		      : sorted_keys(cJSON_GetObjectItemCaseSensitive(model, "aliases"), 0);
+	if (cJSON_GetArraySize(names) > 0 && !force) {
+		struct mlreg_buf b = MLREG_BUF_INIT;
+		cJSON_ArrayForEach(a, names) {
+			mlreg_buf_addstr(&b, b.len ? ", " : "");
+			mlreg_buf_addstr(&b, a->valuestring);
+		}
+		if (n > 0)
+			err = mlreg_error_set(MLREG_ECONFLICT, "%s@%ld has aliases (%s): --force "
+					      "removes them and deletes it", name, n, b.p);
+		else
+			err = mlreg_error_set(MLREG_ECONFLICT, "model '%s' has aliases (%s): --force "
+					      "removes them and deletes it", name, b.p);
+		mlreg_buf_release(&b);
+		goto done;
+	}
+	why = n > 0 ? xasprintf("deleted %s@%ld", name, n) : xasprintf("deleted %s", name);
+	cJSON_ArrayForEach(a, names)
+		if ((err = mlreg_alias_remove(NULL, store, name, a->valuestring, user, why)) < 0 &&
+		    err != MLREG_ENOTFOUND)	/* removed meanwhile: as well */
+			goto done;
+	err = mlreg_version_delete(out, store, name, &n, n > 0, n == 0, user, message);
+done:
+	cJSON_Delete(model);
+	cJSON_Delete(names);
+	free(why);
 	return err;
 }

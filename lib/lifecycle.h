@@ -1,6 +1,7 @@
 /*
  * A model's life after registration: aliases (stages such as "production")
- * and deprecation, each change an event of the model's log (registry.h).
+ * and deprecation, each change an event of the model's log (registry.h),
+ * and deletion (tombstones: registry.h, store-format.md 6.7).
  *
  * State and history.  The model record keeps the current state, "aliases"
  * (an object: alias -> version number) and "deprecated" (a sorted array of
@@ -22,7 +23,7 @@
  * Alias names (mlreg_alias_validate()): 1 to 64 bytes of lowercase ASCII
  * letters, digits, '-', '_' and '.', starting with a letter, not ending
  * with '.', without "..", and not "latest" (built in: the highest version
- * that is not deprecated).  A letter first means an alias never reads as
+ * that is neither deprecated nor deleted).  A letter first means an alias never reads as
  * a version number, and the alphabet is safe in a git tag name, a file
  * name and a terminal.
  */
@@ -44,7 +45,9 @@ int mlreg_alias_validate(const char *alias);
  * (malloc'd) and *version, a version that exists.  MLREG_EINVALID for a
  * malformed spec, MLREG_ENOTFOUND for a missing model, version or alias
  * (naming the aliases the model has), or a model whose versions are all
- * deprecated (asking for NAME@N).
+ * deprecated (asking for NAME@N); MLREG_ENOTFOUND "NAME@N was deleted by
+ * USER on TIME" for a deleted version, saying who deleted it for a deleted
+ * model (NAME and NAME@latest skip deleted versions).
  */
 int mlreg_ref_resolve(const struct mlreg_store *store, const char *spec, char **name,
 		      long *version);
@@ -111,5 +114,17 @@ int mlreg_lifecycle_replay_upto(cJSON *aliases, cJSON *deprecated, const cJSON *
  * MLREG_ECORRUPT saying what differs otherwise.
  */
 int mlreg_lifecycle_check(const struct mlreg_store *store, const cJSON *model);
+
+/*
+ * Returns 0 after deleting version n of model name (n = 0: the model and
+ * every version) as user with message: mlreg_version_delete() in
+ * registry.h, the rules of store-format.md 6.7.  A version (or a model)
+ * that an alias names is refused with MLREG_ECONFLICT naming the aliases,
+ * unless force: then each is removed first, an alias-remove event with the
+ * message "deleted NAME@N" ("deleted NAME").  *out (may be NULL) gets the
+ * array of tombstones written (empty when all were deleted already).
+ */
+int mlreg_delete(cJSON **out, struct mlreg_store *store, const char *name, long n, int force,
+		 const char *user, const char *message);
 
 #endif

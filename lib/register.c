@@ -193,6 +193,10 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	    (err = check_named_file(o->contract_file, "the contract")) < 0)
 		return err;
 	err = mlreg_model_load(&model, store, o->name);
+	if (err == 0 && (err = mlreg_model_require_live(model)) < 0) {
+		cJSON_Delete(model);	/* deleted: not even --create takes it (6.7) */
+		return err;
+	}
 	cJSON_Delete(model);
 	model = NULL;
 	if (err == MLREG_ENOTFOUND && mlreg_model_is_redirect(store, o->name))

@@ -151,7 +151,7 @@ static int create_model(cJSON **out, struct mlreg_store *store, const char *name
 	char *dir = NULL, *rec_path = NULL;
 	char now[40];
 	cJSON *rec = NULL;
-	int err;
+	int err, redirect = 0;
 
 	if (out)
 		*out = NULL;
@@ -165,7 +165,7 @@ static int create_model(cJSON **out, struct mlreg_store *store, const char *name
 	}
 	if (access(rec_path, F_OK) == 0) {
 		cJSON *old = NULL;
-		int redirect = read_record(&old, rec_path, "the model's record") == 0 &&
+		redirect = read_record(&old, rec_path, "the model's record") == 0 &&
 			cJSON_IsString(cJSON_GetObjectItemCaseSensitive(old, "renamed_to"));
 		if (redirect && !over_redirect)
 			err = mlreg_error_set(MLREG_EEXISTS, "model '%s' was renamed to '%s' and its "
@@ -173,14 +173,26 @@ static int create_model(cJSON **out, struct mlreg_store *store, const char *name
 					      "it back, 'mlreg create --force %s' replaces it",
 					      name, mlreg_doc_str(old, "renamed_to", ""),
 					      mlreg_doc_str(old, "renamed_to", ""), name, name);
-		else if (!redirect)
-			err = mlreg_error_set(MLREG_EEXISTS, "model '%s' already exists", name);
 		cJSON_Delete(old);
 		if (err < 0)
 			goto done;
 		mlreg_error_clear();
 	}
 	mlreg_time_now(now, sizeof(now));
+	if (!redirect && access(rec_path, F_OK) == 0) {	/* (a redirect: replaced, --force) */
+		if ((err = load_at(&rec, dir, name)) == 0 && !mlreg_record_deleted(rec))
+			err = mlreg_error_set(MLREG_EEXISTS, "model '%s' already exists", name);
+		if (err < 0)
+			goto done;
+		/* made again: the numbering and the event log go on (6.7) */
+		cJSON_DeleteItemFromObjectCaseSensitive(rec, "deleted");
+		mlreg_doc_set(rec, "description", cJSON_CreateString(description ? description : ""));
+		mlreg_doc_set(rec, "metadata", metadata ? cJSON_Duplicate(metadata, 1)
+						        : cJSON_CreateObject());
+		mlreg_doc_set(rec, "creation_time", cJSON_CreateString(now));
+		mlreg_doc_set(rec, "last_updated_time", cJSON_CreateString(now));
+		goto commit;
+	}
 	rec = cJSON_CreateObject();
 	cJSON_AddStringToObject(rec, "name", name);
 	cJSON_AddStringToObject(rec, "description", description ? description : "");
@@ -190,6 +202,7 @@ static int create_model(cJSON **out, struct mlreg_store *store, const char *name
 	cJSON_AddStringToObject(rec, "last_updated_time", now);
 	cJSON_AddNumberToObject(rec, "latest_version", 0);
 	cJSON_AddNullToObject(rec, "latest_id");
+commit:
 	if ((err = commit_record(&lk, rec)) < 0)
 		goto done;
 	err = mlreg_fs_fsync_dir(dir);
@@ -329,6 +342,11 @@ int mlreg_model_update_metadata(cJSON **out, struct mlreg_store *store, const ch
 		return err;
 	if ((err = lock_model(&lk, &rec, store, name)) < 0)
 		return err;
+	if ((err = mlreg_model_require_live(rec)) < 0) {
+		mlreg_lock_release(&lk);
+		cJSON_Delete(rec);
+		return err;
+	}
 	meta = cJSON_GetObjectItemCaseSensitive(rec, "metadata");
 	if (!cJSON_IsObject(meta)) {
 		meta = cJSON_CreateObject();
@@ -387,6 +405,8 @@ cJSON *mlreg_version_with_id(const cJSON *rec, const char *hex)
 	const cJSON *item;
 
 	cJSON_ArrayForEach(item, rec) {
+		if (!strcmp(item->string, "id"))
+			continue;	/* a tombstone's: hex is that id */
 		cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
 		if (!strcmp(item->string, "version"))
 			cJSON_AddStringToObject(out, "id", hex);
@@ -439,6 +459,8 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
 		*unchanged = 0;
 	if ((err = lock_model(&lk, &model, store, name)) < 0)
 		goto done;
+	if ((err = mlreg_model_require_live(model)) < 0)
+		goto done;
 	n = (long)mlreg_doc_int(model, "latest_version", 0) + 1;
 	mlreg_time_now(now, sizeof(now));
 	rec = chained_record(model, name, "version", n, "latest_id", "created", now, body);
@@ -474,7 +496,7 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
 		if (err < 0)
 			goto done;
 	}
-	mlreg_sha256_hex(text, strlen(text), hex);
+	mlreg_version_id(text, strlen(text), hex);
 	dir = model_dir(store, name);
 	vpath = xasprintf("%s/versions/%ld.json", dir, n);
 	if ((err = mlreg_fs_write_atomic(vpath, text, strlen(text))) < 0)
@@ -504,7 +526,7 @@ int mlreg_version_read_raw(char **buf, size_t *len, char *hex,
 	int err = mlreg_fs_read_file(buf, len, path, MLREG_RECORD_MAX, what);
 
 	if (!err)
-		mlreg_sha256_hex(*buf, *len, hex);
+		mlreg_version_id(*buf, *len, hex);
 	free(path);
 	free(what);
 	return err;
@@ -747,6 +769,34 @@ int mlreg_record_names_model(const cJSON *rec, const char *name, const cJSON *fo
 	return 0;
 }
 
+/*
+ * Returns 0 when rec, a record with "deleted", is a well-formed tombstone
+ * (6.7): "deleted" an object of time, user and message strings, "id" 64
+ * hex digits, "files" []; MLREG_ECORRUPT naming NAME@N otherwise.
+ */
+static int tombstone_check(const cJSON *rec, const char *name, long n)
+{
+	static const char *const strings[] = { "time", "user", "message" };
+	const cJSON *del = cJSON_GetObjectItemCaseSensitive(rec, "deleted");
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(rec, "files");
+	const char *why = NULL;
+	size_t i;
+
+	if (!cJSON_IsObject(del))
+		why = "its 'deleted' is not an object";
+	for (i = 0; !why && i < sizeof(strings) / sizeof(strings[0]); i++)
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(del, strings[i])))
+			why = "its 'deleted' lacks a time, user or message";
+	if (!why && !mlreg_is_hex64(mlreg_doc_str(rec, "id", "")))
+		why = "it has no valid 'id'";
+	if (!why && !(cJSON_IsArray(files) && cJSON_GetArraySize(files) == 0))
+		why = "it lists files";
+	if (why)
+		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld is a malformed "
+				       "tombstone: %s", name, n, why);
+	return 0;
+}
+
 int mlreg_version_check(const cJSON *rec, const char *name, const cJSON *former, long n)
 {
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
@@ -761,6 +811,8 @@ int mlreg_version_check(const cJSON *rec, const char *name, const cJSON *former,
 	    !(cJSON_IsString(parent) && mlreg_is_hex64(parent->valuestring)))
 		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld has a malformed "
 				       "parent", name, n);
+	if (cJSON_GetObjectItemCaseSensitive(rec, "deleted"))
+		return tombstone_check(rec, name, n);
 	if (mlreg_files_check(cJSON_GetObjectItemCaseSensitive(rec, "files")) < 0)
 		return mlreg_error_set(MLREG_ECORRUPT, "the record of %s@%ld: %s", name, n,
 				       mlreg_error_message());
@@ -938,7 +990,7 @@ int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct 
 		char *vpath = xasprintf("%s/%ld.json", vdir, k);
 		char *ppath = xasprintf("%s/%ld.partial", vdir, k);
 
-		mlreg_sha256_hex(a->bufs[i], a->lens[i], hex);
+		mlreg_version_id(a->bufs[i], a->lens[i], hex);
 		err = mlreg_fs_write_atomic(vpath, a->bufs[i], a->lens[i]);
 		if (!err && a->partial[i]) {
 			char *line = xasprintf("%s %s\n", hex, a->remote);
@@ -1604,5 +1656,215 @@ done:
 	free(ndir);
 	free(orec);
 	free(root);
+	return err;
+}
+
+/* Deleted versions and models: tombstones (store-format.md 6.7). */
+
+int mlreg_version_id(const char *buf, size_t len, char *hex)
+{
+	cJSON *rec = NULL;
+	int tomb = 0;
+
+	/* Fast path: a record without the word cannot be a tombstone. */
+	if (memmem(buf, len, "\"deleted\"", 9) &&
+	    mlreg_doc_parse_record(&rec, buf, len, "version record") == 0) {
+		const char *id = mlreg_doc_str(rec, "id", "");
+		if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(rec, "deleted")) &&
+		    mlreg_is_hex64(id)) {
+			memcpy(hex, id, MLREG_HEX_LEN + 1);
+			tomb = 1;
+		}
+	}
+	mlreg_error_clear();
+	cJSON_Delete(rec);
+	if (!tomb)
+		mlreg_sha256_hex(buf, len, hex);
+	return tomb;
+}
+
+const cJSON *mlreg_record_deleted(const cJSON *rec)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(rec, "deleted");
+
+	return cJSON_IsObject(d) ? d : NULL;
+}
+
+int mlreg_version_require_live(const struct mlreg_store *store, const char *name, long n)
+{
+	char hex[MLREG_HEX_LEN + 1], *enc = mlreg_name_encode(name), *buf = NULL;
+	cJSON *rec = NULL;
+	const cJSON *del;
+	size_t len;
+	int err = 0;
+
+	if (mlreg_version_read_raw(&buf, &len, hex, store, enc, n) == 0 &&
+	    memmem(buf, len, "\"deleted\"", 9) &&
+	    mlreg_doc_parse_record(&rec, buf, len, "the record") == 0 &&
+	    (del = mlreg_record_deleted(rec)) != NULL)
+		err = mlreg_error_set(MLREG_ENOTFOUND, "%s@%ld was deleted by %s on %s",
+				      name, n, mlreg_doc_str(del, "user", "?"),
+				      mlreg_doc_str(del, "time", "?"));
+	else
+		mlreg_error_clear();	/* unreadable: its reader says so */
+	cJSON_Delete(rec);
+	free(buf);
+	free(enc);
+	return err;
+}
+
+int mlreg_model_require_live(const cJSON *model)
+{
+	const cJSON *del = mlreg_record_deleted(model);
+	const char *name = mlreg_doc_str(model, "name", "?");
+
+	if (!del)
+		return 0;
+	return mlreg_error_set(MLREG_ENOTFOUND, "model '%s' was deleted by %s on %s; 'mlreg "
+			       "create %s' makes it again", name, mlreg_doc_str(del, "user", "?"),
+			       mlreg_doc_str(del, "time", "?"), name);
+}
+
+/* Returns a new "deleted" object: when, who and why. */
+static cJSON *deleted_object(const char *now, const char *user, const char *message)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "time", now);
+	cJSON_AddStringToObject(d, "user", user);
+	cJSON_AddStringToObject(d, "message", message ? message : "");
+	return d;
+}
+
+/*
+ * Returns 0 after replacing version n's record (in the directory dir) by
+ * its tombstone, held lock and all; nothing is written when it is one
+ * already.  *tomb gets the tombstone written, with its id, or NULL.
+ */
+static int write_tombstone(cJSON **tomb, struct mlreg_store *store, const char *name,
+			   const cJSON *former, const char *dir, long n, const char *now,
+			   const char *user, const char *message)
+{
+	char hex[MLREG_HEX_LEN + 1], *enc = mlreg_name_encode(name), *buf = NULL;
+	char *text = NULL, *vpath = NULL;
+	cJSON *rec = NULL, *t = NULL, *back = NULL;
+	size_t len;
+	int err;
+
+	*tomb = NULL;
+	if ((err = mlreg_version_read_raw(&buf, &len, hex, store, enc, n)) < 0) {
+		if (err == MLREG_ENOTFOUND)
+			err = mlreg_error_set(MLREG_ECORRUPT, "the record of version %ld of model "
+					      "'%s' is missing; run 'mlreg fsck'", n, name);
+		goto done;
+	}
+	if ((err = mlreg_version_parse(&rec, buf, len, name, former, n)) < 0) {
+		err = mlreg_error_set(MLREG_ECORRUPT, "%s; run 'mlreg fsck'", mlreg_error_message());
+		goto done;
+	}
+	if (mlreg_record_deleted(rec))
+		goto done;	/* deleted already */
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "model", name);
+	cJSON_AddNumberToObject(t, "version", (double)n);
+	cJSON_AddItemToObject(t, "parent", cJSON_Duplicate(
+				      cJSON_GetObjectItemCaseSensitive(rec, "parent"), 1));
+	cJSON_AddStringToObject(t, "id", hex);
+	cJSON_AddItemToObject(t, "deleted", deleted_object(now, user, message));
+	cJSON_AddNumberToObject(t, "size", 0);
+	cJSON_AddArrayToObject(t, "files");
+	text = mlreg_doc_print(t);
+	/* Never write what every reader would refuse (a user with a bad byte). */
+	if ((err = mlreg_version_parse(&back, text, strlen(text), name, NULL, n)) < 0) {
+		err = mlreg_error_set(MLREG_EINVALID, "cannot delete %s@%ld: %s", name, n,
+				      mlreg_error_message());
+		goto done;
+	}
+	vpath = xasprintf("%s/versions/%ld.json", dir, n);
+	if ((err = mlreg_fs_write_atomic(vpath, text, strlen(text))) < 0)
+		goto done;
+	/* a partial version's marker names the old id: it applies no more */
+	if ((err = mlreg_version_mark_complete(store, name, n)) < 0)
+		goto done;
+	*tomb = mlreg_version_with_id(t, hex);
+done:
+	cJSON_Delete(rec);
+	cJSON_Delete(t);
+	cJSON_Delete(back);
+	free(text);
+	free(vpath);
+	free(buf);
+	free(enc);
+	return err;
+}
+
+int mlreg_version_delete(cJSON **out, struct mlreg_store *store, const char *name,
+			 const long *v, size_t nv, int whole, const char *user,
+			 const char *message)
+{
+	struct mlreg_lock lk = { 0 };
+	cJSON *model = NULL, *arr = cJSON_CreateArray(), *tomb;
+	char *dir = NULL, now[40];
+	long latest, k;
+	size_t i, count;
+	int err, gc = -1;
+
+	if (out)
+		*out = NULL;
+	if ((err = mlreg_name_validate(name)) < 0)
+		goto out;
+	/* as a writer: gc never reads a record half replaced (7.1) */
+	if ((gc = mlreg_object_lock(store, 0, mlreg_lock_timeout())) < 0) {
+		err = gc;
+		goto out;
+	}
+	if ((err = lock_model(&lk, &model, store, name)) < 0)
+		goto done;
+	latest = (long)mlreg_doc_int(model, "latest_version", 0);
+	count = whole ? (size_t)latest : nv;
+	/* Check all first: a refusal writes nothing. */
+	for (i = 0; i < count; i++) {
+		const cJSON *a;
+		k = whole ? (long)i + 1 : v[i];
+		if (k < 1 || k > latest) {
+			err = mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found",
+					      k, name);
+			goto done;
+		}
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(model, "aliases"))
+			if (cJSON_IsNumber(a) && (long)a->valuedouble == k) {
+				err = mlreg_error_set(MLREG_ECONFLICT, "cannot delete %s@%ld: "
+						      "alias '%s' names it (--force removes "
+						      "its aliases)", name, k, a->string);
+				goto done;
+			}
+	}
+	dir = model_dir(store, name);
+	mlreg_time_now(now, sizeof(now));
+	for (i = 0; i < count; i++) {
+		k = whole ? (long)i + 1 : v[i];
+		if ((err = write_tombstone(&tomb, store, name, FORMER(model), dir, k, now, user,
+					   message)) < 0)
+			goto done;
+		if (tomb)
+			cJSON_AddItemToArray(arr, tomb);
+	}
+	/* Last, so that a deletion killed before this is finished by a rerun. */
+	if (whole && !mlreg_record_deleted(model)) {
+		mlreg_doc_set(model, "deleted", deleted_object(now, user, message));
+		mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(now));
+		err = commit_record(&lk, model);
+	}
+done:
+	mlreg_lock_release(&lk);
+	mlreg_object_unlock(gc);
+out:
+	if (!err && out) {
+		*out = arr;
+		arr = NULL;
+	}
+	cJSON_Delete(arr);
+	cJSON_Delete(model);
+	free(dir);
 	return err;
 }

@@ -3,9 +3,11 @@
  * cJSON trees here); their fields are fixed by mlreg(1) and store-format.md.
  *
  * A model lives in models/<encoded name>/: model.json (replaced under its
- * lock) and versions/<N>.json (immutable).  Version N is visible only once
- * model.json's latest_version reaches N; that rename is the commit point of
- * a registration, so a killed process never leaves a partial version.
+ * lock) and versions/<N>.json (immutable, except that deleting a version
+ * replaces it whole by its tombstone: below).  Version N is visible only
+ * once model.json's latest_version reaches N; that rename is the commit
+ * point of a registration, so a killed process never leaves a partial
+ * version.
  */
 #ifndef MLREG_REGISTRY_H
 #define MLREG_REGISTRY_H
@@ -21,7 +23,9 @@
 
 /*
  * Returns 0 after creating model name; *out (may be NULL) gets its record.
- * metadata (may be NULL) is copied.  MLREG_EEXISTS when it exists.
+ * metadata (may be NULL) is copied.  MLREG_EEXISTS when it exists, unless
+ * it was deleted: then it is made again, its versions' numbering going on
+ * (latest_version, latest_id and its events are kept).
  */
 int mlreg_model_create(cJSON **out, struct mlreg_store *store, const char *name,
 		       const char *description, const cJSON *metadata);
@@ -351,5 +355,54 @@ int mlreg_rename_interrupted(const struct mlreg_store *store, const char *name,
  */
 int mlreg_model_rename(cJSON **out, struct mlreg_store *store, const char *old,
 		       const char *name, const char *user, const char *message);
+
+/*
+ * Deleted versions and models (store-format.md 6.7).  A deleted version's
+ * record is replaced by a tombstone: {model, version, parent, id, deleted:
+ * {time, user, message}, size 0, files []}, where id is the id of the
+ * record it replaced; a deleted model's record gains "deleted" too.  The
+ * number is never reused and the chain of ids stays as it was, because
+ * the id of a tombstone is its "id" member (not verifiable from its bytes:
+ * it is trusted as the record it replaced was).
+ */
+
+/*
+ * Returns 1 and the id of a tombstone (its "id" member) in hex when the
+ * len bytes at buf are one (a top-level "deleted" object and an "id" of 64
+ * hex digits), else 0 and the SHA-256 of the bytes: the id of a version
+ * record, for every reader that computes one (never an event's).
+ */
+int mlreg_version_id(const char *buf, size_t len, char *hex);
+
+/* Returns the "deleted" object of a version or model record, or NULL when it is live. */
+const cJSON *mlreg_record_deleted(const cJSON *rec);
+
+/*
+ * Returns 0 when version n of model name is not a tombstone (or cannot be
+ * read: its reader reports that); MLREG_ENOTFOUND "NAME@N was deleted by
+ * USER on TIME" when it is one.
+ */
+int mlreg_version_require_live(const struct mlreg_store *store, const char *name, long n);
+
+/*
+ * Returns 0 when model (a model record) is not deleted; MLREG_ENOTFOUND
+ * saying who deleted it, when, and that 'mlreg create' makes it again.
+ */
+int mlreg_model_require_live(const cJSON *model);
+
+/*
+ * Returns 0 after replacing the records of versions v (nv numbers; with
+ * whole, every visible version instead) of model name by tombstones
+ * written as user with message, under the model's lock and the gc lock
+ * held shared, and with whole, after marking the model record deleted.
+ * A version already deleted is left as it is (nothing is written for it),
+ * so a rerun finishes an interrupted deletion.  MLREG_ENOTFOUND for a
+ * missing model or version; MLREG_ECONFLICT when an alias names one of the
+ * versions (nothing is written then).  *out (may be NULL) gets an array of
+ * the tombstones written, as version objects (with "id").
+ */
+int mlreg_version_delete(cJSON **out, struct mlreg_store *store, const char *name,
+			 const long *v, size_t nv, int whole, const char *user,
+			 const char *message);
 
 #endif

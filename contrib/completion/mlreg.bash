@@ -25,7 +25,7 @@
 # directory of -C DIR, as mlreg takes them).  Works with or without the
 # bash-completion package.
 
-_mlreg_commands="init create register import describe diff list list-versions search metadata alias deprecate undeprecate rename checkout export validate inspect template fsck gc remote upload download help"
+_mlreg_commands="init create register import describe diff list list-versions search metadata alias deprecate undeprecate delete rename checkout export validate inspect template fsck gc remote upload download help"
 
 # _mlreg_opts COMMAND: print the options of COMMAND
 _mlreg_opts()
@@ -38,7 +38,7 @@ _mlreg_opts()
 	describe) echo "--json -h --help" ;;
 	diff) echo "--json --exit-code --signature-only -h --help" ;;
 	list) echo "--sort-by --order-by --name --description --remote --json -h --help" ;;
-	list-versions) echo "--remote --json --filter --sort-by --order-by --limit --columns -h --help" ;;
+	list-versions) echo "--remote --json --filter --sort-by --order-by --limit --columns --deleted -h --help" ;;
 	search) echo "--filter --sort-by --order-by --limit --columns --json -h --help" ;;
 	metadata) echo "--add --add-file --remove --json -h --help" ;;
 	alias | alias:list) echo "--at --json -h --help" ;;
@@ -46,6 +46,7 @@ _mlreg_opts()
 	alias:*) echo "--json -h --help" ;;
 	deprecate | undeprecate) echo "-m --message --json -h --help" ;;
 	rename) echo "-m --message --json -h --help" ;;
+	delete) echo "-m --message --force --json -h --help" ;;
 	checkout) echo "-f --force -h --help" ;;
 	export) echo "--format -o --output -f --force -h --help" ;;
 	validate) echo "--spec --contract --json -h --help" ;;
@@ -83,6 +84,7 @@ _mlreg_takes_arg()
 	alias:-m | alias:--message | alias:--at) return 0 ;;
 	deprecate:-m | deprecate:--message | undeprecate:-m | undeprecate:--message) return 0 ;;
 	rename:-m | rename:--message) return 0 ;;
+	delete:-m | delete:--message) return 0 ;;
 	list-versions:--filter | list-versions:--sort-by | list-versions:--order-by | \
 	list-versions:--limit | list-versions:--columns) return 0 ;;
 	search:--filter | search:--sort-by | search:--order-by | search:--limit | \
@@ -380,6 +382,7 @@ _mlreg()
 	register:0 | list-versions:0 | metadata:0 | rename:0) what=name ;;
 	describe:0 | checkout:0 | export:0 | diff:0 | diff:1) what=ref ;;
 	deprecate:0 | undeprecate:0) what=ref ;;
+	delete:*) what=ref ;;
 	alias:0) _mlreg_reply "$cur" set rm list log; return ;;
 	alias:1)
 		case $first in

@@ -234,6 +234,8 @@ complete -c mlreg -n 'not __mlreg_cmd' -a alias -d 'set, remove, list aliases (s
 complete -c mlreg -n 'not __mlreg_cmd' -a deprecate -d 'mark a version as one not to use'
 complete -c mlreg -n 'not __mlreg_cmd' -a undeprecate -d "clear a version's deprecation"
 complete -c mlreg -n 'not __mlreg_cmd' -a rename -d 'give a model a new name (the old one redirects)'
+
+complete -c mlreg -n 'not __mlreg_cmd' -a delete -d 'delete versions or a model, keeping tombstones'
 complete -c mlreg -n 'not __mlreg_cmd' -a checkout -d "write a version's files into a directory"
 complete -c mlreg -n 'not __mlreg_cmd' -a export -d 'write a version as a zip or tar.gz artifact archive'
 complete -c mlreg -n 'not __mlreg_cmd' -a validate -d "run a version's, a directory's or an archive's checks"
@@ -247,7 +249,7 @@ complete -c mlreg -n 'not __mlreg_cmd' -a download -d 'bring versions from a rem
 complete -c mlreg -n 'not __mlreg_cmd' -a help -d 'show help for mlreg or a command'
 
 # -h/--help, which every command takes.
-for c in init create register import describe diff list list-versions search metadata alias deprecate undeprecate rename checkout export validate inspect template fsck gc remote upload download help
+for c in init create register import describe diff list list-versions search metadata alias deprecate undeprecate delete rename checkout export validate inspect template fsck gc remote upload download help
     complete -c mlreg -n "__mlreg_using $c" -s h -l help -d 'show the usage'
 end
 
@@ -316,6 +318,7 @@ complete -c mlreg -n '__mlreg_using list-versions' -l sort-by -x -a 'version cre
 complete -c mlreg -n '__mlreg_using list-versions' -l order-by -x -a 'asc desc' -d 'the sort order'
 complete -c mlreg -n '__mlreg_using list-versions' -l limit -x -d 'show at most N versions'
 complete -c mlreg -n '__mlreg_using list-versions' -l columns -x -d 'show these fields as columns'
+complete -c mlreg -n '__mlreg_using list-versions' -l deleted -d 'list deleted versions too'
 
 # search
 complete -c mlreg -n '__mlreg_using search' -l filter -x -d 'only versions matching the expression'
@@ -353,6 +356,12 @@ end
 complete -c mlreg -n '__mlreg_using rename' -s m -l message -x -d "why (kept in the model's log)"
 complete -c mlreg -n '__mlreg_using rename' -l json -d 'print the renamed model as JSON'
 complete -c mlreg -n '__mlreg_using rename; and test (__mlreg_npos) = 0' -a '(__mlreg_models)'
+
+# delete
+complete -c mlreg -n '__mlreg_using delete' -s m -l message -x -d 'why (kept in the tombstones)'
+complete -c mlreg -n '__mlreg_using delete' -l force -d 'remove the aliases naming what is deleted first'
+complete -c mlreg -n '__mlreg_using delete' -l json -d 'print the tombstones written as JSON'
+complete -c mlreg -n '__mlreg_using delete' -a '(__mlreg_refs)'
 
 # checkout
 complete -c mlreg -n '__mlreg_using checkout' -s f -l force -d 'overwrite files that have other content'
@@ -411,4 +420,4 @@ end
 complete -c mlreg -n '__mlreg_using download' -l all -d 'also the files of every earlier version'
 
 # help
-complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata alias deprecate undeprecate rename checkout export validate inspect template fsck gc remote upload download help'
+complete -c mlreg -n '__mlreg_using help; and test (__mlreg_npos) = 0' -a 'init create register import describe diff list list-versions search metadata alias deprecate undeprecate delete rename checkout export validate inspect template fsck gc remote upload download help'

@@ -94,6 +94,8 @@ static int same_record(const struct rver *rv, const char *buf, size_t len)
 {
 	char md5[33];
 
+	if (rv->same_id)
+		return 1;
 	if (rv->size != len)
 		return 0;
 	if (strlen(rv->etag) != 32)
@@ -365,6 +367,10 @@ static char *who(const char *buf, size_t len)
 
 	if (!cJSON_IsObject(rec))
 		s = xstrdup("");
+	else if (mlreg_record_deleted(rec))	/* a tombstone (6.7) */
+		s = xasprintf(", deleted by %s at %s",
+			      mlreg_doc_str(mlreg_record_deleted(rec), "user", "?"),
+			      mlreg_doc_str(mlreg_record_deleted(rec), "time", "?"));
 	else
 		s = xasprintf(", registered by %s on %s at %s", mlreg_doc_str(prov, "user", "?"),
 			      mlreg_doc_str(prov, "host", "?"), mlreg_doc_str(rec, "created", "?"));
@@ -380,7 +386,7 @@ void sync_conflict(struct sync *s, struct model *m, long n, const char *theirs, 
 	char *by = theirs ? who(theirs, len) : xstrdup("");
 
 	if (theirs)
-		mlreg_sha256_hex(theirs, len, hex);
+		mlreg_version_id(theirs, len, hex);
 	m->failed = 1;
 	sync_fail(s, MLREG_ECONFLICT, "remote '%s' %s another %s@%ld (id %.12s%s): your %s@%ld and "
 		  "later were not uploaded and are unchanged; to share them, download '%s' into "
@@ -496,6 +502,17 @@ int sync_chain_failed(const struct model *m, int kind)
  * records where the listing cannot tell; a difference fails the model (a
  * conflict).
  */
+int sync_same_version(const char *a, size_t alen, const char *b, size_t blen)
+{
+	char ha[MLREG_HEX_LEN + 1], hb[MLREG_HEX_LEN + 1];
+
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return 1;
+	mlreg_version_id(a, alen, ha);
+	mlreg_version_id(b, blen, hb);
+	return strcmp(ha, hb) == 0;
+}
+
 int sync_compare_existing(struct sync *s, int downloading)
 {
 	return sync_compare_chain(s, CHAIN_VERSIONS, downloading);
@@ -512,7 +529,11 @@ int sync_compare_chain(struct sync *s, int kind, int downloading)
 {
 	struct slot *sl = NULL;
 	size_t nsl = 0, capsl = 0, i;
+	int again;
 
+again:
+	again = 0;
+	nsl = 0;
 	for (i = 0; i < s->nm; i++) {
 		struct model *m = s->m[i];
 		struct rchain *c = sync_chain(m, kind);
@@ -560,12 +581,22 @@ int sync_compare_chain(struct sync *s, int kind, int downloading)
 			sync_fail(s, sl[i].err, "%s", sl[i].msg);
 			m->failed = 1;
 		} else if (sync_read_local_chain(s, m, kind, k, &buf, &len, hex) == 0) {
-			if (len != sl[i].len || memcmp(buf, sl[i].body, len) != 0)
+			/* versions: the same id is the same version (a tombstone, 6.7) */
+			int same = kind == CHAIN_EVENTS
+				? len == sl[i].len && memcmp(buf, sl[i].body, len) == 0
+				: sync_same_version(buf, len, sl[i].body, sl[i].len);
+			if (same)
+				sync_chain(m, kind)->rv[k].same_id = 1;
+			if (same && (len != sl[i].len || memcmp(buf, sl[i].body, len) != 0))
+				again = 1;	/* a tombstone on one side: compare the versions after it too */
+			else if (!same)
 				chain_conflict(s, m, kind, k, sl[i].body, sl[i].len, downloading);
 			free(buf);
 		}
 		sync_slot_clear(&sl[i]);
 	}
+	if (again)	/* each round settles one version more: it ends */
+		goto again;
 	free(sl);
 	return 0;
 }

@@ -37,6 +37,7 @@
 /* A remote version record seen in a listing. */
 struct rver {
 	int present;
+	int same_id;	/* read, and found the local version (by id: a tombstone, 6.7) */
 	uint64_t size;
 	char etag[72];
 };
@@ -248,6 +249,12 @@ int sync_chain_failed(const struct model *m, int kind);
 /* Marks m's events in conflict with the remote's event n (theirs: its bytes, or NULL). */
 void sync_event_conflict(struct sync *s, struct model *m, long n, const char *theirs,
 			 size_t len, int downloading);
+/*
+ * Returns 1 when the records a and b (their bytes) are the same version:
+ * the same bytes, or the same id, which a tombstone shares with the record
+ * it replaced (store-format.md 6.7).
+ */
+int sync_same_version(const char *a, size_t alen, const char *b, size_t blen);
 /* Marks m failed for a remote version n other than the local one (theirs: its bytes). */
 void sync_conflict(struct sync *s, struct model *m, long n, const char *theirs, size_t len,
 		   const char *how);

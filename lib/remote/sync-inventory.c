@@ -113,6 +113,7 @@ static int on_model_key(void *ctx, const struct mlreg_key *k)
 	MLREG_ALLOC_GROW(c->listed, c->nlisted + 1, c->caplisted);
 	c->listed[c->nlisted].n = n;
 	c->listed[c->nlisted].v.present = 1;
+	c->listed[c->nlisted].v.same_id = 0;
 	c->listed[c->nlisted].v.size = k->size;
 	snprintf(c->listed[c->nlisted].v.etag, sizeof(c->listed[0].v.etag), "%s", k->etag);
 	c->nlisted++;
@@ -734,7 +735,7 @@ int sync_check_records(struct sync *s, struct model *m, struct wants *w)
 			free(mine.v);
 			return 0;
 		}
-		mlreg_sha256_hex(buf, len, hex);
+		mlreg_version_id(buf, len, hex);
 		memcpy(prev, hex, sizeof(hex));
 		if (w && sync_files_wanted(s, m, k))
 			sync_wants_add_files(&mine, rec);
@@ -820,7 +821,7 @@ int mlreg_remote_versions(cJSON **out, const struct mlreg_remote *r, const char 
 	for (long k = m->down.want; k >= 1; k--) {
 		char hex[MLREG_HEX_LEN + 1];
 		cJSON *rec = cJSON_ParseWithLength(m->down.bufs[k - 1], m->down.lens[k - 1]), *v;
-		mlreg_sha256_hex(m->down.bufs[k - 1], m->down.lens[k - 1], hex);
+		mlreg_version_id(m->down.bufs[k - 1], m->down.lens[k - 1], hex);
 		v = mlreg_version_with_id(rec, hex);
 		mlreg_lifecycle_annotate(v, state);	/* the remote's aliases (its events) */
 		cJSON_AddItemToArray(*out, v);

@@ -568,8 +568,11 @@ static int put_records_round(struct sync *s, int kind, int *more)
 			if (p[i].sl.err) {
 				sync_fail(s, p[i].sl.err, "%s", p[i].sl.msg);
 				give_up(m, kind);
-			} else if (p[i].sl.len != p[i].len ||
-				   memcmp(p[i].sl.body, p[i].buf, p[i].len) != 0) {
+			} else if (kind == CHAIN_EVENTS ? p[i].sl.len != p[i].len ||
+				   memcmp(p[i].sl.body, p[i].buf, p[i].len) != 0
+				   : !sync_same_version(p[i].sl.body, p[i].sl.len, p[i].buf,
+							p[i].len)) {
+				/* (a version: the same id is the same version, 6.7) */
 				if (kind == CHAIN_EVENTS)
 					sync_event_conflict(s, m, n, p[i].sl.body, p[i].sl.len, 0);
 				else
