@@ -77,8 +77,13 @@ test_expect_success 'MLREG_TRACE=1: one line a request sent, retried ones includ
 	fresh_store b origin r1 &&
 	proxy_rules '[{"method":"GET","path":"/r1/models/small/versions/1\\.json$","times":2,"action":"status:500"}]' &&
 	: >"$PROXY_LOG" &&
-	MLREG_TRACE=1 mlreg --store "$SCRATCH/b/.mlreg" download small --json >sum 2>trace &&
+	MLREG_TRACE=1 mlreg --store "$SCRATCH/b/.mlreg" download small --json >sum 2>all &&
 	json_assert sum 'd["versions"] == ["small@1"]' 'd["retries"] == 2' &&
+	# first, where the credentials came from (t6360 checks every source)
+	head -n 1 all >first &&
+	echo "mlreg: trace: credentials from environment" >expect &&
+	test_cmp expect first &&
+	sed 1d all >trace &&
 	! grep -v "^mlreg: trace: [A-Z]* /[^ ]* -> [0-9]* .*(" trace &&
 	test_line_count = "$(json_get sum 'd["requests"]')" trace &&
 	test_line_count = "$(wc -l <"$PROXY_LOG")" trace &&
