@@ -132,6 +132,33 @@ class UpstreamGone(Exception):
     """The server closed or broke its connection."""
 
 
+class UpstreamFile:
+    """The server's side of a connection, read as a file: a read that fails
+    (a reset from a server dying as it answers) is UpstreamGone, so the
+    request is logged as upstream-broke, never dropped unlogged."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def _read(self, name, *args):
+        try:
+            return getattr(self.f, name)(*args)
+        except OSError as e:
+            raise UpstreamGone(str(e))
+
+    def readline(self, *args):
+        return self._read("readline", *args)
+
+    def read(self, *args):
+        return self._read("read", *args)
+
+    def read1(self, *args):
+        return self._read("read1", *args)
+
+    def close(self):
+        self.f.close()
+
+
 def warn(msg):
     sys.stderr.write("faultproxy: %s\n" % msg)
     sys.stderr.flush()
@@ -433,7 +460,7 @@ class Conn:
                 raise UpstreamGone(str(e))
             self.up.settimeout(None)
             self.up.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.up_rfile = self.up.makefile("rb", buffering=PIECE)
+            self.up_rfile = UpstreamFile(self.up.makefile("rb", buffering=PIECE))
 
     def run(self):
         while not self.closed:
