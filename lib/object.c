@@ -125,42 +125,61 @@ void mlreg_object_unlock(int fd)
 		close(fd);
 }
 
-/* Returns 0 after moving the finished temporary file tmp to object hex. */
-static int install(struct mlreg_store *store, const char *tmp, const char *hex)
+/*
+ * Returns 0 after renaming from (relative to fromfd) to object hex's name,
+ * creating objects/XX first.  gc removes an objects/XX it leaves empty: one
+ * that vanishes between our mkdir and our rename is made again (a few
+ * times, then it is an error).  made (may be NULL) is a bitmap of the
+ * objects/XX already made by the caller, whose mkdir is then skipped.
+ * from is left in place on failure.
+ */
+static int place(struct mlreg_store *store, int fromfd, const char *from, const char *hex,
+		 unsigned char *made)
 {
 	char *path = mlreg_object_path(store, hex);
 	char *dir = xasprintf("%s/objects/%.2s", store->path, hex);
-	int err = 0;
+	char xx_s[3] = { hex[0], hex[1], 0 };
+	int xx = (int)strtol(xx_s, NULL, 16), tries, err = 0;
 
-	int tries;
+	for (tries = 0; ; tries++) {
+		if (!(made && (made[xx / 8] & (1u << (xx % 8)))) && mkdir(dir, 0755) < 0 &&
+		    errno != EEXIST) {
+			err = mlreg_error_os("cannot create directory '%s'", dir);
+			break;
+		}
+		if (made)
+			made[xx / 8] |= (unsigned char)(1u << (xx % 8));
+		if (renameat(fromfd, from, AT_FDCWD, path) == 0)
+			break;
+		if (made)
+			made[xx / 8] &= (unsigned char)~(1u << (xx % 8));
+		if (errno != ENOENT || tries >= 8 || faccessat(fromfd, from, F_OK, 0) < 0) {
+			err = mlreg_error_os("cannot store object '%s'", hex);
+			break;
+		}
+	}
+	free(path);
+	free(dir);
+	return err;
+}
+
+/* Returns 0 after moving the finished temporary file tmp to object hex. */
+static int install(struct mlreg_store *store, const char *tmp, const char *hex)
+{
+	char *dir;
+	int err;
 
 	if (mlreg_object_freshen(store, hex)) {
 		/* Already stored: identical bytes by construction. */
 		unlink(tmp);
-		goto done;
+		return 0;
 	}
-	/*
-	 * gc removes an objects/XX it leaves empty: one that vanishes between
-	 * our mkdir and our rename is made again (a few times, then it is an
-	 * error).
-	 */
-	for (tries = 0; ; tries++) {
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			err = mlreg_error_os("cannot create directory '%s'", dir);
-			unlink(tmp);
-			goto done;
-		}
-		if (rename(tmp, path) == 0)
-			break;
-		if (errno != ENOENT || tries >= 8 || access(tmp, F_OK) < 0) {
-			err = mlreg_error_os("cannot store object '%s'", hex);
-			unlink(tmp);
-			goto done;
-		}
+	if ((err = place(store, AT_FDCWD, tmp, hex, NULL)) < 0) {
+		unlink(tmp);
+		return err;
 	}
+	dir = xasprintf("%s/objects/%.2s", store->path, hex);
 	err = mlreg_fs_fsync_dir(dir);
-done:
-	free(path);
 	free(dir);
 	return err;
 }
@@ -269,34 +288,12 @@ int mlreg_object_batch_commit(struct mlreg_store *store)
 	if (b->n > 1)
 		qsort(b->v, b->n, sizeof(*b->v), pending_cmp);
 	for (i = 0; !err && i < b->n; i++) {
-		const char *hex = b->v[i].hex;
-		char name[16], *dir, *path;
-		int tries, xx;
+		char name[16];
 
-		snprintf(name, sizeof(name), "%u", b->v[i].file);
-		if (i > 0 && !strcmp(hex, b->v[i - 1].hex))
+		if (i > 0 && !strcmp(b->v[i].hex, b->v[i - 1].hex))
 			continue;	/* batch_end() removes it */
-		path = mlreg_object_path(store, hex);
-		dir = xasprintf("%s/objects/%.2s", store->path, hex);
-		xx = (int)strtol((char[]){ hex[0], hex[1], 0 }, NULL, 16);
-		/* gc removes an objects/XX it leaves empty (see install()). */
-		for (tries = 0; ; tries++) {
-			if (!(made[xx / 8] & (1u << (xx % 8))) && mkdir(dir, 0755) < 0 &&
-			    errno != EEXIST) {
-				err = mlreg_error_os("cannot create directory '%s'", dir);
-				break;
-			}
-			made[xx / 8] |= (unsigned char)(1u << (xx % 8));
-			if (renameat(b->fd, name, AT_FDCWD, path) == 0)
-				break;
-			made[xx / 8] &= (unsigned char)~(1u << (xx % 8));
-			if (errno != ENOENT || tries >= 8) {
-				err = mlreg_error_os("cannot store object '%s'", hex);
-				break;
-			}
-		}
-		free(path);
-		free(dir);
+		snprintf(name, sizeof(name), "%u", b->v[i].file);
+		err = place(store, b->fd, name, b->v[i].hex, made);
 	}
 	/* 3. The renames (and new objects/XX directories) on the disk. */
 	if (!err && syncfs(b->fd) < 0)
