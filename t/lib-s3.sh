@@ -65,13 +65,14 @@ S3_NODE_MODULE="$S3_HELPERS/node_modules/@20minutes/s3rver"
 S3_PID= PROXY_PID= s3_atexit_= proxy_atexit_=
 unset S3_ACCESS_KEY S3_SECRET_KEY	# set by t/lib-rgw.sh, never from outside
 
-# s3_alive_ PID: PID runs (a zombie, dead but not reaped yet, does not).
+# s3_alive_ PID: PID runs: one of its threads is not a zombie (dead but not
+# reaped yet).  Every thread counts, not the leader's state alone: a
+# process whose main thread has exited while another still runs (node
+# does this as it dies) may still hold its listening socket.
 s3_alive_ () {
 	kill -0 "$1" 2>/dev/null || return 1
-	case $(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) in
-	Z|X) return 1 ;;
-	esac
-	return 0
+	sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' /proc/"$1"/task/*/stat 2>/dev/null |
+		grep -q '[^ZX]'
 }
 
 # s3_wait_gone_ PID: wait (up to 10 s, then SIGKILL) until PID is gone.
