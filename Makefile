@@ -6,7 +6,8 @@
 #   make deps            install the Debian build dependencies (sudo when not root)
 #   make demo            deps + build + a real session on a scratch store
 #   make bench           S3 upload/download speed and memory as ratios against
-#                        awscli on a local s3rver (bench/README; ~15 minutes)
+#                        awscli on a local s3rver; ingest, re-ingest, start-up
+#                        and listings against cp, git... (bench/README; ~1 h)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make uninstall       (same PREFIX and DESTDIR) removes what install put
 VERSION  = 0.1.0
@@ -202,7 +203,9 @@ lint-man:
 
 # Benchmarks, not tests: mlreg upload/download against awscli on a local
 # s3rver, printed as ratios (bench/README).  BENCH_RUNS=N, BENCH_BIG_MB,
-# BENCH_SMALL_N, BENCH_FLAT_MB and BENCH_SCENARIOS='1 3' choose what runs.
+# BENCH_SMALL_N, BENCH_FLAT_MB and BENCH_SCENARIOS='1 3' choose what runs;
+# scenarios 5-9 (issue 12: ingest, re-ingest, start-up, listings) against
+# cp, sha256sum, openssl and git; BENCH_QUICK=1 tries them at small sizes.
 bench: test-deps
 	$(MAKE) all
 	@test -x /usr/bin/time || { echo "installing benchmark dependencies: time"; \
