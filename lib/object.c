@@ -385,7 +385,8 @@ static int batch_open(struct mlreg_object_batch *b, unsigned *file, char **tmp)
 	*file = b->next++;
 	snprintf(name, sizeof(name), "%u", *file);
 	*tmp = xasprintf("%s/%s", b->dir, name);
-	fd = openat(b->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	/* Read and write: an object writer (download) reads back what it scattered. */
+	fd = openat(b->fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0) {
 		int err = mlreg_error_os("cannot create '%s'", *tmp);
 		free(*tmp);
@@ -578,7 +579,13 @@ int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *
 {
 	memset(w, 0, sizeof(*w));
 	w->store = store;
-	if ((w->fd = open_tmp(store, &w->tmp)) < 0) {
+	if (store->batch) {
+		w->batched = 1;
+		if ((w->fd = batch_open(store->batch, &w->file, &w->tmp)) < 0) {
+			w->fd = -1;
+			return MLREG_EOS;
+		}
+	} else if ((w->fd = open_tmp(store, &w->tmp)) < 0) {
 		w->fd = -1;
 		return MLREG_EOS;
 	}
@@ -674,7 +681,8 @@ int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, u
 	if (w->scattered)
 		err = hash_from(w, UINT64_MAX);
 	mlreg_sha256_final_hex(&w->h, actual);
-	if (!err && fsync(w->fd) < 0)
+	/* Batched: the batch's first syncfs, before any name, makes it durable. */
+	if (!err && !w->batched && fsync(w->fd) < 0)
 		err = mlreg_error_os("cannot sync '%s'", w->tmp);
 	if (close(w->fd) < 0 && !err)
 		err = mlreg_error_os("cannot write '%s'", w->tmp);
@@ -683,8 +691,13 @@ int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, u
 		err = mlreg_error_set(MLREG_ECORRUPT, "its bytes hash to %s (%llu bytes, expected "
 				      "%llu)", actual, (unsigned long long)w->size,
 				      (unsigned long long)size);
+	if (!err && w->batched && !w->store->batch)	/* never named unsynced */
+		err = mlreg_error_set(MLREG_ERROR, "object %s was written for a batch that "
+				      "ended", hex);
 	if (err)
 		unlink(w->tmp);
+	else if (w->batched)
+		batch_add(w->store, w->file, w->tmp, hex);
 	else
 		err = install(w->store, w->tmp, hex);
 	free(w->tmp);

@@ -9,6 +9,8 @@
  * are read, checked and replayed before its records (sync-events.c: they
  * resolve NAME@ALIAS) and committed in the same rename.  Nothing becomes
  * visible for a model that failed; objects that arrived stay, for a rerun.
+ * The objects are written as one batch (object.h, download_batch()): two
+ * syncfs for all of them, not two fsyncs each.
  *
  * Every object's bytes are hashed on the way in and compared with its name
  * before it is stored; an object is never longer than its version lists,
@@ -598,6 +600,31 @@ done:
 	return err;
 }
 
+/*
+ * Returns 0 after fetching the objects of w as one batch (object.h): each
+ * is written without fsync, and all are made durable together by two
+ * syncfs, the first before any is named, before any model record (the
+ * commit point) names them.  A download killed before that leaves only
+ * the batch's directory, never a named object; one that failed otherwise
+ * still commits the objects that arrived whole, for a rerun.
+ */
+static int download_batch(struct sync *s, struct wants *w)
+{
+	char *msg;
+	int err;
+
+	if ((err = mlreg_object_batch_begin(s->store)) < 0)
+		return err;
+	if ((err = download_objects(s, w)) == 0)
+		return mlreg_object_batch_commit(s->store);
+	msg = xstrdup(mlreg_error_message());	/* the first failure is the one reported */
+	if (mlreg_object_batch_commit(s->store) < 0)
+		mlreg_error_clear();
+	err = mlreg_error_set(err, "%s", msg);
+	free(msg);
+	return err;
+}
+
 /* Choosing what to download. */
 
 /* Returns 0 after choosing what to download (the models named). */
@@ -775,7 +802,7 @@ int mlreg_download(cJSON **summary, struct mlreg_store *store, const struct mlre
 		}
 	}
 	/* On failure, objects that arrived stay (a rerun reuses them); no version is committed. */
-	if (missing.n > 0 && (err = download_objects(&s, &missing)) < 0)
+	if (missing.n > 0 && (err = download_batch(&s, &missing)) < 0)
 		goto done;
 	for (i = 0; i < s.nm; i++)
 		if (!s.m[i]->failed && (err = commit_model(&s, s.m[i])) < 0)
