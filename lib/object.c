@@ -575,11 +575,12 @@ int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
 	return 0;
 }
 
-int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store)
+/* Returns 0 after opening writer w, in the store's batch when batch is set and there is one. */
+static int writer_open(struct mlreg_object_writer *w, struct mlreg_store *store, int batch)
 {
 	memset(w, 0, sizeof(*w));
 	w->store = store;
-	if (store->batch) {
+	if (batch && store->batch) {
 		w->batched = 1;
 		if ((w->fd = batch_open(store->batch, &w->file, &w->tmp)) < 0) {
 			w->fd = -1;
@@ -591,6 +592,16 @@ int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *
 	}
 	mlreg_sha256_init(&w->h);
 	return 0;
+}
+
+int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store)
+{
+	return writer_open(w, store, 1);
+}
+
+int mlreg_object_writer_open_alone(struct mlreg_object_writer *w, struct mlreg_store *store)
+{
+	return writer_open(w, store, 0);
 }
 
 int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, size_t len)

@@ -142,8 +142,16 @@ struct mlreg_object_writer {
 	unsigned file;		/* batched: its file in the batch's directory */
 };
 
-/* Returns 0 after opening a new writer in w, or MLREG_EOS. */
+/* Returns 0 after opening a new writer in w (in the store's batch, if any), or MLREG_EOS. */
 int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store);
+
+/*
+ * Returns 0 after opening a new writer in w outside any batch, or
+ * MLREG_EOS: its commit fsyncs and names it at once.  For a large object,
+ * whose own fsync costs little beside its bytes, and which then neither
+ * holds back the batch's commit nor is lost with it.
+ */
+int mlreg_object_writer_open_alone(struct mlreg_object_writer *w, struct mlreg_store *store);
 
 /* Returns 0 after appending len bytes, or MLREG_EOS (a full disk...). */
 int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, size_t len);

@@ -4,9 +4,11 @@ test_description='download stores its objects as one batch: two syncfs, then the
 . "$TEST_DIRECTORY/lib-remote.sh"
 REMOTE_KIND=file
 
-# A download writes every object it fetches into one batch directory,
-# tmp/batch-XXXXXX (store-format.md section 2), and makes them durable and
-# visible together before any record names them.  The kills here are real
+# A download writes the objects it fetches whole or from packs into a
+# batch directory, tmp/batch-XXXXXX (store-format.md sections 2 and 10.3),
+# and makes them durable and visible together before any record names
+# them: here all 70 form one batch.  (That a batch is named while a large
+# object still travels is t6310's 'kill -9 in the middle of a download'.)  The kills here are real
 # SIGKILLs delivered by strace at an exact system call (the first syncfs,
 # the Kth object rename), so no test waits on timing.
 
