@@ -372,7 +372,6 @@ struct range_get {
 	int open;
 };
 
-
 /* Returns 0 after committing the object in progress; fails on a corrupt one. */
 static int range_commit(struct range_get *g)
 {
