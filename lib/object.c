@@ -385,7 +385,8 @@ static int batch_open(struct mlreg_object_batch *b, unsigned *file, char **tmp)
 	*file = b->next++;
 	snprintf(name, sizeof(name), "%u", *file);
 	*tmp = xasprintf("%s/%s", b->dir, name);
-	fd = openat(b->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	/* Read and write: an object writer (download) reads back what it scattered. */
+	fd = openat(b->fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0) {
 		int err = mlreg_error_os("cannot create '%s'", *tmp);
 		free(*tmp);
@@ -574,16 +575,33 @@ int mlreg_object_copy_to_fd(const struct mlreg_store *store, const char *hex,
 	return 0;
 }
 
-int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store)
+/* Returns 0 after opening writer w, in the store's batch when batch is set and there is one. */
+static int writer_open(struct mlreg_object_writer *w, struct mlreg_store *store, int batch)
 {
 	memset(w, 0, sizeof(*w));
 	w->store = store;
-	if ((w->fd = open_tmp(store, &w->tmp)) < 0) {
+	if (batch && store->batch) {
+		w->batched = 1;
+		if ((w->fd = batch_open(store->batch, &w->file, &w->tmp)) < 0) {
+			w->fd = -1;
+			return MLREG_EOS;
+		}
+	} else if ((w->fd = open_tmp(store, &w->tmp)) < 0) {
 		w->fd = -1;
 		return MLREG_EOS;
 	}
 	mlreg_sha256_init(&w->h);
 	return 0;
+}
+
+int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store)
+{
+	return writer_open(w, store, 1);
+}
+
+int mlreg_object_writer_open_alone(struct mlreg_object_writer *w, struct mlreg_store *store)
+{
+	return writer_open(w, store, 0);
 }
 
 int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, size_t len)
@@ -674,7 +692,8 @@ int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, u
 	if (w->scattered)
 		err = hash_from(w, UINT64_MAX);
 	mlreg_sha256_final_hex(&w->h, actual);
-	if (!err && fsync(w->fd) < 0)
+	/* Batched: the batch's first syncfs, before any name, makes it durable. */
+	if (!err && !w->batched && fsync(w->fd) < 0)
 		err = mlreg_error_os("cannot sync '%s'", w->tmp);
 	if (close(w->fd) < 0 && !err)
 		err = mlreg_error_os("cannot write '%s'", w->tmp);
@@ -683,8 +702,13 @@ int mlreg_object_writer_commit(struct mlreg_object_writer *w, const char *hex, u
 		err = mlreg_error_set(MLREG_ECORRUPT, "its bytes hash to %s (%llu bytes, expected "
 				      "%llu)", actual, (unsigned long long)w->size,
 				      (unsigned long long)size);
+	if (!err && w->batched && !w->store->batch)	/* never named unsynced */
+		err = mlreg_error_set(MLREG_ERROR, "object %s was written for a batch that "
+				      "ended", hex);
 	if (err)
 		unlink(w->tmp);
+	else if (w->batched)
+		batch_add(w->store, w->file, w->tmp, hex);
 	else
 		err = install(w->store, w->tmp, hex);
 	free(w->tmp);

@@ -26,7 +26,7 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 /*
  * Batched durability (store-format.md section 2).  Between
  * mlreg_object_batch_begin() and mlreg_object_batch_commit(), the objects
- * mlreg_object_write_fd() stores are written without fsync into a
+ * mlreg_object_write_fd() and object writers store are written without fsync into a
  * directory of the batch's own, tmp/batch-XXXXXX, which this process holds
  * locked (flock) for the batch's life, as files 0, 1, 2... whose hashes it
  * keeps in memory (one copy buffer serves them all).  Commit makes them all
@@ -123,7 +123,10 @@ int mlreg_object_stream(const struct mlreg_store *store, const char *hex, mlreg_
  * An object arriving from elsewhere (a remote): its bytes go to a temporary
  * file in the store, appended in order or written at offsets, and become an
  * object only when mlreg_object_writer_commit() finds they hash to the name
- * they were sent for.
+ * they were sent for.  A writer opened while the store has a batch
+ * (mlreg_object_batch_begin()) writes into the batch: its commit checks the
+ * hash and hands the file to the batch, whose commit makes it durable and
+ * names it with the others (download does this, as register does).
  */
 struct mlreg_object_writer {
 	struct mlreg_store *store;
@@ -134,10 +137,21 @@ struct mlreg_object_writer {
 	int scattered;		/* bytes were written at offsets: the hash covers the first
 				   size bytes of the file; commit hashes the rest */
 	uint64_t flushed;	/* appended bytes whose write-back was started */
+	int batched;		/* written into the store's batch (object.h above): commit
+				   neither fsyncs nor names it, batch commit does */
+	unsigned file;		/* batched: its file in the batch's directory */
 };
 
-/* Returns 0 after opening a new writer in w, or MLREG_EOS. */
+/* Returns 0 after opening a new writer in w (in the store's batch, if any), or MLREG_EOS. */
 int mlreg_object_writer_open(struct mlreg_object_writer *w, struct mlreg_store *store);
+
+/*
+ * Returns 0 after opening a new writer in w outside any batch, or
+ * MLREG_EOS: its commit fsyncs and names it at once.  For a large object,
+ * whose own fsync costs little beside its bytes, and which then neither
+ * holds back the batch's commit nor is lost with it.
+ */
+int mlreg_object_writer_open_alone(struct mlreg_object_writer *w, struct mlreg_store *store);
 
 /* Returns 0 after appending len bytes, or MLREG_EOS (a full disk...). */
 int mlreg_object_writer_append(struct mlreg_object_writer *w, const void *buf, size_t len);

@@ -9,6 +9,8 @@
  * are read, checked and replayed before its records (sync-events.c: they
  * resolve NAME@ALIAS) and committed in the same rename.  Nothing becomes
  * visible for a model that failed; objects that arrived stay, for a rerun.
+ * The objects are written in batches (object.h, flush_batch()): two
+ * syncfs for many objects, not two fsyncs each.
  *
  * Every object's bytes are hashed on the way in and compared with its name
  * before it is stored; an object is never longer than its version lists,
@@ -55,6 +57,20 @@ static int stored(int err, const char *hex)
 #define QUEUE_MIN 64		/* requests of a download queued or in flight */
 #define CHUNK_WINDOW 16		/* chunks of one object between the first not hashed and the last asked */
 
+/*
+ * Batches.  The objects of loose GETs and pack ranges are written into the
+ * store's batch (object.h), with no fsync; the batch is committed (two
+ * syncfs, store-format.md section 2) once no such request is in flight and
+ * either no task is left to start or the batch holds BATCH_OBJECTS objects
+ * or BATCH_BYTES bytes (new tasks then wait for it), and a new one begun.
+ * So objects that arrived are named while large ones still travel (a kill
+ * then loses at most one batch's worth: a rerun fetches it again), and no
+ * object is named before its bytes are durable.  A large object, fetched
+ * in chunks, is written alone (fsync'd and named when complete).
+ */
+#define BATCH_OBJECTS 50000u
+#define BATCH_BYTES (1ull << 30)
+
 /* One thing to fetch: a loose object (pack < 0), or objects of one pack in one range. */
 struct task {
 	long pack;				/* the pack's index in the inventory, -1: loose */
@@ -76,6 +92,9 @@ struct fetch {
 	unsigned queue_max;	/* at most that many: QUEUE_MIN, or 2 x jobs */
 	unsigned chunk_window;	/* CHUNK_WINDOW, or 2 x jobs */
 	int pumping, again;	/* pump() is running; run it once more */
+	unsigned batch_inflight;	/* requests writing into the batch (loose, ranges) */
+	size_t batch_objects;	/* objects committed into the batch, not yet named */
+	uint64_t batch_bytes;	/* and their bytes */
 };
 
 static void pump(struct fetch *fe);
@@ -171,6 +190,10 @@ static void obj_commit(struct obj_get *g)
 	else {
 		g->s->prog.objects_done++;
 		g->s->bytes_moved += g->size;
+		if (g->w.batched) {
+			g->fe->batch_objects++;
+			g->fe->batch_bytes += g->size;
+		}
 	}
 	sync_report(g->s, 0);
 }
@@ -182,6 +205,7 @@ static void obj_done(void *ctx, const struct mlreg_result *r)
 	struct fetch *fe = g->fe;
 
 	fe->inflight--;
+	fe->batch_inflight--;
 	if (r->err && !g->failed)
 		sync_fail(g->s, r->err, "%s", r->msg);
 	else if (!g->failed)
@@ -293,7 +317,7 @@ static void head_done(void *ctx, const struct mlreg_result *r)
 			  "its version lists: the remote is corrupt", g->s->r->name, g->hex,
 			  (unsigned long long)r->size, g->key, (unsigned long long)g->size);
 		get_free(g);
-	} else if ((err = mlreg_object_writer_open(&g->w, g->s->store)) < 0) {
+	} else if ((err = mlreg_object_writer_open_alone(&g->w, g->s->store)) < 0) {
 		sync_fail(g->s, err, "cannot store object %s: %s", g->hex, mlreg_error_message());
 		get_free(g);
 	} else {
@@ -330,6 +354,7 @@ static void start_loose(struct fetch *fe, const struct want *w)
 		get_free(g);
 		return;
 	}
+	fe->batch_inflight++;
 	mlreg_tr_get(s->t, g->key, 0, UINT64_MAX, &(struct mlreg_sink){ obj_append, obj_reset, g },
 		     obj_done, g);
 }
@@ -364,6 +389,10 @@ static int range_commit(struct range_get *g)
 		return err;
 	g->s->prog.objects_done++;
 	g->s->bytes_moved += e->size;
+	if (g->w.batched) {
+		g->fe->batch_objects++;
+		g->fe->batch_bytes += e->size;
+	}
 	return 0;
 }
 
@@ -437,6 +466,7 @@ static void range_done(void *ctx, const struct mlreg_result *r)
 	struct fetch *fe = g->fe;
 
 	fe->inflight--;
+	fe->batch_inflight--;
 	if (!r->err && range_settle(g) == 0 && g->i < g->n)
 		mlreg_error_set(MLREG_ECORRUPT, "remote '%s': packs/pack-%s.pack ended early",
 				g->s->r->name, g->pack);
@@ -469,12 +499,34 @@ static void start_range(struct fetch *fe, const struct task *t)
 	g->start = g->pos = t->e[0]->off;
 	g->end = t->e[t->n - 1]->off + t->e[t->n - 1]->size;
 	fe->inflight++;
+	fe->batch_inflight++;
 	if (g->end > g->start)
 		mlreg_tr_get(fe->s->t, key, g->start, g->end - g->start,
 			     &(struct mlreg_sink){ range_write, range_reset, g }, range_done, g);
 	else
 		range_done(g, &(struct mlreg_result){ .etag = "" });	/* empty objects only */
 	free(key);
+}
+
+/* Returns 1 when the batch must be committed before more objects go into it. */
+static int batch_full(const struct fetch *fe)
+{
+	return fe->batch_objects >= BATCH_OBJECTS || fe->batch_bytes >= BATCH_BYTES;
+}
+
+/*
+ * Commits the batch, whose writers are all closed, and begins the next; a
+ * failure fails the download (without a batch, objects are written alone).
+ */
+static void flush_batch(struct fetch *fe)
+{
+	int err;
+
+	fe->batch_objects = 0;
+	fe->batch_bytes = 0;
+	if ((err = mlreg_object_batch_commit(fe->s->store)) < 0 ||
+	    (err = mlreg_object_batch_begin(fe->s->store)) < 0)
+		sync_fail(fe->s, err, "%s", mlreg_error_message());
 }
 
 /*
@@ -493,12 +545,15 @@ static void pump(struct fetch *fe)
 	fe->pumping = 1;
 	do {
 		fe->again = 0;
+		if (fe->batch_inflight == 0 && fe->batch_objects > 0 &&
+		    (fe->next == fe->ntasks || batch_full(fe)))
+			flush_batch(fe);
 		for (struct obj_get *g = fe->active, *next; g && fe->inflight < fe->queue_max; g = next) {
 			next = g->next_active;
 			while (fe->inflight < fe->queue_max && ask_chunk(g))
 				;
 		}
-		while (fe->inflight < fe->queue_max && fe->next < fe->ntasks) {
+		while (fe->inflight < fe->queue_max && fe->next < fe->ntasks && !batch_full(fe)) {
 			const struct task *t = &fe->tasks[fe->next++];
 			if (t->pack < 0)
 				start_loose(fe, t->w);
@@ -547,6 +602,8 @@ static int download_objects(struct sync *s, struct wants *w)
 	bypack = xcalloc(inv.npacks + 1, sizeof(*bypack));
 	nbypack = xcalloc(inv.npacks + 1, sizeof(*nbypack));
 	capbypack = xcalloc(inv.npacks + 1, sizeof(*capbypack));
+	if ((err = mlreg_object_batch_begin(s->store)) < 0)
+		goto done;
 	for (i = 0; i < w->n; i++) {
 		const struct inv_entry *e = sync_inv_find(&inv, w->v[i].hex);
 		s->prog.objects_total++;
@@ -580,6 +637,9 @@ static int download_objects(struct sync *s, struct wants *w)
 	}
 	pump(&fe);
 	mlreg_tr_run(s->t);
+	/* Also after a failure: the objects that arrived whole stay, for a rerun. */
+	if (fe.batch_inflight == 0 && fe.batch_objects > 0)
+		flush_batch(&fe);
 	sync_report(s, 1);
 	err = sync_phase_result(s);
 done:
@@ -588,8 +648,9 @@ done:
 		fe.active = g->next_active;
 		get_free(g);
 	}
+	mlreg_object_batch_abort(s->store);	/* the empty batch begun last */
 	free(fe.tasks);
-	for (i = 0; i < inv.npacks; i++)
+	for (i = 0; bypack && i < inv.npacks; i++)
 		free(bypack[i]);
 	free(bypack);
 	free(nbypack);
