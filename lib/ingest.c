@@ -1,7 +1,9 @@
 /*
  * The ingest engine (see ingest.h): a pool of threads storing the files
  * of one version into the current batch.  The pool shares one lock, which
- * guards the next file to take, the first error and the progress meter;
+ * guards the next file to take, the first error and the progress meter
+ * (which shows one file at a time: a thread whose file starts or makes
+ * progress while the meter is free takes it until that file is done);
  * each thread has its own copy buffer.  Objects are written into the
  * batch's directory (object.c serialises what it shares), so nothing is
  * visible before the caller commits the batch, whatever the order in
@@ -38,17 +40,38 @@ struct worker {
 	struct pool *p;
 	int id;
 	char *buf;		/* MLREG_OBJECT_CHUNK bytes */
+	struct mlreg_ingest_item *it;	/* the item being stored, NULL between items */
 	pthread_t th;
 };
 
-/* Passes the bytes done to the meter when this thread's file is the one shown. */
+/*
+ * Returns 1 when this thread's file (it) is the one the meter shows,
+ * taking the meter for it when nobody has it (file_start() then); called
+ * with p->mu held.
+ */
+static int take_meter(struct worker *w)
+{
+	struct pool *p = w->p;
+
+	if (p->shown == w->id)
+		return 1;
+	if (p->shown >= 0)
+		return 0;
+	p->shown = w->id;
+	if (p->o->file_start)
+		p->o->file_start(p->o->ctx, w->it->path ? w->it->path : w->it->src,
+				 (uint64_t)w->it->st.st_size);
+	return 1;
+}
+
+/* Passes the bytes done to the meter when this thread's file is (or can become) the one shown. */
 static void worker_progress(void *ctx, uint64_t done)
 {
 	struct worker *w = ctx;
 	struct pool *p = w->p;
 
 	pthread_mutex_lock(&p->mu);
-	if (p->shown == w->id)
+	if (take_meter(w) && p->o->progress)
 		p->o->progress(p->o->ctx, done);
 	pthread_mutex_unlock(&p->mu);
 }
@@ -57,7 +80,7 @@ static void worker_progress(void *ctx, uint64_t done)
 static int store_one(struct worker *w, struct mlreg_ingest_item *it)
 {
 	struct pool *p = w->p;
-	int fd, err, shown = 0;
+	int fd, err, meter = p->o->file_start || p->o->progress;
 
 	memset(&it->st, 0, sizeof(it->st));
 	if (it->known && mlreg_object_freshen(p->store, it->hex))
@@ -69,26 +92,25 @@ static int store_one(struct worker *w, struct mlreg_ingest_item *it)
 		close(fd);
 		return mlreg_error_set(MLREG_EINVALID, "'%s' is not a regular file", it->src);
 	}
-	if (p->o->file_start || p->o->progress) {
+	w->it = it;
+	if (meter) {
 		pthread_mutex_lock(&p->mu);
-		if (p->shown < 0) {
-			p->shown = w->id;
-			shown = 1;
-			if (p->o->file_start)
-				p->o->file_start(p->o->ctx, it->path ? it->path : it->src,
-						 (uint64_t)it->st.st_size);
-		}
+		take_meter(w);
 		pthread_mutex_unlock(&p->mu);
 	}
 	err = mlreg_object_write_fd_buf(p->store, fd, &it->st, it->src, it->hex, &it->size,
-					shown && p->o->progress ? worker_progress : NULL, w,
-					w->buf);
+					meter ? worker_progress : NULL, w, w->buf);
 	close(fd);
-	if (shown) {
+	if (meter) {
+		/* A file done while another was shown: its end is drawn if the meter is free. */
 		pthread_mutex_lock(&p->mu);
-		p->shown = -1;
+		if (!err && p->shown != w->id && it->size > 0 && take_meter(w) && p->o->progress)
+			p->o->progress(p->o->ctx, it->size);
+		if (p->shown == w->id)
+			p->shown = -1;
 		pthread_mutex_unlock(&p->mu);
 	}
+	w->it = NULL;
 	return err;
 }
 

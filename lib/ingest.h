@@ -50,7 +50,8 @@ struct mlreg_ingest_opts {
  * stored after it, and the caller aborts the batch.  The callbacks are
  * called one at a time, never together: file_start() for a file, then
  * progress() for that file only, until the next file_start(); with
- * several threads a file stored while another is shown is not shown.
+ * several threads a file stored while another is shown is shown from
+ * when the meter is free (its end at least, when the meter is free then).
  */
 int mlreg_ingest(struct mlreg_store *store, struct mlreg_ingest_item *v, size_t n,
 		 const struct mlreg_ingest_opts *o);
