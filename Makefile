@@ -38,9 +38,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/nul
 # added, through ALL_CFLAGS and ALL_LDLIBS.
 CC      ?= cc
 CFLAGS  ?= -O2 -g -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-MLREG_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+MLREG_CFLAGS = -std=c11 -pthread -D_GNU_SOURCE -Ilib -DMLREG_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 ALL_CFLAGS   = $(MLREG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-ALL_LDLIBS   = $(LDLIBS) $(PKG_LIBS) -lm
+ALL_LDLIBS   = $(LDLIBS) $(PKG_LIBS) -lm -pthread
 
 LIB_SRC = $(sort $(wildcard lib/*.c lib/*/*.c lib/*/*/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))

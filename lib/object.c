@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -21,8 +22,10 @@
 #include "fs.h"
 #include "object.h"
 
-#define CHUNK (1u << 20)
+#define CHUNK MLREG_OBJECT_CHUNK
 #define FLUSH_EVERY (8u << 20)	/* start the write-back of a written object this often */
+#define PIPE_FROM (4u * CHUNK)	/* a source this large is written by a second thread */
+#define PIPE_BUFS 4		/* chunks in flight between the hashing and the writing thread */
 #define TMP_GRACE_S 60		/* a tmp/ file unchanged this long, unlocked, is a leftover */
 
 /* A batch of objects made durable together (object.h). */
@@ -35,7 +38,9 @@ struct mlreg_object_batch {
 	} *v;		/* the objects to name at commit, in the order written */
 	size_t n, cap;
 	unsigned next;	/* the number of the next file */
-	char *buf;	/* CHUNK bytes, the copy buffer of every object of the batch */
+	char *buf;	/* CHUNK bytes, the copy buffer of mlreg_object_write_fd() */
+	pthread_mutex_t mu;	/* guards next, v, n and cap: ingest.c's workers
+				   write objects of one batch at once */
 };
 
 char *mlreg_object_path(const struct mlreg_store *store, const char *hex)
@@ -225,6 +230,7 @@ int mlreg_object_batch_begin(struct mlreg_store *store)
 		return err;
 	}
 	b->buf = xmalloc(CHUNK);
+	pthread_mutex_init(&b->mu, NULL);
 	store->batch = b;
 	return 0;
 }
@@ -253,6 +259,7 @@ static void batch_end(struct mlreg_store *store)
 	free(b->dir);
 	free(b->v);
 	free(b->buf);
+	pthread_mutex_destroy(&b->mu);
 	free(b);
 }
 
@@ -382,7 +389,9 @@ static int batch_open(struct mlreg_object_batch *b, unsigned *file, char **tmp)
 	char name[16];
 	int fd;
 
+	pthread_mutex_lock(&b->mu);
 	*file = b->next++;
+	pthread_mutex_unlock(&b->mu);
 	snprintf(name, sizeof(name), "%u", *file);
 	*tmp = xasprintf("%s/%s", b->dir, name);
 	/* Read and write: an object writer (download) reads back what it scattered. */
@@ -406,35 +415,165 @@ static void batch_add(struct mlreg_store *store, unsigned file, const char *tmp,
 		unlink(tmp);	/* already stored: identical bytes by construction */
 		return;
 	}
+	pthread_mutex_lock(&b->mu);
 	MLREG_ALLOC_GROW(b->v, b->n + 1, b->cap);
 	memcpy(b->v[b->n].hex, hex, sizeof(b->v[b->n].hex));
 	b->v[b->n++].file = file;
+	pthread_mutex_unlock(&b->mu);
 }
 
-int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
-			  char *hex, uint64_t *size, mlreg_progress_fn progress, void *ctx)
-{
-	struct mlreg_sha256 h;
-	char *tmp, *buf;
-	uint64_t total = 0, flushed = 0;
-	unsigned file = 0;
-	int out, err = 0;
+/*
+ * The large-file pipeline: this thread reads a chunk and hashes it, then
+ * hands that very buffer to a writer thread, which writes it to the object
+ * file and starts its write-back, while this thread reads and hashes the
+ * next.  The bytes written are the bytes hashed by construction (the
+ * source is read once, into memory that nobody changes until it is
+ * written), so a source rewritten meanwhile yields an object named by the
+ * SHA-256 of what was read, never a mismatch.  PIPE_BUFS chunks: memory is
+ * flat whatever the size.
+ */
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* signalled on every change below */
+	char *buf[PIPE_BUFS];
+	size_t len[PIPE_BUFS];	/* bytes to write in buf[i] */
+	unsigned head, tail;	/* chunks handed over, chunks written (counters) */
+	int done;		/* the reader has handed over its last chunk */
+	int out;		/* the object file */
+	const char *tmp, *what;	/* its path, and what names the source */
+	int err;		/* the writer's error (0 none) ... */
+	char msg[512];		/* ... and its message (errors are per thread) */
+	uint64_t written, flushed;
+};
 
-	if (store->batch) {
-		if ((out = batch_open(store->batch, &file, &tmp)) < 0)
-			return out;
-		buf = store->batch->buf;
-	} else if ((out = open_tmp(store, &tmp)) < 0) {
-		return out;
-	} else {
-		buf = xmalloc(CHUNK);
+/* The writer thread: returns NULL after writing every chunk handed over, or at the first error. */
+static void *pipe_writer(void *arg)
+{
+	struct pipe *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		unsigned i;
+		size_t len;
+		int err;
+
+		while (p->tail == p->head && !p->done)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->tail == p->head)
+			break;
+		i = p->tail % PIPE_BUFS;
+		len = p->len[i];
+		pthread_mutex_unlock(&p->mu);
+		err = mlreg_write_all(p->out, p->buf[i], len, p->tmp);
+		if (!err) {
+			p->written += len;
+			/* Write-back started as it goes, so the final sync has less to do. */
+			if (p->written - p->flushed >= FLUSH_EVERY) {
+				sync_file_range(p->out, (off_t)p->flushed,
+						(off_t)(p->written - p->flushed),
+						SYNC_FILE_RANGE_WRITE);
+				p->flushed = p->written;
+			}
+		}
+		pthread_mutex_lock(&p->mu);
+		if (err) {
+			p->err = err;
+			snprintf(p->msg, sizeof(p->msg), "cannot store '%s': %s", p->what,
+				 mlreg_error_message());
+			pthread_cond_broadcast(&p->cv);
+			break;
+		}
+		p->tail++;
+		pthread_cond_broadcast(&p->cv);
 	}
-	mlreg_sha256_init(&h);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/*
+ * Returns 0 after copying fd (a source of at least PIPE_FROM bytes) to out
+ * through the pipeline above, hashing into h, *total counting the bytes;
+ * 1 when no thread could be started (nothing done: copy in one thread).
+ */
+static int copy_piped(int fd, int out, const char *what, const char *tmp,
+		      struct mlreg_sha256 *h, uint64_t *total, mlreg_progress_fn progress,
+		      void *ctx)
+{
+	struct pipe p;
+	pthread_t th;
+	int i, err = 0;
+
+	memset(&p, 0, sizeof(p));
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	p.out = out;
+	p.tmp = tmp;
+	p.what = what;
+	for (i = 0; i < PIPE_BUFS; i++)
+		p.buf[i] = xmalloc(CHUNK);
+	if (pthread_create(&th, NULL, pipe_writer, &p) != 0) {
+		err = 1;
+		goto free;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	for (;;) {
+		unsigned slot;
+		ssize_t n;
+		int stop;
+
+		pthread_mutex_lock(&p.mu);
+		while (p.head - p.tail == PIPE_BUFS && !p.err)
+			pthread_cond_wait(&p.cv, &p.mu);
+		slot = p.head % PIPE_BUFS;
+		stop = p.err;
+		pthread_mutex_unlock(&p.mu);
+		if (stop)	/* the writer failed: its error is reported below */
+			break;
+		n = mlreg_read_retry(fd, p.buf[slot], CHUNK);
+		if (n < 0) {
+			err = mlreg_error_os("cannot read '%s'", what);
+			break;
+		}
+		if (n == 0)
+			break;
+		mlreg_sha256_update(h, p.buf[slot], (size_t)n);
+		*total += (uint64_t)n;
+		pthread_mutex_lock(&p.mu);
+		p.len[slot] = (size_t)n;
+		p.head++;
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		if (progress)
+			progress(ctx, *total);
+	}
+	pthread_mutex_lock(&p.mu);
+	p.done = 1;
+	pthread_cond_broadcast(&p.cv);
+	pthread_mutex_unlock(&p.mu);
+	pthread_join(th, NULL);
+	if (!err && p.err)
+		err = mlreg_error_set(p.err, "%s", p.msg);
+free:
+	for (i = 0; i < PIPE_BUFS; i++)
+		free(p.buf[i]);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	return err;
+}
+
+/* Returns 0 after copying fd to out in this thread with buf (CHUNK bytes), hashing into h. */
+static int copy_plain(int fd, int out, const char *what, const char *tmp, char *buf,
+		      struct mlreg_sha256 *h, uint64_t *total, mlreg_progress_fn progress,
+		      void *ctx)
+{
+	uint64_t flushed = 0;
+	int err = 0;
+
 	for (;;) {
 		ssize_t n = mlreg_read_retry(fd, buf, CHUNK);
 
 		/* A file of more than a chunk: read ahead (small ones need no syscall). */
-		if (n == (ssize_t)CHUNK && total == 0)
+		if (n == (ssize_t)CHUNK && *total == 0)
 			posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		if (n < 0) {
 			err = mlreg_error_os("cannot read '%s'", what);
@@ -442,25 +581,52 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 		}
 		if (n == 0)
 			break;
-		mlreg_sha256_update(&h, buf, (size_t)n);
+		mlreg_sha256_update(h, buf, (size_t)n);
 		if ((err = mlreg_write_all(out, buf, (size_t)n, tmp)) < 0) {
 			err = mlreg_error_set(err, "cannot store '%s': %s", what,
 					      mlreg_error_message());
 			break;
 		}
-		total += (uint64_t)n;
+		*total += (uint64_t)n;
 		/* Write-back started as it goes, so the final sync has less to do. */
-		if (total - flushed >= FLUSH_EVERY) {
-			sync_file_range(out, (off_t)flushed, (off_t)(total - flushed),
+		if (*total - flushed >= FLUSH_EVERY) {
+			sync_file_range(out, (off_t)flushed, (off_t)(*total - flushed),
 					SYNC_FILE_RANGE_WRITE);
-			flushed = total;
+			flushed = *total;
 		}
 		if (progress)
-			progress(ctx, total);
+			progress(ctx, *total);
 	}
+	return err;
+}
+
+/*
+ * Returns 0 after storing fd as an object (mlreg_object_write_fd()), with
+ * buf (CHUNK bytes) as its copy buffer; st (may be NULL) the source's
+ * fstat, which picks the pipeline for a large one.
+ */
+static int write_fd_with(struct mlreg_store *store, int fd, const struct stat *st,
+			 const char *what, char *hex, uint64_t *size,
+			 mlreg_progress_fn progress, void *ctx, char *buf)
+{
+	struct mlreg_sha256 h;
+	char *tmp;
+	uint64_t total = 0;
+	unsigned file = 0;
+	int out, err = 1;
+
+	if (store->batch)
+		out = batch_open(store->batch, &file, &tmp);
+	else
+		out = open_tmp(store, &tmp);
+	if (out < 0)
+		return out;
+	mlreg_sha256_init(&h);
+	if (st && S_ISREG(st->st_mode) && (uint64_t)st->st_size >= PIPE_FROM)
+		err = copy_piped(fd, out, what, tmp, &h, &total, progress, ctx);
+	if (err == 1)
+		err = copy_plain(fd, out, what, tmp, buf, &h, &total, progress, ctx);
 	mlreg_sha256_final_hex(&h, hex);
-	if (!store->batch)
-		free(buf);
 	if (!err && !store->batch && fsync(out) < 0)
 		err = mlreg_error_os("cannot store '%s': sync failed", what);
 	if (close(out) < 0 && !err)
@@ -478,6 +644,26 @@ int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 	if (!err)
 		*size = total;
 	return err;
+}
+
+int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
+			  char *hex, uint64_t *size, mlreg_progress_fn progress, void *ctx)
+{
+	struct stat st;
+	char *buf = store->batch ? store->batch->buf : xmalloc(CHUNK);
+	int err = write_fd_with(store, fd, fstat(fd, &st) == 0 ? &st : NULL, what, hex, size,
+				progress, ctx, buf);
+
+	if (!store->batch)
+		free(buf);
+	return err;
+}
+
+int mlreg_object_write_fd_buf(struct mlreg_store *store, int fd, const struct stat *st,
+			      const char *what, char *hex, uint64_t *size,
+			      mlreg_progress_fn progress, void *ctx, char *buf)
+{
+	return write_fd_with(store, fd, st, what, hex, size, progress, ctx, buf);
 }
 
 int mlreg_object_write_buf(struct mlreg_store *store, const void *buf, size_t len, char *hex)

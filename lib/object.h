@@ -8,9 +8,13 @@
 #define MLREG_OBJECT_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "store.h"
 #include "util.h"
+
+/* The copy buffer's size: mlreg_object_write_fd_buf()'s callers allocate it. */
+#define MLREG_OBJECT_CHUNK (1u << 20)
 
 /* Called during long copies with the bytes done so far in this object. */
 typedef void (*mlreg_progress_fn)(void *ctx, uint64_t done);
@@ -18,10 +22,24 @@ typedef void (*mlreg_progress_fn)(void *ctx, uint64_t done);
 /*
  * Returns 0 after storing everything readable from fd as an object, its hex
  * address in hex (65 bytes) and its size in *size; what names the source in
- * errors.  A store that already has the object keeps its copy.
+ * errors.  A store that already has the object keeps its copy (the new
+ * copy is discarded once its hash is known).
  */
 int mlreg_object_write_fd(struct mlreg_store *store, int fd, const char *what,
 			  char *hex, uint64_t *size, mlreg_progress_fn progress, void *ctx);
+
+/*
+ * Returns as mlreg_object_write_fd(), copying through buf, the caller's
+ * MLREG_OBJECT_CHUNK bytes; st (may be NULL) is the source's fstat.  Threads
+ * may call it at once on one batch, each with its own buffer (ingest.c).
+ * A source of 4 MiB or more is read and hashed by this thread while a
+ * second one writes what was hashed: the object holds exactly the bytes
+ * hashed, whatever another process does to the source meanwhile, and the
+ * write-back of what is written is started every 8 MiB.
+ */
+int mlreg_object_write_fd_buf(struct mlreg_store *store, int fd, const struct stat *st,
+			      const char *what, char *hex, uint64_t *size,
+			      mlreg_progress_fn progress, void *ctx, char *buf);
 
 /*
  * Batched durability (store-format.md section 2).  Between

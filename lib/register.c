@@ -24,6 +24,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
+#include "ingest.h"
 #include "name.h"
 #include "provenance.h"
 #include "register.h"
@@ -33,43 +34,38 @@
 #include "util.h"
 #include "walk.h"
 
-/* Returns 0 after storing every entry as an object and filling files/size. */
+/*
+ * Returns 0 after storing every entry as an object (ingest.c, several at
+ * once) and filling files, in the entries' order, and *total.
+ */
 static int store_files(struct mlreg_store *store, const struct mlreg_entries *e,
 		       const struct mlreg_register_opts *o, cJSON *files, uint64_t *total)
 {
+	struct mlreg_ingest_opts io = { o->progress, o->file_start, o->ctx, 0 };
+	struct mlreg_ingest_item *v = xcalloc(e->n ? e->n : 1, sizeof(*v));
 	size_t i;
+	int err;
 
 	*total = 0;
 	for (i = 0; i < e->n; i++) {
-		char hex[MLREG_HEX_LEN + 1];
-		uint64_t size = 0;
-		cJSON *f;
-		int fd, err;
-		struct stat st;
+		v[i].src = e->v[i].src;
+		v[i].path = e->v[i].path;
+	}
+	if ((err = mlreg_ingest(store, v, e->n, &io)) < 0)
+		goto done;
+	for (i = 0; i < e->n; i++) {
+		cJSON *f = cJSON_CreateObject();
 
-		fd = open(e->v[i].src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			return mlreg_error_os("cannot open '%s'", e->v[i].src);
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
-			return mlreg_error_set(MLREG_EINVALID, "'%s' is not a regular file",
-					       e->v[i].src);
-		}
-		if (o->file_start)
-			o->file_start(o->ctx, e->v[i].path, (uint64_t)st.st_size);
-		err = mlreg_object_write_fd(store, fd, e->v[i].src, hex, &size, o->progress, o->ctx);
-		close(fd);
-		if (err < 0)
-			return err;
-		f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "path", e->v[i].path);
-		cJSON_AddNumberToObject(f, "size", (double)size);
-		cJSON_AddStringToObject(f, "sha256", hex);
+		cJSON_AddNumberToObject(f, "size", (double)v[i].size);
+		cJSON_AddStringToObject(f, "sha256", v[i].hex);
 		cJSON_AddStringToObject(f, "mode", e->v[i].exec ? "0755" : "0644");
 		cJSON_AddItemToArray(files, f);
-		*total += size;
+		*total += v[i].size;
 	}
-	return 0;
+done:
+	free(v);
+	return err;
 }
 
 /*
