@@ -1,10 +1,14 @@
 /*
  * mlreg fsck: verify the store; quiet when all is well, one line per problem
  * on stdout and exit status 1 otherwise.  Unreferenced objects (gc.h) are
- * not a problem: their count and size are information, on stderr.
+ * not a problem: their count and size are information, on stderr; nor is a
+ * damaged stat cache (statcache.h), ignored by register: a warning.
  */
+#include <stdlib.h>
+
 #include "cmd.h"
 #include "gc.h"
+#include "statcache.h"
 
 static void print_line(void *ctx, const char *problem)
 {
@@ -65,6 +69,16 @@ int cmd_fsck(int argc, char **argv, struct mlreg_store *store)
 			fprintf(stderr, "%llu unreferenced object%s, %s ('mlreg gc' removes them)\n",
 				(unsigned long long)u.count, u.count == 1 ? "" : "s", size);
 		}
+	}
+	if (!out) {
+		uint64_t n;
+		if (mlreg_statcache_check(store, &n) < 0) {
+			char *msg = xasprintf("%s (ignored; the next register rewrites it)",
+					      mlreg_error_message());
+			cmd_print_message(stderr, "warning: ", msg);
+			free(msg);
+		}
+		mlreg_error_clear();
 	}
 	if (out) {
 		cmd_print_json(out);

@@ -5,8 +5,9 @@
  * name given with --name stands for the spec's own, as MLX's upload
  * takes one), before anything is created; the model is created when
  * missing; the YAML becomes the version's one file and its spec.
- * --if-changed (or register.ifChanged) as register's: importing the same
- * YAML again prints the latest NAME@N and makes no version.
+ * As register's, importing the same YAML again prints the latest NAME@N
+ * and makes no version (--if-changed, the default unless register.ifChanged
+ * is false); --force (or --no-if-changed) makes one anyway.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,24 +37,27 @@ static const char *spec_name(const cJSON *doc)
 /* What 'mlreg import -h' prints: kept beside the options parsed below. */
 const char cmd_import_usage[] =
 	"usage: mlreg import FILE|URL [--name NAME] [--message TEXT]\n"
-	"                    [--if-changed | --no-if-changed] [--json] [-q]\n"
+	"                    [--force | --if-changed | --no-if-changed] [--json] [-q]\n"
 	"\n"
 	"    --name NAME           the model name (default: the spec's model_identifier)\n"
 	"    --message TEXT        the version's message\n"
+	"    --force               make a new version even when it equals the latest\n"
 	"    --if-changed          no new version when it equals the latest: print the\n"
-	"                          latest's NAME@N (default: register.ifChanged)\n"
-	"    --no-if-changed       always make a new version\n"
+	"                          latest's NAME@N (the default, unless\n"
+	"                          register.ifChanged is false)\n"
+	"    --no-if-changed       always make a new version: --force\n"
 	"    --json                print the version as JSON instead of NAME@N\n"
 	"    -q, --quiet           no notice of an unchanged version\n";
 
 int cmd_import(int argc, char **argv, struct mlreg_store *store)
 {
-	enum { OPT_NAME = 256, OPT_JSON, OPT_IF_CHANGED, OPT_NO_IF_CHANGED };
+	enum { OPT_NAME = 256, OPT_JSON, OPT_IF_CHANGED, OPT_NO_IF_CHANGED, OPT_FORCE };
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "message", required_argument, NULL, 'M' },
 		{ "if-changed", no_argument, NULL, OPT_IF_CHANGED },
 		{ "no-if-changed", no_argument, NULL, OPT_NO_IF_CHANGED },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 }
@@ -74,6 +78,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 		case OPT_JSON: json = 1; break;
 		case OPT_IF_CHANGED: if_changed = 1; break;
 		case OPT_NO_IF_CHANGED: if_changed = 0; break;
+		case OPT_FORCE: if_changed = 0; break;
 		case 'q': quiet = 1; break;
 		default: return EXIT_USAGE;
 		}
@@ -81,7 +86,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	if (argc - optind != 1)
 		return cmd_usage_error(argc - optind ? "too many arguments" : "missing FILE or URL");
 	if (if_changed < 0 &&
-	    (err = mlreg_store_config_bool(&if_changed, store, "register.ifChanged", 0)) < 0)
+	    (err = mlreg_store_config_bool(&if_changed, store, "register.ifChanged", 1)) < 0)
 		return cmd_fail(err);
 	src = argv[optind];
 	shown = mlreg_redact_str(src, NULL);
@@ -181,6 +186,7 @@ int cmd_import(int argc, char **argv, struct mlreg_store *store)
 	o.warn = cmd_warn;
 	o.if_changed = if_changed;
 	o.unchanged = &unchanged;
+	o.no_statcache = 1;	/* its one file is a temporary copy: never seen again */
 	if ((err = mlreg_register(&version, store, &o)) < 0) {
 		ret = cmd_fail(err);
 		goto done;

@@ -1,10 +1,10 @@
 /*
  * mlreg register NAME PATH...: store files as the next version.  Prints
  * NAME@N; a progress meter (progress.h) on stderr only when it is a terminal.
- * With --if-changed (or register.ifChanged in the store's config), a
- * registration equal to the latest version prints that version's NAME@N,
+ * A registration equal to the latest version prints that version's NAME@N,
  * with a notice on stderr, and makes none (lib/register.c says what is
- * compared).
+ * compared): the default, as --if-changed; --force (or --no-if-changed, or
+ * register.ifChanged = false in the store's config) makes one anyway.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +129,8 @@ const char cmd_register_usage[] =
 	"                      [--framework NAME[:VERSION]] [--metrics-file FILE]\n"
 	"                      [--metric KEY=VALUE]... [--hparams-file FILE]\n"
 	"                      [--hparam KEY=VALUE]... [--spec FILE] [--contract FILE]\n"
-	"                      [--create] [--if-changed | --no-if-changed] [--json] [-q]\n"
+	"                      [--create] [--force | --if-changed | --no-if-changed]\n"
+	"                      [--json] [-q]\n"
 	"\n"
 	"    -m, --metadata KEY=VALUE  set version metadata (KEY:=JSON for a typed value)\n"
 	"    --message TEXT            describe the version\n"
@@ -142,9 +143,11 @@ const char cmd_register_usage[] =
 	"    --spec FILE               an MLX model YAML (trainable/servable), kept with the version\n"
 	"    --contract FILE           a Hydrosphere contract (else serving.yaml, else inferred)\n"
 	"    --create                  create the model if it does not exist\n"
+	"    --force                   make a new version even when it equals the latest\n"
 	"    --if-changed              no new version when it equals the latest: print\n"
-	"                              the latest's NAME@N (default: register.ifChanged)\n"
-	"    --no-if-changed           always make a new version\n"
+	"                              the latest's NAME@N (the default, unless\n"
+	"                              register.ifChanged is false)\n"
+	"    --no-if-changed           always make a new version: --force\n"
 	"    --json                    print the version as JSON instead of NAME@N\n"
 	"    -q, --quiet               no progress bar, no notice of an unchanged version\n";
 
@@ -152,7 +155,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 {
 	enum { OPT_MESSAGE = 256, OPT_FRAMEWORK, OPT_METRICS, OPT_HPARAMS, OPT_CREATE, OPT_JSON,
 	       OPT_SPEC, OPT_CONTRACT, OPT_METRIC, OPT_HPARAM, OPT_IF_CHANGED,
-	       OPT_NO_IF_CHANGED };
+	       OPT_NO_IF_CHANGED, OPT_FORCE };
 	static const struct option opts[] = {
 		{ "metadata", required_argument, NULL, 'm' },
 		{ "message", required_argument, NULL, OPT_MESSAGE },
@@ -166,6 +169,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		{ "contract", required_argument, NULL, OPT_CONTRACT },
 		{ "if-changed", no_argument, NULL, OPT_IF_CHANGED },
 		{ "no-if-changed", no_argument, NULL, OPT_NO_IF_CHANGED },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ 0 }
@@ -198,6 +202,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		case OPT_JSON: json = 1; break;
 		case OPT_IF_CHANGED: if_changed = 1; break;
 		case OPT_NO_IF_CHANGED: if_changed = 0; break;
+		case OPT_FORCE: if_changed = 0; break;
 		default: ret = EXIT_USAGE; goto done;
 		}
 	}
@@ -237,7 +242,7 @@ int cmd_register(int argc, char **argv, struct mlreg_store *store)
 		goto done;
 	}
 	if (if_changed < 0 &&
-	    (err = mlreg_store_config_bool(&if_changed, store, "register.ifChanged", 0)) < 0) {
+	    (err = mlreg_store_config_bool(&if_changed, store, "register.ifChanged", 1)) < 0) {
 		ret = cmd_fail(err);
 		goto done;
 	}

@@ -2,6 +2,9 @@
  * Registering a version (see register.h), in steps whose order keeps a
  * failure invisible:
  *   1. check every path (walk.c) and read every input file: no write yet;
+ *      a file the stat cache proves stored (statcache.h, prepass() below,
+ *      under the gc lock) is neither opened nor read, and what inspecting
+ *      it found comes from the latest version when that has it too;
  *   2. stream each file into an object (objects are immutable and shared,
  *      so this needs no model lock and is safe to repeat after a crash;
  *      the gc lock is held shared from here to the commit, so 'mlreg gc'
@@ -11,8 +14,9 @@
  *   3. append the record under the model's lock, the rename of model.json
  *      being the commit point, and
  *   4. release the lock: both mlreg_version_append() in registry.c.
- * Concurrent registrations of one model serialise on step 3 only.  With
- * if_changed, step 3 first compares the record with the latest version's
+ * After step 2 the stat cache is rewritten with the files stored (best
+ * effort: a cache).  Concurrent registrations of one model serialise on
+ * step 3 only.  With if_changed, step 3 first compares the record with the latest version's
  * (same_version() below, under the lock) and writes nothing when equal.
  */
 #include <fcntl.h>
@@ -29,17 +33,102 @@
 #include "provenance.h"
 #include "register.h"
 #include "registry.h"
+#include "statcache.h"
 #include "understand/spec.h"
 #include "text.h"
 #include "util.h"
 #include "walk.h"
 
+/* What the stat cache proved of an entry before storing (prepass()). */
+struct cached {
+	int hit;				/* 1: stored already, as hex */
+	char hex[MLREG_HEX_LEN + 1];
+	uint64_t size;
+};
+
+/* Appends entry v's member of the record's "files" (store-format.md section 6). */
+static void add_file(cJSON *files, const struct mlreg_entry *v, const char *hex, uint64_t size)
+{
+	cJSON *f = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(f, "path", v->path);
+	cJSON_AddNumberToObject(f, "size", (double)size);
+	cJSON_AddStringToObject(f, "sha256", hex);
+	cJSON_AddStringToObject(f, "mode", v->exec ? "0755" : "0644");
+	cJSON_AddItemToArray(files, f);
+}
+
+/*
+ * Returns how many entries the stat cache sc (statcache.h; may be NULL)
+ * proves stored already, after filling pre[] (e->n, zeroed) for them: one
+ * stat(2) of the source and one of the object each, the source never
+ * opened.  Called under the gc lock, which keeps a hit's object until the
+ * record naming it is committed.  A file that is not regular or cannot be
+ * stat'ed is left to store_files(), which says what is wrong with it.
+ */
+static size_t prepass(struct mlreg_statcache *sc, const struct mlreg_entries *e,
+		      struct cached *pre)
+{
+	size_t i, hits = 0;
+
+	for (i = 0; sc && i < e->n; i++) {
+		struct stat st;
+
+		if (stat(e->v[i].src, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    !mlreg_statcache_lookup(sc, e->v[i].src, &st, pre[i].hex))
+			continue;
+		pre[i].hit = 1;
+		pre[i].size = (uint64_t)st.st_size;
+		hits++;
+	}
+	return hits;
+}
+
+/*
+ * Returns a new array of e->n flags (or NULL when none is set): 1 for each
+ * entry that the stat cache proved (pre[]) holds the bytes of the file of
+ * the same path in version latest (may be NULL), when this same mlreg
+ * wrote latest (its provenance says which): understanding the files then
+ * reuses latest's inspection of it (understand/spec.h), without opening it.
+ */
+static unsigned char *known_files(const struct mlreg_entries *e, const struct cached *pre,
+				  const cJSON *latest)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(latest, "files");
+	const cJSON *prov = cJSON_GetObjectItemCaseSensitive(latest, "provenance");
+	unsigned char *known = NULL;
+	size_t i;
+
+	if (!cJSON_IsArray(f) || strcmp(mlreg_doc_str(prov, "mlreg_version", ""), MLREG_VERSION))
+		return NULL;
+	f = f->child;
+	for (i = 0; i < e->n && f; i++) {
+		if (!pre[i].hit)
+			continue;
+		/* both in path order; an unordered list only finds fewer */
+		while (f && strcmp(mlreg_doc_str(f, "path", ""), e->v[i].path) < 0)
+			f = f->next;
+		if (f && !strcmp(mlreg_doc_str(f, "path", ""), e->v[i].path) &&
+		    !strcmp(mlreg_doc_str(f, "sha256", ""), pre[i].hex)) {
+			if (!known)
+				known = xcalloc(e->n, 1);
+			known[i] = 1;
+		}
+	}
+	return known;
+}
+
 /*
  * Returns 0 after storing every entry as an object (ingest.c, several at
- * once) and filling files, in the entries' order, and *total.
+ * once) and filling files, in the entries' order, and *total; an entry
+ * pre[] (may be NULL) marks as a hit is taken as it says (ingest.c reads
+ * it only if its object has gone meanwhile), and each file read is
+ * recorded in the stat cache sc (may be NULL) with the fstat(2) taken
+ * before its bytes were read.
  */
 static int store_files(struct mlreg_store *store, const struct mlreg_entries *e,
-		       const struct mlreg_register_opts *o, cJSON *files, uint64_t *total)
+		       const struct mlreg_register_opts *o, cJSON *files, uint64_t *total,
+		       const struct cached *pre, struct mlreg_statcache *sc)
 {
 	struct mlreg_ingest_opts io = { o->progress, o->file_start, o->ctx, 0 };
 	struct mlreg_ingest_item *v = xcalloc(e->n ? e->n : 1, sizeof(*v));
@@ -50,17 +139,19 @@ static int store_files(struct mlreg_store *store, const struct mlreg_entries *e,
 	for (i = 0; i < e->n; i++) {
 		v[i].src = e->v[i].src;
 		v[i].path = e->v[i].path;
+		if (pre && pre[i].hit) {
+			v[i].known = 1;
+			memcpy(v[i].hex, pre[i].hex, sizeof(v[i].hex));
+			v[i].size = pre[i].size;
+		}
 	}
 	if ((err = mlreg_ingest(store, v, e->n, &io)) < 0)
 		goto done;
 	for (i = 0; i < e->n; i++) {
-		cJSON *f = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(f, "path", e->v[i].path);
-		cJSON_AddNumberToObject(f, "size", (double)v[i].size);
-		cJSON_AddStringToObject(f, "sha256", v[i].hex);
-		cJSON_AddStringToObject(f, "mode", e->v[i].exec ? "0755" : "0644");
-		cJSON_AddItemToArray(files, f);
+		/* st is all zero when the file was not opened (a hit) */
+		if (S_ISREG(v[i].st.st_mode) && v[i].size == (uint64_t)v[i].st.st_size)
+			mlreg_statcache_record(sc, e->v[i].src, &v[i].st, v[i].hex);
+		add_file(files, &e->v[i], v[i].hex, v[i].size);
 		*total += v[i].size;
 	}
 done:
@@ -182,6 +273,11 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 	cJSON *cp, *item;
 	uint64_t total;
 	int err, missing, gc_lock = -1;
+	struct mlreg_statcache *sc = NULL;
+	struct cached *pre = NULL;
+	size_t hits = 0;
+	cJSON *latest = NULL;
+	unsigned char *known = NULL;
 
 	*out = NULL;
 	if ((err = mlreg_name_validate(o->name)) < 0 ||
@@ -206,13 +302,28 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		return err;
 	if ((err = mlreg_walk(&entries, o->paths, o->npaths, store->path)) < 0)
 		return err;
+	/* From the stat cache's look-ups to the commit: gc deletes none of ours (object.h). */
+	if ((gc_lock = mlreg_object_lock(store, 0, mlreg_lock_timeout())) < 0) {
+		mlreg_entries_free(&entries);
+		return gc_lock;
+	}
+	if (!o->no_statcache && (err = mlreg_statcache_open(&sc, store)) < 0)
+		goto done;
+	pre = xcalloc(entries.n ? entries.n : 1, sizeof(*pre));
+	hits = prepass(sc, &entries, pre);
+	if (hits && !missing && mlreg_version_load(&latest, store, o->name, 0) == 0)
+		known = known_files(&entries, pre, latest);
+	mlreg_error_clear();
 	{
 		struct mlreg_understand_opts uo = { o->spec_file, o->contract_file, o->warn,
-						    o->ctx, o->spec_name_given, o->spec_shown };
-		if ((err = mlreg_understand(&understood, &entries, &uo)) < 0) {
-			mlreg_entries_free(&entries);
-			return err;
-		}
+						    o->ctx, o->spec_name_given, o->spec_shown,
+						    cJSON_GetObjectItemCaseSensitive(latest, "artifacts"),
+						    known };
+		err = mlreg_understand(&understood, &entries, &uo);
+		cJSON_Delete(latest);
+		latest = NULL;
+		if (err < 0)
+			goto done;
 	}
 	/* What a model file's own JSON repeats, the record cannot (see registry.h). */
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(understood, "artifacts")) {
@@ -229,22 +340,23 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 		mlreg_object_prune_tmp(store, &pruned);	/* best effort */
 	}
 
-	/* From the first object to the commit: gc deletes none of ours (object.h). */
-	if ((gc_lock = mlreg_object_lock(store, 0, mlreg_lock_timeout())) < 0) {
-		err = gc_lock;
-		goto done;
-	}
-	/* Every object written, then all made durable at once (object.h). */
-	if ((err = mlreg_object_batch_begin(store)) < 0)
+	/*
+	 * Every object written, then all made durable at once (object.h); no
+	 * batch (and no syncfs) when the stat cache proved every file stored.
+	 */
+	if (hits < entries.n && (err = mlreg_object_batch_begin(store)) < 0)
 		goto done;
 	files = cJSON_CreateArray();
-	err = store_files(store, &entries, o, files, &total);
-	if (err < 0)
-		mlreg_object_batch_abort(store);
-	else
-		err = mlreg_object_batch_commit(store);
+	err = store_files(store, &entries, o, files, &total, pre, sc);
+	if (hits < entries.n) {
+		if (err < 0)
+			mlreg_object_batch_abort(store);
+		else
+			err = mlreg_object_batch_commit(store);
+	}
 	if (err < 0)
 		goto done;
+	mlreg_statcache_save(sc);	/* best effort: a cache (statcache.h) */
 	if (o->provenance_paths)
 		mlreg_provenance_collect(&prov, o->provenance_paths, o->nprovenance_paths,
 					 store->path);
@@ -305,6 +417,9 @@ int mlreg_register(cJSON **out, struct mlreg_store *store, const struct mlreg_re
 					  o->if_changed ? same_version : NULL);
 done:
 	mlreg_object_unlock(gc_lock);
+	mlreg_statcache_free(sc);
+	free(pre);
+	free(known);
 	mlreg_entries_free(&entries);
 	cJSON_Delete(rec);
 	cJSON_Delete(files);

@@ -39,6 +39,8 @@ struct mlreg_register_opts {
 	int *unchanged;			/* may be NULL; set to 1 when, with if_changed,
 					   nothing was written (*out is then the latest
 					   version), else 0 */
+	int no_statcache;		/* neither read nor write the stat cache
+					   (statcache.h): files never seen again */
 };
 
 /*

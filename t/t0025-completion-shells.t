@@ -102,7 +102,7 @@ test_expect_success 'setup: a store with models, versions, an alias and a remote
 	mlreg init &&
 	echo w >w.bin &&
 	mlreg register --create clf w.bin -q &&
-	mlreg register clf w.bin -q &&
+	mlreg register --force clf w.bin -q &&
 	mlreg alias set clf@1 prod &&
 	mlreg create team/detector &&
 	mkdir r &&

@@ -30,13 +30,13 @@ test_expect_success '-C DIR runs as if started in DIR: store found from there' -
 EOF
 
 test_expect_success 'several -C accumulate, each from the last; an empty one is a no-op' - <<-\EOF
-	mlreg -C proj -C "" -C sub register m model.bin >out &&
+	mlreg -C proj -C "" -C sub register --force m model.bin >out &&
 	echo m@2 >expect &&
 	test_cmp expect out
 EOF
 
 test_expect_success '-C comes before a relative --store and relative paths' - <<-\EOF
-	mlreg -C proj --store .mlreg register m sub/model.bin >out &&
+	mlreg -C proj --store .mlreg register --force m sub/model.bin >out &&
 	echo m@3 >expect &&
 	test_cmp expect out
 EOF
@@ -280,11 +280,11 @@ test_expect_success 'provenance user: MLREG_AUTHOR first' - <<-\EOF
 EOF
 
 test_expect_success 'provenance user: else git user.name and user.email' - <<-\EOF
-	(cd repo && MLREG_AUTHOR= mlreg register p w.bin) &&
+	(cd repo && MLREG_AUTHOR= mlreg register --force p w.bin) &&
 	vjson p@2 repo &&
 	json_assert v.json 'd["provenance"]["user"] == "Ann Lee <ann@example.com>"' &&
 	git -C repo config --unset user.email &&
-	(cd repo && mlreg register p w.bin) &&
+	(cd repo && mlreg register --force p w.bin) &&
 	vjson p@3 repo &&
 	json_assert v.json 'd["provenance"]["user"] == "Ann Lee"'
 EOF
@@ -293,13 +293,13 @@ test_expect_success 'provenance user: the global git config counts too' - <<-\EO
 	git -C repo config --unset user.name &&
 	git config --global user.email glob@example.com &&
 	test_when_finished "git config --global --unset user.email" &&
-	(cd repo && mlreg register p w.bin) &&
+	(cd repo && mlreg register --force p w.bin) &&
 	vjson p@4 repo &&
 	json_assert v.json 'd["provenance"]["user"] == "glob@example.com"'
 EOF
 
 test_expect_success 'provenance user: else the login user' - <<-\EOF
-	(cd repo && mlreg register p w.bin) &&
+	(cd repo && mlreg register --force p w.bin) &&
 	vjson p@5 repo &&
 	json_assert v.json "d['provenance']['user'] in ('$(id -un)', '${USER:-$(id -un)}')"
 EOF

@@ -159,7 +159,7 @@ test_expect_success '--create creates the model first' - <<-\EOF
 	expect_registered new@1 mlreg register --create new model.bin &&
 	mlreg describe new --json >d.json &&
 	json_assert d.json 'd["latest_version"] == 1' 'd["description"] == ""' &&
-	expect_registered new@2 mlreg register new model.bin --create
+	expect_registered new@2 mlreg register --force new model.bin --create
 EOF
 
 test_expect_success 'setup: a model with no versions' '
@@ -416,7 +416,7 @@ latest () {
 
 test_expect_success '--json prints the version object instead of NAME@N' - <<-\EOF
 	n=$(( $(latest m) + 1 )) &&
-	mlreg register m model.bin --json -m via=json >out 2>err &&
+	mlreg register --force m model.bin --json -m via=json >out 2>err &&
 	test_must_be_empty err &&
 	json_batch out schema version -- assert \
 		"d['version'] == $n" 'd["model"] == "m"' \

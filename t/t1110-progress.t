@@ -36,19 +36,19 @@ test_expect_success 'register draws a meter on a terminal and clears its line' '
 '
 
 test_expect_success 'register -q on a terminal draws nothing' '
-	on_tty_err err.tty mlreg register -q m m >out &&
+	on_tty_err err.tty mlreg register --force -q m m >out &&
 	echo m@2 >expect && test_cmp expect out &&
 	test_must_be_empty err.tty
 '
 
 test_expect_success 'register with standard error not a terminal draws nothing' '
-	COLUMNS=200 mlreg register m m >out 2>err &&
+	COLUMNS=200 mlreg register --force m m >out 2>err &&
 	echo m@3 >expect && test_cmp expect out &&
 	test_must_be_empty err
 '
 
 test_expect_success 'the meter is cut to the width the terminal (here COLUMNS) gives' '
-	COLUMNS=30 on_tty_err err.tty mlreg register m m >out &&
+	COLUMNS=30 MLREG_STATCACHE=0 on_tty_err err.tty mlreg register --force m m >out &&
 	segments err.tty >segs &&
 	test -s segs &&
 	awk "length(\$0) > 29 { bad = 1 } END { exit bad }" segs

@@ -37,7 +37,7 @@ test_expect_success 'setup: four models' - <<-\EOF
 	mlreg create beta -d "b second" &&
 	printf x >x.bin &&
 	mlreg register beta x.bin &&
-	mlreg register beta x.bin &&
+	mlreg register --force beta x.bin &&
 	mlreg create team/delta &&
 	mlreg metadata alpha --add touched=1 &&
 	mlreg metadata gamma --add touched=2

@@ -1,5 +1,6 @@
 #!/bin/sh
-test_description='register --if-changed: a registration equal to the latest
+test_description='register --if-changed (the default; --force makes a version): a
+registration equal to the latest
 version (files, metadata, metrics, hparams, spec, contract...) makes no
 version and prints the latest NAME@N; message and provenance are not
 compared; concurrent registrations of the same files make one version.
@@ -80,8 +81,8 @@ test_expect_success '-q keeps stderr silent, stdout unchanged' '
 	expect_same_quiet m@1 mlreg register --if-changed -q m out --metrics-file metrics.json
 '
 
-test_expect_success 'without --if-changed the same files make a new version' '
-	expect_new m@2 mlreg register m out --metrics-file metrics.json &&
+test_expect_success 'with --force the same files make a new version' '
+	expect_new m@2 mlreg register --force m out --metrics-file metrics.json &&
 	test_must_be_empty actual.err &&
 	expect_same m@2 mlreg register --if-changed m out --metrics-file metrics.json
 '
@@ -98,12 +99,12 @@ test_expect_success '--json: the latest version object with "unchanged": true' -
 	test_cmp v2.json j2.json
 EOF
 
-test_expect_success '--json on a new version: "unchanged": false; no member without --if-changed' - <<-\EOF
+test_expect_success '--json on a new version: "unchanged": false; no member with --force' - <<-\EOF
 	printf 'weights v2\n' >out/model.bin &&
 	mlreg register --if-changed --json m out --metrics-file metrics.json >j.json 2>err &&
 	test_must_be_empty err &&
 	json_assert j.json 'd["unchanged"] is False' 'd["version"] == 3' &&
-	mlreg register --json -q m out --metrics-file metrics.json >j.json &&
+	mlreg register --force --json -q m out --metrics-file metrics.json >j.json &&
 	json_assert j.json '"unchanged" not in d' 'd["version"] == 4'
 EOF
 
@@ -257,7 +258,7 @@ test_expect_success 'a latest record that cannot be read fails --if-changed, nam
 		mlreg register --if-changed fresh one.bin
 EOF
 
-test_expect_success 'register.ifChanged true makes it the default; --no-if-changed turns it off' '
+test_expect_success 'register.ifChanged true, the default; --no-if-changed turns it off, false too' '
 	git config -f .mlreg/config register.ifChanged true &&
 	expect_same fresh@1 mlreg register fresh one.bin &&
 	expect_new fresh@2 mlreg register --no-if-changed fresh one.bin &&
@@ -292,7 +293,7 @@ test_expect_success 'import --if-changed: the same spec again makes no version' 
 	json_assert j.json "d[\"unchanged\"] is True" "d[\"version\"] == 1" &&
 	sed "s/^description: .*/description: changed/" det.yaml >det2.yaml &&
 	expect_new imp@2 mlreg import --if-changed det2.yaml --name imp &&
-	expect_new imp@3 mlreg import det2.yaml --name imp
+	expect_new imp@3 mlreg import --force det2.yaml --name imp
 '
 
 # run_parallel COUNT COMMAND-WITH-K: runs COUNT copies of the shell command

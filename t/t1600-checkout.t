@@ -182,8 +182,8 @@ hostile_version () {
 
 test_expect_success 'setup: a model whose versions will be tampered with' '
 	mlreg register --create evil v1/model.bin &&
-	mlreg register evil v1/model.bin &&
-	mlreg register evil v1/model.bin &&
+	mlreg register --force evil v1/model.bin &&
+	mlreg register --force evil v1/model.bin &&
 	mkdir -p jail outside &&
 	cp "$(version_record evil 2)" evil2.json &&
 	cp "$(version_record evil 3)" evil3.json

@@ -60,7 +60,7 @@ test_expect_success 'setup: versions of files, metrics, hparams and metadata' - 
 	printf 'batch: 64\nepochs: 5\ndropout: 0.2\n' >h2.yaml &&
 	mlreg register clf v1 --metrics-file m1.yaml --hparams-file h1.yaml \
 		-m stage=dev -m owner=ann --framework onnx:1.14 &&
-	mlreg register clf v1 --metrics-file m1.yaml --hparams-file h1.yaml \
+	mlreg register --force clf v1 --metrics-file m1.yaml --hparams-file h1.yaml \
 		-m stage=dev -m owner=ann --framework onnx:1.14 --message retry &&
 	mlreg register clf v2 --metrics-file m2.yaml --hparams-file h2.yaml \
 		-m stage=prod -m owner=ann -m ticket:=7 --framework pytorch:2.1 &&

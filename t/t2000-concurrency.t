@@ -89,7 +89,7 @@ test_expect_success 'fsck is clean, no lock or temporary file is left' '
 test_expect_success 'parallel registers of the same content' - <<-\EOF
 	rm -f out.* err.* code.* &&
 	mlreg create same &&
-	run_parallel 10 'mlreg register same file1' &&
+	run_parallel 10 'mlreg register --force same file1' &&
 	cat code.* | sort -u >codes &&
 	echo 0 >expect &&
 	test_cmp expect codes &&

@@ -74,7 +74,7 @@ test_expect_success 'a modified tracked file makes it dirty' - <<-\EOF
 	json_assert prov.json 'd["git"]["dirty"] is True' \
 		"d['git']['commit'] == '$(cat head)'" &&
 	git -C repo checkout -q -- src/train.py &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["dirty"] is False'
 EOF
@@ -82,7 +82,7 @@ EOF
 test_expect_success 'a staged change makes it dirty' - <<-\EOF
 	printf 'print("staged")\n' >repo/src/train.py &&
 	git -C repo add src/train.py &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["dirty"] is True' &&
 	git -C repo reset -q --hard
@@ -90,7 +90,7 @@ EOF
 
 test_expect_success 'an untracked new file makes it dirty' - <<-\EOF
 	printf 'scratch notes\n' >repo/notes.txt &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["dirty"] is True' &&
 	rm repo/notes.txt
@@ -99,7 +99,7 @@ EOF
 test_expect_success 'a new commit is recorded' - <<-\EOF
 	printf 'weights 2\n' >repo/models/model.bin &&
 	git -C repo commit -q -a -m second &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json \
 		"d['git']['commit'] == '$(git -C repo rev-parse HEAD)'" \
@@ -109,7 +109,7 @@ EOF
 
 test_expect_success 'another branch' - <<-\EOF
 	git -C repo checkout -q -b feature/x &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["branch"] == "feature/x"' &&
 	git -C repo checkout -q main
@@ -117,7 +117,7 @@ EOF
 
 test_expect_success 'a detached HEAD: branch null, commit kept' - <<-\EOF
 	git -C repo checkout -q --detach HEAD~1 &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["branch"] is None' \
 		"d['git']['commit'] == '$(cat head)'" \
@@ -127,7 +127,7 @@ EOF
 
 test_expect_success 'the remote URL is recorded without credentials' - <<-\EOF
 	git -C repo remote add origin https://user:secret@example.com/x.git &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["remote"] == "https://example.com/x.git"' &&
 	test_must_fail grep -r secret "$MLREG_DIR" &&
@@ -136,7 +136,7 @@ EOF
 
 test_expect_success 'a token-only credential is removed too' - <<-\EOF
 	git -C repo remote set-url origin https://ghp_tokenvalue@example.com/y.git &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["remote"] == "https://example.com/y.git"' &&
 	test_must_fail grep -r ghp_tokenvalue "$MLREG_DIR"
@@ -144,7 +144,7 @@ EOF
 
 test_expect_success 'a token in the remote URL (?access_token=, user:password@) is redacted' - <<-\EOF
 	git -C repo remote set-url origin "https://oauth2:glpat-userpw@example.com/z.git?access_token=ghp_querytoken&ref=main" &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["remote"] == "https://example.com/z.git?access_token=<redacted>&ref=main"' &&
 	test_must_fail grep -r -e ghp_querytoken -e glpat-userpw -e oauth2 "$MLREG_DIR"
@@ -152,7 +152,7 @@ EOF
 
 test_expect_success 'an ssh remote keeps its login name, not its password' - <<-\EOF
 	git -C repo remote set-url origin "ssh://git:sshpassword@example.com/w.git" &&
-	(cd repo && mlreg register m models/model.bin) &&
+	(cd repo && mlreg register --force m models/model.bin) &&
 	prov m &&
 	json_assert prov.json 'd["git"]["remote"] == "ssh://git@example.com/w.git"' &&
 	test_must_fail grep -r sshpassword "$MLREG_DIR"

@@ -33,8 +33,8 @@ _mlreg_opts()
 	case $1 in
 	init) echo "-q --quiet -h --help" ;;
 	create) echo "-d --description -m --metadata --metadata-file --force --json -h --help" ;;
-	register) echo "-m --metadata --message --framework --metrics-file --metric --hparams-file --hparam --spec --contract --create --if-changed --no-if-changed --json -q --quiet -h --help" ;;
-	import) echo "--name --message --if-changed --no-if-changed --json -q --quiet -h --help" ;;
+	register) echo "-m --metadata --message --framework --metrics-file --metric --hparams-file --hparam --spec --contract --create --force --if-changed --no-if-changed --json -q --quiet -h --help" ;;
+	import) echo "--name --message --force --if-changed --no-if-changed --json -q --quiet -h --help" ;;
 	describe) echo "--json -h --help" ;;
 	diff) echo "--json --exit-code --signature-only -h --help" ;;
 	list) echo "--sort-by --order-by --name --description --remote --json -h --help" ;;

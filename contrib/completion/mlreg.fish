@@ -275,7 +275,8 @@ complete -c mlreg -n '__mlreg_using register' -l hparams-file -r -F -d 'hyperpar
 complete -c mlreg -n '__mlreg_using register' -l spec -r -F -d 'an MLX model YAML, kept with the version'
 complete -c mlreg -n '__mlreg_using register' -l contract -r -F -d 'a Hydrosphere contract'
 complete -c mlreg -n '__mlreg_using register' -l create -d 'create the model if it does not exist'
-complete -c mlreg -n '__mlreg_using register' -l if-changed -d 'no new version when it equals the latest'
+complete -c mlreg -n '__mlreg_using register' -l force -d 'make a new version even when it equals the latest'
+complete -c mlreg -n '__mlreg_using register' -l if-changed -d 'no new version when it equals the latest (the default)'
 complete -c mlreg -n '__mlreg_using register' -l no-if-changed -d 'always make a new version'
 complete -c mlreg -n '__mlreg_using register' -l json -d 'print the version as JSON'
 complete -c mlreg -n '__mlreg_using register' -s q -l quiet -d 'no progress bar, no notice of an unchanged version'
@@ -285,7 +286,8 @@ complete -c mlreg -n '__mlreg_using register; and test (__mlreg_npos) -ge 1' -F
 # import
 complete -c mlreg -n '__mlreg_using import' -l name -x -d 'the model name'
 complete -c mlreg -n '__mlreg_using import' -l message -x -d "the version's message"
-complete -c mlreg -n '__mlreg_using import' -l if-changed -d 'no new version when it equals the latest'
+complete -c mlreg -n '__mlreg_using import' -l force -d 'make a new version even when it equals the latest'
+complete -c mlreg -n '__mlreg_using import' -l if-changed -d 'no new version when it equals the latest (the default)'
 complete -c mlreg -n '__mlreg_using import' -l no-if-changed -d 'always make a new version'
 complete -c mlreg -n '__mlreg_using import' -l json -d 'print the version as JSON'
 complete -c mlreg -n '__mlreg_using import' -s q -l quiet -d 'no notice of an unchanged version'

@@ -70,6 +70,15 @@ struct mlreg_understand_opts {
 	void *ctx;
 	int spec_name_given;		/* the model's name comes from elsewhere: the spec needs none */
 	const char *spec_shown;		/* the spec's name in messages; NULL: spec_file */
+	/*
+	 * May be NULL: what inspecting files gave before, reused for the
+	 * entries known[] marks (bytes proven those of the file of the same
+	 * path in the version whose "artifacts" these are, by the stat cache
+	 * and the same mlreg: inspect/ reads bytes only), which are then not
+	 * opened; its items in path order, as gather_artifacts() makes them.
+	 */
+	const cJSON *known_artifacts;
+	const unsigned char *known;	/* e->n flags, or NULL */
 };
 
 /*
