@@ -390,8 +390,9 @@ static int run_index(struct out *o, const struct source *src, size_t i, long *ne
 	marked = marked_versions(model, &nmarked);
 	while (!(q->limit >= 0 && o->printed >= (size_t)q->limit)) {
 		if ((r = mlreg_vidx_next(x, &e)) <= 0) {
-			if (r < 0)
+			if (r < 0 && mlreg_vidx_rebuild(src->store, src->names[i]) < 0)
 				mlreg_error_clear();	/* the records say the rest */
+			mlreg_error_clear();
 			break;
 		}
 		if (e.deleted && !q->deleted)

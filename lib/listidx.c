@@ -421,7 +421,8 @@ done:
 	return err;
 }
 
-int mlreg_vidx_refresh(const struct mlreg_store *store, const char *name)
+/* Returns as mlreg_vidx_refresh() does; with force, the old index is not reused. */
+static int refresh(const struct mlreg_store *store, const char *name, int force)
 {
 	char *rec = idx_path(store, name, "model.json");
 	struct mlreg_lock lk = { 0 };
@@ -433,12 +434,24 @@ int mlreg_vidx_refresh(const struct mlreg_store *store, const char *name)
 		free(rec);
 		return 1;
 	}
+	if (force)
+		mlreg_vidx_drop(store, name);
 	if ((err = mlreg_model_load(&model, store, name)) == 0)
 		err = mlreg_vidx_update_locked(store, name, model);
 	mlreg_lock_release(&lk);
 	cJSON_Delete(model);
 	free(rec);
 	return err;
+}
+
+int mlreg_vidx_refresh(const struct mlreg_store *store, const char *name)
+{
+	return refresh(store, name, 0);
+}
+
+int mlreg_vidx_rebuild(const struct mlreg_store *store, const char *name)
+{
+	return refresh(store, name, 1);
 }
 
 void mlreg_vidx_drop(const struct mlreg_store *store, const char *name)

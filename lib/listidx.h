@@ -85,6 +85,12 @@ int mlreg_vidx_update_locked(const struct mlreg_store *store, const char *name,
  */
 int mlreg_vidx_refresh(const struct mlreg_store *store, const char *name);
 
+/*
+ * Returns as mlreg_vidx_refresh() does, writing the index again from every
+ * record (a reader found a bad line in an index whose header matched).
+ */
+int mlreg_vidx_rebuild(const struct mlreg_store *store, const char *name);
+
 /* Removes model name's index (a holder of its lock, before a tombstone). */
 void mlreg_vidx_drop(const struct mlreg_store *store, const char *name);
 
