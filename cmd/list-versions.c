@@ -337,6 +337,7 @@ static int emit_plain(struct out *o, const struct mlreg_vidx_entry *e, int marke
 	return 1;
 }
 
+/* Returns the order of two longs, for qsort() and bsearch(). */
 static int long_cmp(const void *a, const void *b)
 {
 	long x = *(const long *)a, y = *(const long *)b;

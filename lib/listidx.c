@@ -197,6 +197,7 @@ static int unescape(char *s)
 	return 0;
 }
 
+/* Returns MLREG_ECORRUPT saying why x's line of the version expected is bad. */
 static int bad_line(const struct mlreg_vidx *x, const char *why)
 {
 	return mlreg_error_set(MLREG_ECORRUPT, "the versions index's entry of version %ld %s",
@@ -361,7 +362,8 @@ int mlreg_vidx_update_locked(const struct mlreg_store *store, const char *name,
 		goto done;	/* it matches */
 	if (old && old->latest < latest)
 		from = old->latest + 1;	/* try to keep the old entries */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	unlink(tmp);	/* a dead writer's, or anything planted: ours is new */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		err = mlreg_error_os("cannot write '%s'", tmp);
 		if (fd >= 0)

@@ -9,8 +9,9 @@
  * latest_version and latest_id; an index whose header does not match the
  * model record read now is stale and is never used (it is rebuilt from the
  * records).  It is written only by a holder of the model's lock (writers
- * after their commit point; a reader that finds it stale or missing takes
- * the lock without waiting), through versions.idx.tmp and rename(2),
+ * after their commit point; a reader that finds it stale, missing or with
+ * a bad line takes the lock without waiting), through versions.idx.tmp
+ * (removed and made anew, O_EXCL, never through a link) and rename(2),
  * without fsync: a crash leaves it stale, missing or cut short, all of
  * which a reader detects.  Deleting a version removes it before the
  * tombstone's rename, so no index ever claims a deleted version is live.

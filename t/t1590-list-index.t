@@ -112,6 +112,16 @@ test_expect_success 'truncated, garbage, empty, a link: the records are listed, 
 	done
 EOF
 
+test_expect_success 'a link planted as versions.idx.tmp is not written through' - <<-\EOF
+	echo keep >victim &&
+	ln -s "$PWD/victim" .mlreg/models/m/versions.idx.tmp &&
+	rm $IDX &&
+	mlreg list-versions m >/dev/null &&
+	echo keep >expect && test_cmp expect victim &&
+	cmp good.idx $IDX &&
+	test_path_is_missing .mlreg/models/m/versions.idx.tmp
+EOF
+
 test_expect_success 'another model'"'"'s index is stale: never read' - <<-\EOF
 	mlreg list-versions other >/dev/null &&
 	cp .mlreg/models/other/versions.idx $IDX &&
