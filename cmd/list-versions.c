@@ -6,6 +6,12 @@
  * Memory: without --sort-by the versions are read one at a time, printed
  * and dropped; with it, only a sort key and the version's number are kept
  * per version, and the versions printed are read again.
+ *
+ * The default listing (no --json, --filter, --sort-by nor --columns) of a
+ * local model reads the model's versions index (lib/listidx.h) instead of
+ * the records, a line at a time; a missing or stale index is rebuilt first
+ * when the model's lock is free, and where the index ends or a line of it
+ * is bad, the listing goes on from the records.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +19,7 @@
 
 #include "cmd.h"
 #include "filter.h"
+#include "listidx.h"
 #include "transfer.h"
 
 #define MAX_COLUMNS 64
@@ -141,7 +148,11 @@ static int load(cJSON **v, int *owned, const struct source *src, size_t i, long 
 		return *v ? 0 : mlreg_error_set(MLREG_ECORRUPT, "version %ld not in the list", n);
 	}
 	*owned = 1;
-	if ((err = mlreg_version_load(v, src->store, src->names[i], n)) == 0 && src->models)
+	if (src->models)	/* model.json read once, not once a version */
+		err = mlreg_version_load_in(v, src->store, src->models[i], n);
+	else
+		err = mlreg_version_load(v, src->store, src->names[i], n);
+	if (err == 0 && src->models)
 		mlreg_lifecycle_annotate(*v, src->models[i]);
 	return err;
 }
@@ -274,6 +285,151 @@ static void emit(struct out *o, const cJSON *v)
 	cmd_printf("\n");
 }
 
+/* Returns 1 when q's output is what a versions index holds. */
+static int index_enough(const struct cmd_query *q, const struct source *src)
+{
+	return !src->list && src->models && !q->json && !q->nfilters && !q->sort_by &&
+		!q->ncolumns && !q->search;
+}
+
+/* Returns 1 when the n bytes at s are printable ASCII: cmd_printf() prints them as they are. */
+static int plain(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * Returns 1 after printing index entry e exactly as emit() prints its
+ * version, when that needs no escaping (every text printable ASCII, so
+ * cmd_printf() would print it unchanged: checked here, not assumed), no
+ * header and no alias nor deprecation mark (marked); 0 to leave it to
+ * emit().  A listing of 100,000 versions spends its time here.
+ */
+static int emit_plain(struct out *o, const struct mlreg_vidx_entry *e, int marked)
+{
+	char size[32], line[MLREG_VIDX_LINE_MAX + 256];
+	size_t slen = e->subject ? strcspn(e->subject, "\r\n") : 0;
+	int n, m = 0;
+
+	if (!o->printed || marked || !e->subject || !plain(e->subject, slen) ||
+	    !plain(e->created, strlen(e->created)) ||
+	    (e->deleted && (!plain(e->del_user, strlen(e->del_user)) ||
+			    !plain(e->del_time, strlen(e->del_time)))))
+		return 0;
+	mlreg_human_size(size, sizeof(size), (uint64_t)e->size);
+	n = snprintf(line, sizeof(line), "%-7ld  %.12s  %-27s  %10s  ", e->version, e->id,
+		     e->created, size);
+	if (n > 0 && (size_t)n < sizeof(line) && e->deleted)
+		m = snprintf(line + n, sizeof(line) - (size_t)n, "[deleted by %s on %s] ",
+			     e->del_user, e->del_time);
+	if (n < 0 || m < 0 || (size_t)n + (size_t)m + slen + 1 > sizeof(line))
+		return 0;
+	n += m;
+	memcpy(line + n, e->subject, slen);
+	line[n + slen] = '\n';
+	fwrite(line, 1, (size_t)n + slen + 1, stdout);
+	o->printed++;
+	return 1;
+}
+
+/* Returns the order of two longs, for qsort() and bsearch(). */
+static int long_cmp(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Returns the sorted versions that model's aliases and deprecations name (*n of them). */
+static long *marked_versions(const cJSON *model, size_t *n)
+{
+	const cJSON *a;
+	long *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(model, "aliases")) {
+		MLREG_ALLOC_GROW(v, *n + 1, cap);
+		v[(*n)++] = cJSON_IsNumber(a) ? (long)a->valuedouble : 0;
+	}
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(model, "deprecated")) {
+		MLREG_ALLOC_GROW(v, *n + 1, cap);
+		v[(*n)++] = cJSON_IsNumber(a) ? (long)a->valuedouble : 0;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), long_cmp);
+	return v;
+}
+
+/*
+ * Returns 0 after printing model i's versions from its index as far as it
+ * is good, with *next the version the records must go on from (0: done);
+ * an error code when a version it sends to its record cannot be read.
+ */
+static int run_index(struct out *o, const struct source *src, size_t i, long *next)
+{
+	const struct cmd_query *q = o->q;
+	const cJSON *model = src->models[i];
+	struct mlreg_vidx *x;
+	struct mlreg_vidx_entry e;
+	int r, err = 0, owned;
+	size_t nmarked;
+	long *marked;
+	cJSON *v;
+
+	if (mlreg_vidx_open(&x, src->store, src->names[i], model) != 0) {
+		if (mlreg_vidx_refresh(src->store, src->names[i]) < 0)
+			mlreg_error_clear();	/* then from the records */
+		if (mlreg_vidx_open(&x, src->store, src->names[i], model) != 0)
+			return 0;
+	}
+	marked = marked_versions(model, &nmarked);
+	while (!(q->limit >= 0 && o->printed >= (size_t)q->limit)) {
+		if ((r = mlreg_vidx_next(x, &e)) <= 0) {
+			if (r < 0 && mlreg_vidx_rebuild(src->store, src->names[i]) < 0)
+				mlreg_error_clear();	/* the records say the rest */
+			mlreg_error_clear();
+			break;
+		}
+		if (e.deleted && !q->deleted)
+			continue;
+		if (emit_plain(o, &e, nmarked && bsearch(&e.version, marked, nmarked,
+							  sizeof(*marked), long_cmp)))
+			continue;
+		if (!e.subject) {	/* too long for the index: the record has it */
+			if ((err = load(&v, &owned, src, i, e.version)) < 0)
+				break;
+		} else {
+			v = cJSON_CreateObject();
+			cJSON_AddNumberToObject(v, "version", (double)e.version);
+			cJSON_AddStringToObject(v, "id", e.id);
+			cJSON_AddStringToObject(v, "created", e.created);
+			cJSON_AddNumberToObject(v, "size", (double)e.size);
+			cJSON_AddStringToObject(v, "message", e.subject);
+			if (e.deleted) {
+				cJSON *d = cJSON_AddObjectToObject(v, "deleted");
+				cJSON_AddStringToObject(d, "time", e.del_time);
+				cJSON_AddStringToObject(d, "user", e.del_user);
+				cJSON_AddStringToObject(d, "message", e.subject);
+			}
+			mlreg_lifecycle_annotate(v, model);
+		}
+		emit(o, v);
+		cJSON_Delete(v);
+	}
+	free(marked);
+	*next = mlreg_vidx_expected(x);
+	if (q->limit >= 0 && o->printed >= (size_t)q->limit)
+		*next = 0;
+	mlreg_vidx_close(x);
+	return err;
+}
+
 static int kept_cmp(const void *pa, const void *pb)
 {
 	const struct kept *a = pa, *b = pb;
@@ -300,7 +456,10 @@ static int run(struct cmd_query *q, const struct source *src)
 	cJSON *v;
 
 	for (i = 0; i < src->n; i++) {
-		for (n = src->latest[i]; n >= 1; n--) {
+		n = src->latest[i];
+		if (n > 0 && index_enough(q, src) && (err = run_index(&o, src, i, &n)) < 0)
+			goto done;
+		for (; n >= 1; n--) {
 			if (!q->sort_by && q->limit >= 0 && o.printed >= (size_t)q->limit)
 				goto sorted;
 			if ((err = load(&v, &owned, src, i, n)) < 0)

@@ -23,6 +23,7 @@
 #include "doc.h"
 #include "error.h"
 #include "lifecycle.h"
+#include "listidx.h"
 #include "fs.h"
 #include "name.h"
 #include "object.h"
@@ -469,12 +470,20 @@ static int fsck_models(struct fsck_state *st)
 				problem(st, "corrupt model record '%s': bad latest_id", name);
 			else if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(rec, "metadata")))
 				problem(st, "corrupt model record '%s': metadata is not an object", name);
+			unsigned long before = st->problems;
 			id = lid && latest > 0 ? xstrdup(lid) : NULL;
 			for (n = latest; n >= 1; n--) {
 				char *parent = fsck_version(st, name, cJSON_GetObjectItemCaseSensitive(
 								    rec, "former_names"), de->d_name, n, id);
 				free(id);
 				id = parent;
+			}
+			/* the versions index: a cache, but a wrong one is repaired (6.8) */
+			/* (only against records found sound: else they are the problem) */
+			if (st->problems == before && mlreg_vidx_verify(st->store, name, rec) < 0) {
+				problem(st, "%s (removed; the next listing rebuilds it)",
+					mlreg_error_message());
+				mlreg_vidx_drop(st->store, name);
 			}
 			/* the event log: chained, and giving the aliases and deprecations */
 			if (mlreg_lifecycle_check(st->store, rec) < 0)

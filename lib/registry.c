@@ -22,6 +22,7 @@
 #include "doc.h"
 #include "error.h"
 #include "fs.h"
+#include "listidx.h"
 #include "name.h"
 #include "registry.h"
 #include "text.h"
@@ -507,6 +508,9 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
 	if ((err = commit_record(&lk, model)) < 0)
 		goto done;
 	*out = mlreg_version_with_id(rec, hex);
+	/* after the commit point: the versions index is a cache (6.8) */
+	if (mlreg_vidx_update_locked(store, name, model) < 0)
+		mlreg_error_clear();
 done:
 	mlreg_lock_release(&lk);
 	cJSON_Delete(model);
@@ -606,6 +610,23 @@ int mlreg_version_load(cJSON **out, const struct mlreg_store *store, const char 
 	err = load_version(out, store, name, FORMER(model), enc, n);
 	free(enc);
 	cJSON_Delete(model);
+	return err;
+}
+
+int mlreg_version_load_in(cJSON **out, const struct mlreg_store *store, const cJSON *model,
+			  long n)
+{
+	const char *name = mlreg_doc_str(model, "name", "");
+	char *enc;
+	int err;
+
+	*out = NULL;
+	if (n < 1 || n > (long)mlreg_doc_int(model, "latest_version", 0))
+		return mlreg_error_set(MLREG_ENOTFOUND, "version %ld of model '%s' not found",
+				       n, name);
+	enc = mlreg_name_encode(name);
+	err = load_version(out, store, name, FORMER(model), enc, n);
+	free(enc);
 	return err;
 }
 
@@ -1014,6 +1035,9 @@ int mlreg_model_adopt(struct mlreg_store *store, const char *name, const struct 
 		err = mlreg_fs_fsync_dir(dir);
 	if (!err)
 		err = mlreg_fs_fsync_parent(dir);
+	/* after the commit point: the versions index is a cache (6.8) */
+	if (!err && a->n > 0 && mlreg_vidx_update_locked(store, name, model) < 0)
+		mlreg_error_clear();
 done:
 	mlreg_lock_release(&lk);
 	cJSON_Delete(model);
@@ -1841,6 +1865,9 @@ int mlreg_version_delete(cJSON **out, struct mlreg_store *store, const char *nam
 	}
 	dir = model_dir(store, name);
 	mlreg_time_now(now, sizeof(now));
+	/* before any tombstone: no index may say a deleted version is live (6.8) */
+	if (count > 0)
+		mlreg_vidx_drop(store, name);
 	for (i = 0; i < count; i++) {
 		k = whole ? (long)i + 1 : v[i];
 		if ((err = write_tombstone(&tomb, store, name, FORMER(model), dir, k, now, user,
@@ -1855,6 +1882,8 @@ int mlreg_version_delete(cJSON **out, struct mlreg_store *store, const char *nam
 		mlreg_doc_set(model, "last_updated_time", cJSON_CreateString(now));
 		err = commit_record(&lk, model);
 	}
+	if (!err && !whole && count > 0 && mlreg_vidx_update_locked(store, name, model) < 0)
+		mlreg_error_clear();	/* the next listing rebuilds it */
 done:
 	mlreg_lock_release(&lk);
 	mlreg_object_unlock(gc);

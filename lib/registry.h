@@ -96,6 +96,14 @@ int mlreg_version_append_unless(cJSON **out, int *unchanged, struct mlreg_store 
  */
 int mlreg_version_load(cJSON **out, const struct mlreg_store *store, const char *name, long n);
 
+/*
+ * Returns 0 and version n of the model whose record (just read) is model,
+ * as mlreg_version_load() does without reading model.json again (a
+ * listing reads it once).
+ */
+int mlreg_version_load_in(cJSON **out, const struct mlreg_store *store, const cJSON *model,
+			  long n);
+
 /* Returns 0 and an array of the model's versions, newest first, in *out. */
 int mlreg_version_list(cJSON **out, const struct mlreg_store *store, const char *name);
 
