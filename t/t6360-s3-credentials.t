@@ -242,7 +242,8 @@ fake_state () {
 
 test_expect_success 'setup: the fake container and instance metadata endpoints' '
 	: >"$CREDS" && : >"$CONF" && new_version &&
-	fake_state "{}" && : >"$TEST_ROOT/fake-log" &&
+	fake_state "{}" && : >"$TEST_ROOT/fake-log" || return 1
+	# alone: "a && b &" would run the whole list, new_version too, in the background
 	"$PYTHON" "$TEST_DIRECTORY/helpers/fake-aws.py" "$TEST_ROOT/fake-port" \
 		"$TEST_ROOT/fake-state" "$TEST_ROOT/fake-log" 2>"$TEST_ROOT/fake-err" &
 	FAKE_PID=$! &&
