@@ -27,9 +27,10 @@ DEB_TEST_DEPS  = git perl python3 mandoc curl strace python3-numpy python3-onnx 
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl is not linked: lib/curl-dl.c loads it when a command first needs
-# it (curl-dl.h says why); its headers are still needed to build.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -ldl
+# libcurl and libgit2 are not linked: lib/curl-dl.c and lib/git-dl.c load
+# them when a command first needs them (curl-dl.h and git-dl.h say why);
+# their headers are still needed to build.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl libgit2,$(PKGS)) 2>/dev/null) -ldl
 
 # CFLAGS and LDFLAGS carry only optimisation, debugging and warnings, so
 # 'make CFLAGS=-O0' or 'CFLAGS=... make' replaces them; what the build needs

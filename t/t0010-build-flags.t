@@ -31,7 +31,7 @@ needs_all () {
 		esac || return 1
 	done <lines &&
 	grep " -o mlreg" lines >link &&
-	test_grep -e "-lyaml" link && test_grep -e "-lgit2" link &&
+	test_grep -e "-lyaml" link && test_grep ! -e "-lgit2" link &&
 	test_grep ! -e "-lcurl" link && test_grep -e "-ldl" link && test_grep -e "-lm" link &&
 	test_grep -e "-Wl,--as-needed" link
 }
