@@ -135,7 +135,8 @@ fuzz: $(if $(FUZZ),t/fuzz/fuzz-$(FUZZ),$(FUZZ_BINS))
 t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) $(FUZZ_HDRS) libmlreg.a $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(ALL_LDLIBS)
 
-UNIT_BINS = t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign
+UNIT_BINS = t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign \
+	t/unit/config-get
 
 test: test-deps
 	$(MAKE) all $(UNIT_BINS) t/fuzz/replay
