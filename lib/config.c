@@ -327,7 +327,8 @@ int mlreg_config_get_string(char **out, const char *path, const char *key)
  */
 static int fast_bool(const char *v)
 {
-	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
 	const char *s;
 	size_t i;
 

@@ -403,7 +403,8 @@ void git_strarray_dispose(git_strarray *array)
 }
 
 int git_tag_create(git_oid *oid, git_repository *repo, const char *tag_name,
-		   const git_object *target, const git_signature *tagger, const char *message, int force)
+		   const git_object *target, const git_signature *tagger,
+		   const char *message, int force)
 {
 	return ready() == 0 ? api.tag_create(oid, repo, tag_name, target, tagger, message, force)
 			   : -1;

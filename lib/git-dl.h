@@ -28,7 +28,9 @@
  * When the library cannot be loaded, each function returns libgit2's own
  * error value and git_error_last() says why ("cannot load libgit2.so.1.5
  * (install libgit2-1.5): ..."), so callers' one-line messages, which fold
- * git_error_last() in already, say it too.
+ * git_error_last() in already, say it too (alias --git-tag checks first,
+ * so as not to blame the tag's name).  A registration records no git facts
+ * then, as outside a work tree: provenance never fails one (provenance.h).
  */
 #ifndef MLREG_GIT_DL_H
 #define MLREG_GIT_DL_H

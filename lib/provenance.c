@@ -18,6 +18,7 @@
 #include <git2.h>
 
 #include "error.h"
+#include "git-dl.h"
 #include "provenance.h"
 #include "redact.h"
 #include "util.h"
@@ -377,6 +378,10 @@ int mlreg_provenance_tag(const char *dir, const char *tag, const char *commit,
 	int valid = 0, rc, err = 0;
 
 	git_libgit2_init();
+	if (mlreg_git_load() < 0) {	/* not "invalid name" nor "not in a work tree" */
+		err = mlreg_error_set(MLREG_EOS, "--git-tag: %s", mlreg_git_error());
+		goto out;
+	}
 	if (git_reference_name_is_valid(&valid, ref) < 0 || !valid) {
 		err = mlreg_error_set(MLREG_EINVALID, "'%s' is not a valid git tag name", tag);
 		goto out;

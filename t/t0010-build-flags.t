@@ -107,4 +107,26 @@ test_expect_success 'libgit2 is not linked, and loaded only by commands that rea
 	loads_git yes mlreg remote add origin "file://$PWD/remote"
 EOF
 
+# Without libgit2 (a bind mount of /dev/null over it, in a user and mount
+# namespace where that is allowed): what needs it fails with one line
+# naming it and changes nothing; the rest does not notice.
+git2=$(ldconfig -p | awk '/libgit2\.so\.[0-9]+\.[0-9]+ / { print $NF; exit }')
+test -n "$git2" && unshare -rm true 2>/dev/null && test_set_prereq HIDE_GIT2
+without_git2 () {
+	unshare -rm sh -c 'mount --bind /dev/null "$0" && exec "$@"' "$git2" "$@"
+}
+
+test_expect_success HIDE_GIT2 'libgit2 missing: one line from the commands that need it' '
+	without_git2 mlreg list >out 2>err &&
+	test_must_be_empty err && test_grep "^m " out &&
+	test_fails 128 "^fatal: cannot read .*config.*cannot load libgit2\.so\..* (install libgit2-" \
+		without_git2 mlreg remote add other "file://$PWD/other" &&
+	(cd repo && test_fails 128 "cannot load libgit2" \
+		without_git2 mlreg alias set g@1 staging --git-tag) &&
+	echo w2 >repo/f &&
+	(cd repo && without_git2 mlreg register g f >../out 2>../err) &&
+	test_must_be_empty err && test_grep "^g@2" out &&
+	mlreg describe --json g@2 >desc && test_grep "\"git\": null" desc
+'
+
 test_done
