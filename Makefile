@@ -28,9 +28,10 @@ DEB_TEST_DEPS  = git perl python3 mandoc curl strace python3-numpy python3-onnx 
 
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl is not linked: lib/curl-dl.c loads it when a command first needs
-# it (curl-dl.h says why); its headers are still needed to build.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -ldl
+# libcurl and libgit2 are not linked: lib/curl-dl.c and lib/git-dl.c load
+# them when a command first needs them (curl-dl.h and git-dl.h say why);
+# their headers are still needed to build.
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl libgit2,$(PKGS)) 2>/dev/null) -ldl
 
 # CFLAGS and LDFLAGS carry only optimisation, debugging and warnings, so
 # 'make CFLAGS=-O0' or 'CFLAGS=... make' replaces them; what the build needs
@@ -135,7 +136,8 @@ fuzz: $(if $(FUZZ),t/fuzz/fuzz-$(FUZZ),$(FUZZ_BINS))
 t/fuzz/replay: t/fuzz/replay.c $(FUZZ_SRC) $(FUZZ_HDRS) libmlreg.a $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ t/fuzz/replay.c libmlreg.a $(ALL_LDLIBS)
 
-UNIT_BINS = t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign
+UNIT_BINS = t/unit/lib-test t/unit/remote-parse-test t/unit/sigv4-test t/unit/sigv4-sign \
+	t/unit/config-get
 
 test: test-deps
 	$(MAKE) all $(UNIT_BINS) t/fuzz/replay

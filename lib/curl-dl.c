@@ -4,7 +4,6 @@
  * use is assumed for the first call (curl_global_init, from the one thread
  * that opens a transport), as libcurl itself assumes for curl_global_init.
  */
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,12 +13,11 @@
 #include <curl/curl.h>
 
 #include "curl-dl.h"
+#include "dl.h"
 
 #define SONAME "libcurl.so.4"
 
 static struct {
-	int tried, ok;
-	char why[256];
 	CURLcode (*global_init)(long);
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
@@ -44,41 +42,29 @@ static struct {
 	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
 } api;
 
-/* Sets api's pointer member NAME from symbol curl_NAME; 0 when missing. */
-#define FIND(name) ((*(void **)&api.name = dlsym(lib, "curl_" #name)) != NULL || \
-		    (missing = "curl_" #name, 0))
+/* The functions mlreg calls: api's member NAME is libcurl's curl_NAME. */
+#define SYM(name) { "curl_" #name, (void **)&api.name }
+static const struct mlreg_dl_sym syms[] = {
+	SYM(global_init), SYM(easy_init), SYM(easy_setopt), SYM(easy_getinfo),
+	SYM(easy_perform), SYM(easy_cleanup), SYM(easy_strerror), SYM(slist_append),
+	SYM(slist_free_all), SYM(multi_init), SYM(multi_setopt), SYM(multi_add_handle),
+	SYM(multi_remove_handle), SYM(multi_perform), SYM(multi_poll), SYM(multi_info_read),
+	SYM(multi_cleanup), SYM(free), SYM(url), SYM(url_cleanup), SYM(url_get), SYM(url_set)
+};
+
+static struct mlreg_dl lib = {
+	.soname = SONAME, .package = "libcurl4", .need = "libcurl 7.66 or later",
+	.syms = syms, .nsyms = sizeof(syms) / sizeof(syms[0]),
+};
 
 int mlreg_curl_load(void)
 {
-	const char *missing = NULL;
-	void *lib;
-
-	if (api.tried)
-		return api.ok ? 0 : -1;
-	api.tried = 1;
-	if (!(lib = dlopen(SONAME, RTLD_NOW | RTLD_LOCAL))) {
-		snprintf(api.why, sizeof(api.why), "cannot load %s (install libcurl4): %s",
-			 SONAME, dlerror());
-		return -1;
-	}
-	if (FIND(global_init) && FIND(easy_init) && FIND(easy_setopt) && FIND(easy_getinfo) &&
-	    FIND(easy_perform) && FIND(easy_cleanup) && FIND(easy_strerror) &&
-	    FIND(slist_append) && FIND(slist_free_all) && FIND(multi_init) &&
-	    FIND(multi_setopt) && FIND(multi_add_handle) && FIND(multi_remove_handle) &&
-	    FIND(multi_perform) && FIND(multi_poll) && FIND(multi_info_read) &&
-	    FIND(multi_cleanup) && FIND(free) && FIND(url) && FIND(url_cleanup) &&
-	    FIND(url_get) && FIND(url_set)) {
-		api.ok = 1;
-		return 0;
-	}
-	snprintf(api.why, sizeof(api.why), "%s has no %s: libcurl 7.66 or later is needed",
-		 SONAME, missing);
-	return -1;
+	return mlreg_dl_load(&lib);
 }
 
 const char *mlreg_curl_error(void)
 {
-	return api.why;
+	return lib.why;
 }
 
 CURLcode curl_global_init(long flags)
@@ -142,7 +128,7 @@ void curl_easy_cleanup(CURL *curl)
 
 const char *curl_easy_strerror(CURLcode code)
 {
-	return mlreg_curl_load() == 0 ? api.easy_strerror(code) : api.why;
+	return mlreg_curl_load() == 0 ? api.easy_strerror(code) : lib.why;
 }
 
 struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)

@@ -13,7 +13,8 @@
  * How: lib/curl-dl.c defines the libcurl functions mlreg calls, with their
  * own names and prototypes (from <curl/curl.h>), and mlreg is not linked
  * with -lcurl: each definition loads the library at its first call and
- * calls the real function through a pointer found by dlsym (22 of them).  Callers
+ * calls the real function through a pointer found by dlsym (22 of them;
+ * lib/dl.c loads and finds them, for git-dl.c too).  Callers
  * include <curl/curl.h> as usual and see no difference.  The variadic ones
  * pass their one argument on by the type libcurl's option or info number
  * encodes (CURLOPTTYPE_*, CURLINFO_TYPEMASK).  A function mlreg starts to

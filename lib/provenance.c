@@ -18,6 +18,7 @@
 #include <git2.h>
 
 #include "error.h"
+#include "git-dl.h"
 #include "provenance.h"
 #include "redact.h"
 #include "util.h"
@@ -41,6 +42,39 @@ static char *dir_of(const char *path)
 }
 
 /*
+ * Returns whether dir or a directory above it has what libgit2's search
+ * could take for a repository: a ".git" entry (a directory, or a file as in
+ * a linked work tree or a submodule), or a "HEAD" (dir inside a git
+ * directory).  A superset of what the search finds (it ignores the
+ * ceiling and file system bounds), so that when it says no, libgit2 is not
+ * loaded to find nothing (git-dl.h).
+ */
+static int maybe_in_repo(const char *dir)
+{
+	char path[PATH_MAX], probe[PATH_MAX + 8];
+	struct stat st;
+	char *slash;
+
+	if (!realpath(dir, path))
+		return 1;	/* let libgit2 decide, and say why */
+	for (;;) {
+		snprintf(probe, sizeof(probe), "%s/.git", strcmp(path, "/") ? path : "");
+		if (lstat(probe, &st) == 0 || errno != ENOENT)
+			return 1;
+		snprintf(probe, sizeof(probe), "%s/HEAD", strcmp(path, "/") ? path : "");
+		if (lstat(probe, &st) == 0 || errno != ENOENT)
+			return 1;
+		if (!strcmp(path, "/"))
+			return 0;
+		slash = strrchr(path, '/');
+		if (slash == path)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
  * Returns the repository whose work tree holds dir (searching upwards, as
  * far as $GIT_CEILING_DIRECTORIES lets git), or NULL: none, or a bare one.
  */
@@ -49,7 +83,7 @@ static git_repository *open_repo(const char *dir)
 	git_repository *repo = NULL;
 	const char *ceiling = getenv("GIT_CEILING_DIRECTORIES");
 
-	if (!dir || git_repository_open_ext(&repo, dir, 0, ceiling) < 0)
+	if (!dir || !maybe_in_repo(dir) || git_repository_open_ext(&repo, dir, 0, ceiling) < 0)
 		return NULL;
 	if (git_repository_is_bare(repo)) {
 		git_repository_free(repo);
@@ -344,6 +378,10 @@ int mlreg_provenance_tag(const char *dir, const char *tag, const char *commit,
 	int valid = 0, rc, err = 0;
 
 	git_libgit2_init();
+	if (mlreg_git_load() < 0) {	/* not "invalid name" nor "not in a work tree" */
+		err = mlreg_error_set(MLREG_EOS, "--git-tag: %s", mlreg_git_error());
+		goto out;
+	}
 	if (git_reference_name_is_valid(&valid, ref) < 0 || !valid) {
 		err = mlreg_error_set(MLREG_EINVALID, "'%s' is not a valid git tag name", tag);
 		goto out;

@@ -11,8 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2.h>
-
+#include "config.h"
 #include "error.h"
 #include "fs.h"
 #include "store.h"
@@ -157,34 +156,8 @@ int mlreg_store_config_bool(int *out, const struct mlreg_store *store, const cha
 			    int dflt)
 {
 	char *path = mlreg_store_path(store, "config");
-	git_config *cfg = NULL;
-	const git_error *e;
-	int b, rc, err = 0;
+	int err = mlreg_config_get_bool(out, path, key, dflt);
 
-	*out = dflt;
-	git_libgit2_init();
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		goto done;
-	if (git_config_open_ondisk(&cfg, path) < 0) {
-		e = git_error_last();
-		err = mlreg_error_set(MLREG_EOS, "cannot read '%s': %s", path,
-				      e && e->message ? e->message : "libgit2 error");
-		goto done;
-	}
-	rc = git_config_get_bool(&b, cfg, key);
-	if (rc == 0)
-		*out = b != 0;
-	else if (rc != GIT_ENOTFOUND) {	/* as git says it */
-		git_buf v = { 0 };
-		git_config_get_string_buf(&v, cfg, key);
-		err = mlreg_error_set(MLREG_EINVALID, "bad boolean config value '%s' for '%s' "
-				      "in '%s'", v.ptr ? v.ptr : "", key, path);
-		git_buf_dispose(&v);
-	}
-done:
-	git_error_clear();
-	git_config_free(cfg);
-	git_libgit2_shutdown();
 	free(path);
 	return err;
 }
