@@ -280,6 +280,72 @@ int mlreg_model_list(cJSON **out, const struct mlreg_store *store)
 	return 0;
 }
 
+struct listed_name {
+	char *name, *enc;
+};
+
+static int cmp_listed(const void *a, const void *b)
+{
+	return strcmp(((const struct listed_name *)a)->name, ((const struct listed_name *)b)->name);
+}
+
+int mlreg_model_each(const struct mlreg_store *store, int desc,
+		     int (*fn)(const cJSON *model, void *ctx), void *ctx)
+{
+	char *root = mlreg_store_path(store, "models");
+	struct listed_name *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(root);
+	if (!d) {
+		err = mlreg_error_os("cannot read '%s'", root);
+		free(root);
+		return err;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *name;
+
+		if (de->d_name[0] == '.' || !(name = mlreg_name_decode(de->d_name)))
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		v[n].name = name;
+		v[n++].enc = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_listed);
+	for (i = 0; i < n && err >= 0; i++) {
+		const struct listed_name *e = &v[desc ? n - 1 - i : i];
+		char *dir = xasprintf("%s/%s", root, e->enc);
+		cJSON *rec;
+
+		err = load_at(&rec, dir, e->name);
+		free(dir);
+		if (err == MLREG_ENOTFOUND) {
+			/* a create interrupted before its commit: not a model */
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			break;
+		err = fn(rec, ctx);
+		cJSON_Delete(rec);
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].enc);
+	}
+	free(v);
+	free(root);
+	return err < 0 ? err : 0;
+}
+
 /*
  * Returns 0 with lk holding model name's lock and *rec its current record;
  * the caller releases lk and frees *rec.

@@ -45,6 +45,15 @@ int mlreg_model_load(cJSON **out, const struct mlreg_store *store, const char *n
 int mlreg_model_list(cJSON **out, const struct mlreg_store *store);
 
 /*
+ * Returns 0 after calling fn(record, ctx) for every model record, one at a
+ * time, in the byte order of the names (reversed when desc): only the names
+ * are held, each record is freed when fn returns, so memory does not grow
+ * with the records.  A negative return of fn stops the walk and is returned.
+ */
+int mlreg_model_each(const struct mlreg_store *store, int desc,
+		     int (*fn)(const cJSON *model, void *ctx), void *ctx);
+
+/*
  * Returns 0 after merging add's top-level keys into the model's metadata
  * (a new value replaces the old one) and then deleting the keys in remove;
  * *out (may be NULL) gets the updated record.
