@@ -195,7 +195,7 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store)
 		/* what was printed stays: the error follows it */
 		if (l.printed)
 			fputs("\n]\n", stdout);
-		return cmd_fail(err);
+		goto out;
 	}
 	if (strcmp(l.sort_key, "name") && l.n > 1) {
 		/* rows came in name order (reversed for desc): sort by the key */
@@ -234,6 +234,7 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store)
 			cmd_printf("%-*s  %8lld  %-27s  %s\n", (int)l.namew, l.rows[i]->name,
 				   l.rows[i]->latest, l.rows[i]->updated, l.rows[i]->desc);
 	}
+out:
 	for (i = 0; i < l.n; i++)
 		free(l.rows[i]);
 	free(l.rows);
