@@ -191,15 +191,20 @@ int cmd_list(int argc, char **argv, struct mlreg_store *store)
 				l.rows[before]->rec = m;
 		}
 		free(v);
-	} else if ((err = mlreg_model_each(store, l.desc_order, take, &l)) < 0) {
+	} else if ((err = mlreg_model_each(store, l.json ? (l.desc_order ? MLREG_EACH_DESC : 0) :
+					   MLREG_EACH_INDEX, take, &l)) < 0) {
 		/* what was printed stays: the error follows it */
 		if (l.printed)
 			fputs("\n]\n", stdout);
 		goto out;
 	}
-	if (strcmp(l.sort_key, "name") && l.n > 1) {
-		/* rows came in name order (reversed for desc): sort by the key */
-		qsort(l.rows, l.n, sizeof(*l.rows), cmp_rows);
+	if (l.n > 1 && (strcmp(l.sort_key, "name") || (!l.json && !remote))) {
+		/*
+		 * rows came in name order (reversed for --json desc; text reads
+		 * the models index, ascending): sort by the key
+		 */
+		if (strcmp(l.sort_key, "name"))
+			qsort(l.rows, l.n, sizeof(*l.rows), cmp_rows);
 		if (l.desc_order)
 			for (i = 0; i < l.n / 2; i++) {
 				struct row *t = l.rows[i];

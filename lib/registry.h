@@ -50,7 +50,11 @@ int mlreg_model_list(cJSON **out, const struct mlreg_store *store);
  * are held, each record is freed when fn returns, so memory does not grow
  * with the records.  A negative return of fn stops the walk and is returned.
  */
-int mlreg_model_each(const struct mlreg_store *store, int desc,
+#define MLREG_EACH_DESC 1	/* names in reverse order */
+#define MLREG_EACH_INDEX 2	/* the models index (ascending only): records cut to
+				 * name, description, creation_time, last_updated_time
+				 * and latest_version; the deleted ones not passed */
+int mlreg_model_each(const struct mlreg_store *store, int flags,
 		     int (*fn)(const cJSON *model, void *ctx), void *ctx);
 
 /*
