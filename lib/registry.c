@@ -564,6 +564,80 @@ static void midx_close(struct midx *x, int err)
 	free(x->path);
 }
 
+int mlreg_models_index_verify(const struct mlreg_store *store)
+{
+	struct midx x;
+	struct stat st;
+	int fd, err = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.path = mlreg_store_path(store, "models.idx");
+	fd = open(x.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(x.in = fdopen(fd, "r"))))
+		close(fd);
+	if (x.in) {
+		x.mtime = st.st_mtim;
+		midx_advance(&x);
+		if (x.nf != 1 || strcmp(x.line, "mlreg models index 1"))
+			x.nf = -1;	/* not an index: stale, not wrong */
+		else
+			midx_advance(&x);
+	} else {
+		x.nf = -1;
+	}
+	for (; x.nf >= 0; midx_advance(&x)) {
+		char *p, *dir;
+		cJSON *idx = NULL, *rec = NULL;
+		int r;
+
+		if (!x.name)
+			continue;	/* a bad line: never used */
+		dir = mlreg_store_path(store, "models");
+		p = xasprintf("%s/%s/model.json", dir, x.f[0]);
+		r = stat(p, &st);
+		free(p);
+		if (r < 0 || !midx_hit(&x, x.f[0], x.name, &st, &idx)) {
+			free(dir);
+			continue;	/* stale: never used */
+		}
+		p = xasprintf("%s/%s", dir, x.f[0]);
+		free(dir);
+		r = load_at(&rec, p, x.name);
+		free(p);
+		if (r == MLREG_ENOTFOUND ? strcmp(x.f[5], "r") :
+		    r < 0 ? 0 :
+		    mlreg_record_deleted(rec) ? strcmp(x.f[5], "d") :
+		    !idx || mlreg_doc_int(rec, "latest_version", 0) !=
+				    mlreg_doc_int(idx, "latest_version", -1) ||
+		    strcmp(mlreg_doc_str(rec, "creation_time", ""),
+			   mlreg_doc_str(idx, "creation_time", "")) ||
+		    strcmp(mlreg_doc_str(rec, "last_updated_time", ""),
+			   mlreg_doc_str(idx, "last_updated_time", "")) ||
+		    strcmp(mlreg_doc_str(rec, "description", ""),
+			   mlreg_doc_str(idx, "description", "")))
+			err = mlreg_error_set(MLREG_ECORRUPT, "the models index is wrong about "
+					      "model '%s'", x.name);
+		cJSON_Delete(rec);
+		cJSON_Delete(idx);
+		if (err < 0)
+			break;	/* (the message stays as set) */
+	}
+	if (x.in)
+		fclose(x.in);
+	free(x.name);
+	free(x.line);
+	free(x.path);
+	return err;
+}
+
+void mlreg_models_index_drop(const struct mlreg_store *store)
+{
+	char *p = mlreg_store_path(store, "models.idx");
+
+	unlink(p);
+	free(p);
+}
+
 int mlreg_model_each(const struct mlreg_store *store, int flags,
 		     int (*fn)(const cJSON *model, void *ctx), void *ctx)
 {

@@ -50,6 +50,16 @@ int mlreg_model_list(cJSON **out, const struct mlreg_store *store);
  * are held, each record is freed when fn returns, so memory does not grow
  * with the records.  A negative return of fn stops the walk and is returned.
  */
+/*
+ * Returns 0 when every line of the models index that would be used (it
+ * names the model.json there now, not racily) says what the record says;
+ * MLREG_ECORRUPT naming the first model it is wrong about (fsck).
+ */
+int mlreg_models_index_verify(const struct mlreg_store *store);
+
+/* Removes the models index (fsck found it wrong). */
+void mlreg_models_index_drop(const struct mlreg_store *store);
+
 #define MLREG_EACH_DESC 1	/* names in reverse order */
 #define MLREG_EACH_INDEX 2	/* the models index (ascending only): records cut to
 				 * name, description, creation_time, last_updated_time

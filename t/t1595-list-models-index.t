@@ -143,6 +143,32 @@ test_expect_success 'racy: a record changed in the index tick is read' '
 	check_list
 '
 
+test_expect_success 'fsck: a right, stale or garbled index is fine; a wrong one reported, removed' '
+	mlreg list >/dev/null &&
+	mlreg fsck >out &&
+	test_must_be_empty out &&
+	touch -d "-1 minute" "$IDX" &&
+	mlreg fsck >out &&
+	test_must_be_empty out &&
+	printf "garbage" >"$IDX" &&
+	mlreg fsck >out &&
+	test_must_be_empty out &&
+	test -f "$IDX" &&
+	mlreg list >/dev/null &&
+	sed "s/	m	2	/	m	7	/" "$IDX" >planted &&
+	touch -d "+1 minute" planted &&
+	mv planted "$IDX" &&
+	mlreg list >out &&
+	grep "^beta  *7 " out &&
+	test_expect_code 1 mlreg fsck >out &&
+	test_grep "models index is wrong about model .beta." out &&
+	! test -e "$IDX" &&
+	mlreg list >out &&
+	grep "^beta  *2 " out &&
+	mlreg fsck >out &&
+	test_must_be_empty out
+'
+
 test_expect_success SANITY 'a read-only store: listed from the records, nothing written' '
 	rm -f "$IDX" &&
 	chmod a-w .mlreg &&
