@@ -668,7 +668,6 @@ int mlreg_model_each(const struct mlreg_store *store, int flags,
 		v[n].name = name;
 		v[n++].enc = xstrdup(de->d_name);
 	}
-	closedir(d);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_listed);
 	if (use_idx)
@@ -680,8 +679,9 @@ int mlreg_model_each(const struct mlreg_store *store, int flags,
 		struct stat st;
 
 		if (use_idx) {
-			char *p = xasprintf("%s/model.json", dir);
-			int r = stat(p, &st);
+			/* (relative to models/: one lookup less per model) */
+			char *p = xasprintf("%s/model.json", e->enc);
+			int r = fstatat(dirfd(d), p, &st, 0);
 
 			free(p);
 			while (x.nf >= 0 && (!x.name || strcmp(x.name, e->name) < 0)) {
@@ -735,6 +735,7 @@ int mlreg_model_each(const struct mlreg_store *store, int flags,
 	}
 	if (use_idx)
 		midx_close(&x, err < 0);
+	closedir(d);
 	for (i = 0; i < n; i++) {
 		free(v[i].name);
 		free(v[i].enc);
