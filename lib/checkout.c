@@ -495,6 +495,11 @@ static int fsck_models(struct fsck_state *st)
 	}
 	closedir(d);
 	free(root);
+	/* the models index: a cache too, a wrong one removed (6.9) */
+	if (mlreg_models_index_verify(st->store) < 0) {
+		problem(st, "%s (removed; the next listing rebuilds it)", mlreg_error_message());
+		mlreg_models_index_drop(st->store);
+	}
 	return 0;
 }
 

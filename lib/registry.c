@@ -12,6 +12,7 @@
  * Concurrent registrations of one model serialise on step 3 only.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,470 @@ int mlreg_model_list(cJSON **out, const struct mlreg_store *store)
 	}
 	*out = arr;
 	return 0;
+}
+
+struct listed_name {
+	char *name, *enc;
+};
+
+static int cmp_listed(const void *a, const void *b)
+{
+	return strcmp(((const struct listed_name *)a)->name, ((const struct listed_name *)b)->name);
+}
+
+/* The models index (store-format.md section 6.9). */
+#define MIDX_HEADER "mlreg models index 1\n"
+#define MIDX_LINE_MAX 4096
+
+struct midx {
+	FILE *in;		/* the index read, NULL when none */
+	struct timespec mtime;	/* its mtime: entries not older are racy */
+	char *line;		/* the current line (its newline cut), NULL at the end */
+	size_t cap;
+	off_t off, next_off;	/* where the current line starts, and the next */
+	char *name;		/* the current line's decoded name; NULL: bad line */
+	char *f[10];		/* its fields */
+	int nf;
+	char *tmp_path, *path;
+	FILE *out;		/* the index written, once it diverged */
+	int diverged;
+};
+
+static int midx_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void midx_advance(struct midx *x)
+{
+	ssize_t n;
+
+	free(x->name);
+	x->name = NULL;
+	x->off = x->next_off;
+	if (!x->in || (n = getline(&x->line, &x->cap, x->in)) <= 0 || n > MIDX_LINE_MAX ||
+	    x->line[n - 1] != '\n') {
+		if (x->line)
+			x->line[0] = '\0';
+		x->nf = -1;	/* the end (a line cut short is the end too) */
+		return;
+	}
+	x->next_off += n;
+	x->line[n - 1] = '\0';
+	x->nf = 0;
+	for (char *p = x->line; x->nf < 10; x->nf++) {
+		x->f[x->nf] = p;
+		if (!(p = strchr(p, '\t')))
+			break;
+		*p++ = '\0';
+	}
+	x->nf++;
+	x->name = mlreg_name_decode(x->f[0]);
+}
+
+/* Returns a new string of s unescaped (%XX), NULL when it is not valid. */
+static char *midx_unescape(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			goto bad;
+		if (c == '%') {
+			int hi = midx_hexval(s[1]), lo = hi < 0 ? -1 : midx_hexval(s[2]);
+			if (lo < 0 || (hi == 0 && lo == 0))
+				goto bad;
+			c = (unsigned char)(hi * 16 + lo);
+			s += 2;
+		}
+		*o++ = (char)c;
+	}
+	*o = '\0';
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+static void midx_escape(struct mlreg_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f || c == '%')
+		{
+			char e[4];
+			snprintf(e, sizeof(e), "%%%02X", c);
+			mlreg_buf_addstr(b, e);
+		}
+		else
+			mlreg_buf_addch(b, (char)c);
+	}
+}
+
+static long long ts_ns(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * The index stops matching the walk: from here on, the index is written
+ * anew (its lines before this point, all used, copied as they are).
+ */
+static void midx_diverge(struct midx *x)
+{
+	char buf[65536];
+	off_t at = (off_t)strlen(MIDX_HEADER);
+	int fd;
+
+	if (x->diverged)
+		return;
+	x->diverged = 1;
+	x->tmp_path = xasprintf("%s.XXXXXX", x->path);
+	if ((fd = mkostemp(x->tmp_path, O_CLOEXEC)) < 0)
+		return;		/* a read-only store: the records only */
+	(void)fchmod(fd, 0644);
+	x->out = fdopen(fd, "w");
+	if (!x->out) {
+		close(fd);
+		unlink(x->tmp_path);
+		return;
+	}
+	fputs(MIDX_HEADER, x->out);
+	while (x->in && at < x->off) {
+		size_t want = (size_t)(x->off - at) < sizeof(buf) ? (size_t)(x->off - at) : sizeof(buf);
+		ssize_t n = pread(fileno(x->in), buf, want, at);
+		if (n <= 0) {
+			fclose(x->out);
+			x->out = NULL;
+			unlink(x->tmp_path);
+			return;
+		}
+		fwrite(buf, 1, (size_t)n, x->out);
+		at += n;
+	}
+}
+
+static void midx_write_record(struct midx *x, const char *enc, const struct stat *st,
+			      const cJSON *rec)
+{
+	struct mlreg_buf b = MLREG_BUF_INIT;
+	char head[128];
+
+	if (!x->out)
+		return;
+	snprintf(head, sizeof(head), "\t%llu\t%lld\t%lld\t%lld\t", (unsigned long long)st->st_ino,
+		 (long long)st->st_size, ts_ns(st->st_mtim), ts_ns(st->st_ctim));
+	mlreg_buf_addstr(&b, enc);
+	mlreg_buf_addstr(&b, head);
+	if (!rec) {
+		mlreg_buf_addstr(&b, "r");
+	} else if (mlreg_record_deleted(rec)) {
+		mlreg_buf_addstr(&b, "d");
+	} else {
+		snprintf(head, sizeof(head), "m\t%lld\t", mlreg_doc_int(rec, "latest_version", 0));
+		mlreg_buf_addstr(&b, head);
+		midx_escape(&b, mlreg_doc_str(rec, "creation_time", ""));
+		mlreg_buf_addch(&b, '\t');
+		midx_escape(&b, mlreg_doc_str(rec, "last_updated_time", ""));
+		mlreg_buf_addch(&b, '\t');
+		midx_escape(&b, mlreg_doc_str(rec, "description", ""));
+		if (b.len + 1 > MIDX_LINE_MAX) {
+			mlreg_buf_release(&b);
+			return;	/* too long: no line, the record is read each time */
+		}
+	}
+	mlreg_buf_addch(&b, '\n');
+	fwrite(b.p, 1, b.len, x->out);
+	mlreg_buf_release(&b);
+}
+
+/*
+ * Returns 1 and in *rec what the current line says of model name (only
+ * the members a listing shows; NULL for a record that is not a live
+ * model) when the line is valid and names st, the model.json just stat'd,
+ * not racily; 0 otherwise.
+ */
+static int midx_hit(struct midx *x, const char *enc, const char *name, const struct stat *st,
+		    cJSON **rec)
+{
+	char want[128];
+	char *c = NULL, *u = NULL, *d = NULL, *end;
+	long long latest;
+
+	*rec = NULL;
+	if (!x->name || strcmp(x->name, name) || strcmp(x->f[0], enc) || x->nf < 6)
+		return 0;
+	snprintf(want, sizeof(want), "%llu\t%lld\t%lld\t%lld", (unsigned long long)st->st_ino,
+		 (long long)st->st_size, ts_ns(st->st_mtim), ts_ns(st->st_ctim));
+	if (strlen(x->f[1]) + strlen(x->f[2]) + strlen(x->f[3]) + strlen(x->f[4]) + 3 !=
+	    strlen(want))
+		return 0;
+	{
+		char got[128];
+		snprintf(got, sizeof(got), "%s\t%s\t%s\t%s", x->f[1], x->f[2], x->f[3], x->f[4]);
+		if (strcmp(got, want))
+			return 0;
+	}
+	/* git's racy rule: changed in the index's own tick or later, not trusted */
+	if (ts_ns(st->st_mtim) >= ts_ns(x->mtime) || ts_ns(st->st_ctim) >= ts_ns(x->mtime))
+		return 0;
+	if (!strcmp(x->f[5], "r") || !strcmp(x->f[5], "d"))
+		return x->nf == 6;
+	if (strcmp(x->f[5], "m") || x->nf != 10)
+		return 0;
+	errno = 0;
+	latest = strtoll(x->f[6], &end, 10);
+	if (errno || *end || end == x->f[6] || latest < 0 || (x->f[6][0] == '0' && x->f[6][1]))
+		return 0;
+	if (!(c = midx_unescape(x->f[7])) || !(u = midx_unescape(x->f[8])) ||
+	    !(d = midx_unescape(x->f[9]))) {
+		free(c);
+		free(u);
+		return 0;
+	}
+	*rec = cJSON_CreateObject();
+	cJSON_AddStringToObject(*rec, "name", name);
+	cJSON_AddStringToObject(*rec, "description", d);
+	cJSON_AddStringToObject(*rec, "creation_time", c);
+	cJSON_AddStringToObject(*rec, "last_updated_time", u);
+	cJSON_AddNumberToObject(*rec, "latest_version", (double)latest);
+	free(c);
+	free(u);
+	free(d);
+	return 1;
+}
+
+static void midx_open(struct midx *x, const struct mlreg_store *store)
+{
+	struct stat st;
+	int fd;
+
+	memset(x, 0, sizeof(*x));
+	x->path = mlreg_store_path(store, "models.idx");
+	fd = open(x->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && !(x->in = fdopen(fd, "r")))
+		close(fd);
+	if (x->in) {
+		x->mtime = st.st_mtim;
+		midx_advance(x);
+		if (x->nf != 1 || strcmp(x->line, "mlreg models index 1")) {
+			fclose(x->in);
+			x->in = NULL;
+		}
+	}
+	x->off = x->next_off = (off_t)strlen(MIDX_HEADER);
+	if (!x->in)
+		midx_diverge(x);
+	midx_advance(x);
+}
+
+/* Ends the walk: the index written replaces the old one, unless err. */
+static void midx_close(struct midx *x, int err)
+{
+	if (!err && x->nf >= 0)
+		midx_diverge(x);	/* lines left: models gone */
+	if (x->out) {
+		if (fclose(x->out) != 0 || err || rename(x->tmp_path, x->path) < 0)
+			unlink(x->tmp_path);
+	}
+	if (x->in)
+		fclose(x->in);
+	free(x->name);
+	free(x->line);
+	free(x->tmp_path);
+	free(x->path);
+}
+
+int mlreg_models_index_verify(const struct mlreg_store *store)
+{
+	struct midx x;
+	struct stat st;
+	int fd, err = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.path = mlreg_store_path(store, "models.idx");
+	fd = open(x.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(x.in = fdopen(fd, "r"))))
+		close(fd);
+	if (x.in) {
+		x.mtime = st.st_mtim;
+		midx_advance(&x);
+		if (x.nf != 1 || strcmp(x.line, "mlreg models index 1"))
+			x.nf = -1;	/* not an index: stale, not wrong */
+		else
+			midx_advance(&x);
+	} else {
+		x.nf = -1;
+	}
+	for (; x.nf >= 0; midx_advance(&x)) {
+		char *p, *dir;
+		cJSON *idx = NULL, *rec = NULL;
+		int r;
+
+		if (!x.name)
+			continue;	/* a bad line: never used */
+		dir = mlreg_store_path(store, "models");
+		p = xasprintf("%s/%s/model.json", dir, x.f[0]);
+		r = stat(p, &st);
+		free(p);
+		if (r < 0 || !midx_hit(&x, x.f[0], x.name, &st, &idx)) {
+			free(dir);
+			continue;	/* stale: never used */
+		}
+		p = xasprintf("%s/%s", dir, x.f[0]);
+		free(dir);
+		r = load_at(&rec, p, x.name);
+		free(p);
+		if (r == MLREG_ENOTFOUND ? strcmp(x.f[5], "r") :
+		    r < 0 ? 0 :
+		    mlreg_record_deleted(rec) ? strcmp(x.f[5], "d") :
+		    !idx || mlreg_doc_int(rec, "latest_version", 0) !=
+				    mlreg_doc_int(idx, "latest_version", -1) ||
+		    strcmp(mlreg_doc_str(rec, "creation_time", ""),
+			   mlreg_doc_str(idx, "creation_time", "")) ||
+		    strcmp(mlreg_doc_str(rec, "last_updated_time", ""),
+			   mlreg_doc_str(idx, "last_updated_time", "")) ||
+		    strcmp(mlreg_doc_str(rec, "description", ""),
+			   mlreg_doc_str(idx, "description", "")))
+			err = mlreg_error_set(MLREG_ECORRUPT, "the models index is wrong about "
+					      "model '%s'", x.name);
+		cJSON_Delete(rec);
+		cJSON_Delete(idx);
+		if (err < 0)
+			break;	/* (the message stays as set) */
+	}
+	if (x.in)
+		fclose(x.in);
+	free(x.name);
+	free(x.line);
+	free(x.path);
+	return err;
+}
+
+void mlreg_models_index_drop(const struct mlreg_store *store)
+{
+	char *p = mlreg_store_path(store, "models.idx");
+
+	unlink(p);
+	free(p);
+}
+
+int mlreg_model_each(const struct mlreg_store *store, int flags,
+		     int (*fn)(const cJSON *model, void *ctx), void *ctx)
+{
+	char *root = mlreg_store_path(store, "models");
+	struct listed_name *v = NULL;
+	size_t n = 0, alloc = 0, i;
+	int desc = flags & MLREG_EACH_DESC, use_idx = (flags & MLREG_EACH_INDEX) && !desc;
+	struct dirent *de;
+	struct midx x;
+	DIR *d;
+	int err = 0;
+
+	d = opendir(root);
+	if (!d) {
+		err = mlreg_error_os("cannot read '%s'", root);
+		free(root);
+		return err;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *name;
+
+		if (de->d_name[0] == '.' || !(name = mlreg_name_decode(de->d_name)))
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		v[n].name = name;
+		v[n++].enc = xstrdup(de->d_name);
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_listed);
+	if (use_idx)
+		midx_open(&x, store);
+	for (i = 0; i < n && err >= 0; i++) {
+		const struct listed_name *e = &v[desc ? n - 1 - i : i];
+		char *dir = xasprintf("%s/%s", root, e->enc);
+		cJSON *rec = NULL;
+		struct stat st;
+
+		if (use_idx) {
+			/* (relative to models/: one lookup less per model) */
+			char *p = xasprintf("%s/model.json", e->enc);
+			int r = fstatat(dirfd(d), p, &st, 0);
+
+			free(p);
+			while (x.nf >= 0 && (!x.name || strcmp(x.name, e->name) < 0)) {
+				midx_diverge(&x);	/* a model gone, or a bad line */
+				midx_advance(&x);
+			}
+			if (r < 0) {
+				/* no record: not a model (an interrupted create) */
+				if (x.name && !strcmp(x.name, e->name)) {
+					midx_diverge(&x);
+					midx_advance(&x);
+				}
+				free(dir);
+				continue;
+			}
+			if (midx_hit(&x, e->enc, e->name, &st, &rec)) {
+				if (x.out)
+					fprintf(x.out, "%s\t%s\t%s\t%s\t%s\t%s%s%s%s%s%s%s%s%s\n",
+						x.f[0], x.f[1], x.f[2], x.f[3], x.f[4], x.f[5],
+						x.nf > 6 ? "\t" : "", x.nf > 6 ? x.f[6] : "",
+						x.nf > 6 ? "\t" : "", x.nf > 6 ? x.f[7] : "",
+						x.nf > 6 ? "\t" : "", x.nf > 6 ? x.f[8] : "",
+						x.nf > 6 ? "\t" : "", x.nf > 6 ? x.f[9] : "");
+				midx_advance(&x);
+				free(dir);
+				if (rec) {
+					err = fn(rec, ctx);
+					cJSON_Delete(rec);
+				}
+				continue;
+			}
+			midx_diverge(&x);
+			if (x.name && !strcmp(x.name, e->name))
+				midx_advance(&x);
+		}
+		err = load_at(&rec, dir, e->name);
+		free(dir);
+		if (err == MLREG_ENOTFOUND) {
+			/* a create interrupted before its commit, a redirect: not a model */
+			if (use_idx)
+				midx_write_record(&x, e->enc, &st, NULL);
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			break;
+		if (use_idx)
+			midx_write_record(&x, e->enc, &st, rec);
+		err = fn(rec, ctx);
+		cJSON_Delete(rec);
+	}
+	if (use_idx)
+		midx_close(&x, err < 0);
+	closedir(d);
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].enc);
+	}
+	free(v);
+	free(root);
+	return err < 0 ? err : 0;
 }
 
 /*

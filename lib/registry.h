@@ -45,6 +45,29 @@ int mlreg_model_load(cJSON **out, const struct mlreg_store *store, const char *n
 int mlreg_model_list(cJSON **out, const struct mlreg_store *store);
 
 /*
+ * Returns 0 after calling fn(record, ctx) for every model record, one at a
+ * time, in the byte order of the names (reversed when desc): only the names
+ * are held, each record is freed when fn returns, so memory does not grow
+ * with the records.  A negative return of fn stops the walk and is returned.
+ */
+/*
+ * Returns 0 when every line of the models index that would be used (it
+ * names the model.json there now, not racily) says what the record says;
+ * MLREG_ECORRUPT naming the first model it is wrong about (fsck).
+ */
+int mlreg_models_index_verify(const struct mlreg_store *store);
+
+/* Removes the models index (fsck found it wrong). */
+void mlreg_models_index_drop(const struct mlreg_store *store);
+
+#define MLREG_EACH_DESC 1	/* names in reverse order */
+#define MLREG_EACH_INDEX 2	/* the models index (ascending only): records cut to
+				 * name, description, creation_time, last_updated_time
+				 * and latest_version; the deleted ones not passed */
+int mlreg_model_each(const struct mlreg_store *store, int flags,
+		     int (*fn)(const cJSON *model, void *ctx), void *ctx);
+
+/*
  * Returns 0 after merging add's top-level keys into the model's metadata
  * (a new value replaces the old one) and then deleting the keys in remove;
  * *out (may be NULL) gets the updated record.
