@@ -41,19 +41,6 @@ struct refs {
 	size_t n, cap;
 };
 
-/* Returns the value of a lowercase hex digit. */
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
-/* Converts 64 lowercase hex digits (checked by the caller) to 32 bytes. */
-static void unhex(unsigned char *out, const char *hex)
-{
-	for (size_t i = 0; i < MLREG_HASH_LEN; i++)
-		out[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
-}
-
 /* Returns memcmp()'s order of two binary hashes, for qsort() and bsearch(). */
 static int cmp_hash(const void *a, const void *b)
 {
@@ -122,7 +109,7 @@ static int add_record(struct refs *refs, const char *path, const char *what)
 			break;
 		}
 		MLREG_ALLOC_GROW(refs->v, refs->n + 1, refs->cap);
-		unhex(refs->v[refs->n++], h->valuestring);
+		(void)mlreg_unhex64(refs->v[refs->n++], h->valuestring);
 	}
 	cJSON_Delete(rec);
 	return err;
@@ -336,7 +323,7 @@ static int sweep_dir(int dfd, const char *xx, const struct mlreg_gc_opts *o,
 			continue;	/* not an object: fsck reports it */
 		memcpy(hex, xx, 2);
 		memcpy(hex + 2, de->d_name, MLREG_HEX_LEN - 2 + 1);
-		unhex(bin, hex);
+		(void)mlreg_unhex64(bin, hex);
 		if (refs->n && bsearch(bin, refs->v, refs->n, sizeof(*refs->v), cmp_hash))
 			continue;
 		/* A link or anything but a regular file is neither followed nor removed. */

@@ -143,18 +143,6 @@ long mlreg_vidx_expected(const struct mlreg_vidx *x)
 	return x->expect;
 }
 
-/* Returns the value of hex digit c, -1 when it is not one. */
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Appends what snprintf(fmt, ...) makes (under 256 bytes) to b. */
 static void addf(struct mlreg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -171,8 +159,7 @@ static void addf(struct mlreg_buf *b, const char *fmt, ...)
 		mlreg_buf_add(b, s, (size_t)n < sizeof(s) ? (size_t)n : sizeof(s) - 1);
 }
 
-/* Returns 0 after decoding the %XX escapes of s in place; -1 when s is not a valid field. */
-static int unescape(char *s)
+int mlreg_idx_unescape(char *s)
 {
 	char *w = s;
 	int hi, lo;
@@ -185,7 +172,7 @@ static int unescape(char *s)
 			*w++ = *s;
 			continue;
 		}
-		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+		if ((hi = mlreg_hexval(s[1])) < 0 || (lo = mlreg_hexval(s[2])) < 0)
 			return -1;
 		c = (unsigned char)(hi << 4 | lo);
 		if (c == 0)		/* it would cut the field */
@@ -242,15 +229,14 @@ int mlreg_vidx_next(struct mlreg_vidx *x, struct mlreg_vidx_entry *e)
 	e->deleted = nf == 7;
 	e->del_user = nf == 7 ? field[5] : NULL;
 	e->del_time = nf == 7 ? field[6] : NULL;
-	if (unescape(field[3]) < 0 || (e->subject && unescape(field[4]) < 0) ||
-	    (nf == 7 && (unescape(field[5]) < 0 || unescape(field[6]) < 0)))
+	if (mlreg_idx_unescape(field[3]) < 0 || (e->subject && mlreg_idx_unescape(field[4]) < 0) ||
+	    (nf == 7 && (mlreg_idx_unescape(field[5]) < 0 || mlreg_idx_unescape(field[6]) < 0)))
 		return bad_line(x, "has a badly escaped field");
 	x->expect--;
 	return 1;
 }
 
-/* Appends s escaped to b. */
-static void escape(struct mlreg_buf *b, const char *s, size_t n)
+void mlreg_idx_escape(struct mlreg_buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -285,20 +271,20 @@ static void entry_line(struct mlreg_buf *b, const struct mlreg_vidx_entry *e, si
 	size_t start = b->len, mark;
 
 	addf(b, "%ld\t%s\t%lld\t", e->version, e->id, e->size < 0 ? 0 : e->size);
-	escape(b, e->created, strlen(e->created));
+	mlreg_idx_escape(b, e->created, strlen(e->created));
 	mlreg_buf_addstr(b, "\t");
 	mark = b->len;
 	if (e->subject)
-		escape(b, e->subject, slen);
+		mlreg_idx_escape(b, e->subject, slen);
 	if (!e->subject || (slen == 1 && e->subject[0] == '*')) {
 		b->len = mark;	/* a subject "*" is written %2A */
 		mlreg_buf_addstr(b, e->subject ? "%2A" : "*");
 	}
 	if (e->deleted) {
 		mlreg_buf_addstr(b, "\t");
-		escape(b, e->del_user, strlen(e->del_user));
+		mlreg_idx_escape(b, e->del_user, strlen(e->del_user));
 		mlreg_buf_addstr(b, "\t");
-		escape(b, e->del_time, strlen(e->del_time));
+		mlreg_idx_escape(b, e->del_time, strlen(e->del_time));
 	}
 	mlreg_buf_addstr(b, "\n");
 	if (b->len - start > MLREG_VIDX_LINE_MAX && e->subject) {

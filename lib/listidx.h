@@ -32,6 +32,7 @@
 #include <cjson/cJSON.h>
 
 #include "store.h"
+#include "util.h"
 
 /* The longest line of an index, its newline included. */
 #define MLREG_VIDX_LINE_MAX 4096
@@ -101,5 +102,15 @@ void mlreg_vidx_drop(const struct mlreg_store *store, const char *name);
  * otherwise (fsck).
  */
 int mlreg_vidx_verify(const struct mlreg_store *store, const char *name, const cJSON *model);
+
+/*
+ * The escaping of the indexes' text fields (store-format.md 6.8, 6.9, also
+ * used by registry.c's models index): '%', the control bytes and DEL as
+ * %XX.  mlreg_idx_escape() appends n bytes of s escaped to b;
+ * mlreg_idx_unescape() returns 0 after decoding s in place, -1 when s is
+ * not a valid field (a raw control byte, a bad or a %00 escape).
+ */
+void mlreg_idx_escape(struct mlreg_buf *b, const char *s, size_t n);
+int mlreg_idx_unescape(char *s);
 
 #endif

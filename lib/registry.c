@@ -308,17 +308,6 @@ struct midx {
 	int diverged;
 };
 
-static int midx_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void midx_advance(struct midx *x)
 {
 	ssize_t n;
@@ -346,44 +335,22 @@ static void midx_advance(struct midx *x)
 	x->name = mlreg_name_decode(x->f[0]);
 }
 
-/* Returns a new string of s unescaped (%XX), NULL when it is not valid. */
+/* Returns a new string of s unescaped (%XX, listidx.h), NULL when it is not valid. */
 static char *midx_unescape(const char *s)
 {
-	char *out = xmalloc(strlen(s) + 1), *o = out;
+	char *out = xstrdup(s);
 
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			goto bad;
-		if (c == '%') {
-			int hi = midx_hexval(s[1]), lo = hi < 0 ? -1 : midx_hexval(s[2]);
-			if (lo < 0 || (hi == 0 && lo == 0))
-				goto bad;
-			c = (unsigned char)(hi * 16 + lo);
-			s += 2;
-		}
-		*o++ = (char)c;
+	if (mlreg_idx_unescape(out) < 0) {
+		free(out);
+		return NULL;
 	}
-	*o = '\0';
 	return out;
-bad:
-	free(out);
-	return NULL;
 }
 
+/* Appends s escaped as the index's text fields are (listidx.h) to b. */
 static void midx_escape(struct mlreg_buf *b, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f || c == '%')
-		{
-			char e[4];
-			snprintf(e, sizeof(e), "%%%02X", c);
-			mlreg_buf_addstr(b, e);
-		}
-		else
-			mlreg_buf_addch(b, (char)c);
-	}
+	mlreg_idx_escape(b, s, strlen(s));
 }
 
 static long long ts_ns(struct timespec t)

@@ -97,27 +97,6 @@ static int64_t ns_of(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
 
-/* Returns 0 after decoding 64 hex digits into 32 bytes, -1 when they are not hex. */
-static int unhex(unsigned char *out, const char *hex)
-{
-	int i;
-
-	for (i = 0; i < 64; i++) {
-		int c = hex[i], v;
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -1;
-		if (i & 1)
-			out[i / 2] |= (unsigned char)v;
-		else
-			out[i / 2] = (unsigned char)(v << 4);
-	}
-	return 0;
-}
-
 /* Returns <0, 0, >0 as path a (length la) sorts before, with, after b (lb). */
 static int keycmp(const void *a, size_t la, const void *b, size_t lb)
 {
@@ -148,7 +127,7 @@ static const char *validate(const unsigned char *buf, size_t len, uint64_t *n)
 	    HEAD_LEN + count * ENT_LEN + slen + SUM_LEN != len)
 		return "truncated, or sizes that do not add up";
 	mlreg_sha256_hex(buf, len - SUM_LEN, hex);
-	if (unhex(sum, hex) < 0 || memcmp(sum, buf + len - SUM_LEN, SUM_LEN))
+	if (mlreg_unhex64(sum, hex) < 0 || memcmp(sum, buf + len - SUM_LEN, SUM_LEN))
 		return "checksum mismatch";
 	for (i = 0; i < count; i++) {
 		const unsigned char *e = ents + i * ENT_LEN;
@@ -335,7 +314,7 @@ void mlreg_statcache_record(struct mlreg_statcache *c, const char *src, const st
 		return;
 	MLREG_ALLOC_GROW(c->fv, c->nf + 1, c->af);
 	f = &c->fv[c->nf];
-	if (unhex(f->sha, hex) < 0)
+	if (mlreg_unhex64(f->sha, hex) < 0)
 		return;
 	f->dev = (uint64_t)st->st_dev;
 	f->ino = (uint64_t)st->st_ino;
@@ -519,7 +498,7 @@ int mlreg_statcache_save(struct mlreg_statcache *c)
 		if (strs.len)
 			mlreg_buf_add(&out, strs.p, strs.len);
 		mlreg_sha256_hex(out.p, out.len, hex);
-		unhex(sum, hex);
+		(void)mlreg_unhex64(sum, hex);
 		mlreg_buf_add(&out, sum, SUM_LEN);
 		err = replace(c, out.p, out.len);
 		mlreg_buf_release(&out);

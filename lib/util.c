@@ -171,6 +171,28 @@ int mlreg_is_hex64(const char *s)
 	return s[i] == '\0';
 }
 
+int mlreg_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int mlreg_unhex64(unsigned char *out, const char *hex)
+{
+	size_t i;
+
+	if (!mlreg_is_hex64(hex))
+		return -1;
+	for (i = 0; i < MLREG_HEX_LEN / 2; i++)
+		out[i] = (unsigned char)(mlreg_hexval(hex[2 * i]) << 4 | mlreg_hexval(hex[2 * i + 1]));
+	return 0;
+}
+
 void mlreg_sha256_init(struct mlreg_sha256 *h)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();

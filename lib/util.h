@@ -100,6 +100,15 @@ void mlreg_hex(char *out, const unsigned char *in, size_t len);
 /* Returns 1 when s is exactly 64 lowercase hex digits. */
 int mlreg_is_hex64(const char *s);
 
+/* Returns the value of hex digit c (either case), -1 when it is not one. */
+int mlreg_hexval(int c);
+
+/*
+ * Returns 0 after decoding hex, 64 lowercase hex digits (mlreg_is_hex64),
+ * into 32 bytes at out; -1, out untouched, when it is not that.
+ */
+int mlreg_unhex64(unsigned char *out, const char *hex);
+
 /* Streaming SHA-256. */
 struct mlreg_sha256 {
 	void *ctx;	/* EVP_MD_CTX */

@@ -87,18 +87,6 @@ char *mlreg_sigv4_uri_encode(const char *s, int keep_slash)
 	return mlreg_buf_detach(&b, NULL);
 }
 
-/* Returns the value of hex digit c, or -1. */
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Returns the canonical encoding of n bytes of s as sent in a URL: %XX
  * escapes decoded (either case), then everything re-encoded; a '%' not
@@ -112,8 +100,8 @@ static char *reencode(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		int hi, lo;
 
-		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = mlreg_hexval(s[i + 1])) >= 0 &&
+		    (lo = mlreg_hexval(s[i + 2])) >= 0) {
 			mlreg_buf_addch(&raw, (char)(hi << 4 | lo));
 			i += 2;
 		} else {
@@ -262,7 +250,7 @@ static int check_request(const char *method, const char *path,
 
 			if (c <= ' ' || c >= 0x7f || c == '?' || c == '#' ||
 			    (c == '%' &&
-			     (hexval(p[1]) < 0 || hexval(p[2]) < 0)))
+			     (mlreg_hexval(p[1]) < 0 || mlreg_hexval(p[2]) < 0)))
 				return REFUSE("path '%s' is not "
 					      "percent-encoded", path);
 		}
